@@ -1,0 +1,1 @@
+"""The referral tracker (verwijsvolger). Models arrive with the referral-tracker issue."""

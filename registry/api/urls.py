@@ -1,0 +1,4 @@
+"""Catalogue and capacity API under /api/v1 (no trailing slashes)."""
+
+app_name = "registry-api"
+urlpatterns = []

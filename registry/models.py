@@ -1,0 +1,708 @@
+"""The social map (sociale kaart): who offers what, where, and with how much room.
+
+Field and row invariants live here as validators, ``clean()`` and database
+constraints; cross-object rules are plain functions in ``validators.py``. Writes
+go through ``services.py``; nothing here has side effects in ``save()``.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from simple_history.models import HistoricalRecords
+
+from registry import validators as v
+
+
+class User(AbstractUser):
+    """A professional's account. What they may do follows from their memberships."""
+
+    class Meta:
+        verbose_name = _("gebruiker")
+        verbose_name_plural = _("gebruikers")
+
+
+class Perceel(models.Model):
+    """A procurement lot. Data, not code: lots change with each procurement."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    description = models.TextField(_("omschrijving"), blank=True)
+    active = models.BooleanField(_("actief"), default=True)
+    position = models.PositiveSmallIntegerField(_("volgorde"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("perceel")
+        verbose_name_plural = _("percelen")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class District(models.Model):
+    """A stadsdeel of the municipality."""
+
+    name = models.CharField(_("naam"), max_length=100, unique=True)
+    slug = models.SlugField(_("code"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("stadsdeel")
+        verbose_name_plural = _("stadsdelen")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProblemArea(models.Model):
+    """A problem area (problematiek) a service addresses; a small taxonomy."""
+
+    slug = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("naam"), max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("probleemgebied")
+        verbose_name_plural = _("probleemgebieden")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryForm(models.Model):
+    """How help is given (vorm): ambulant, groep, online, thuis, op school, dagbehandeling."""
+
+    slug = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("naam"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("vorm")
+        verbose_name_plural = _("vormen")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """Every organisation: providers, referrer organisations, schools and the municipality."""
+
+    class Kind(models.TextChoices):
+        HOOFDAANBIEDER = "hoofdaanbieder", _("Hoofdaanbieder")
+        ONDERAANNEMER = "onderaannemer", _("Onderaannemer")
+        JGZ = "jgz", _("Jeugdgezondheidszorg (JGZ)")
+        HUISARTS = "huisartsenpraktijk", _("Huisartsenpraktijk")
+        GI = "gi", _("Gecertificeerde instelling")
+        ZIEKENHUIS = "ziekenhuis", _("Ziekenhuis (medisch specialist)")
+        WIJKTEAM = "wijkteam", _("Wijkteam")
+        SCHOOL = "school", _("School")
+        GEMEENTE = "gemeente", _("Gemeente")
+
+    PROVIDER_KINDS = (Kind.HOOFDAANBIEDER, Kind.ONDERAANNEMER)
+    REFERRER_KINDS = (Kind.JGZ, Kind.HUISARTS, Kind.GI, Kind.ZIEKENHUIS, Kind.WIJKTEAM)
+
+    name = models.CharField(_("naam"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220, unique=True)
+    kind = models.CharField(
+        _("soort"), max_length=30, choices=Kind.choices, db_index=True
+    )
+    kvk = models.CharField(
+        _("KvK-nummer"), max_length=8, blank=True, validators=[v.validate_kvk]
+    )
+    agb = models.CharField(
+        _("AGB-code"), max_length=8, blank=True, validators=[v.validate_agb]
+    )
+    description = models.TextField(_("omschrijving"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    phone = models.CharField(
+        _("telefoon"), max_length=20, blank=True, validators=[v.validate_phone]
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kvk"], condition=~Q(kvk=""), name="organisation_kvk_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kvk="") | Q(kvk__regex=v.KVK_PATTERN),
+                name="organisation_kvk_8_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(agb="") | Q(agb__regex=v.AGB_PATTERN),
+                name="organisation_agb_8_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=v.PHONE_PATTERN),
+                name="organisation_phone_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "hoofdaanbieder",
+                        "onderaannemer",
+                        "jgz",
+                        "huisartsenpraktijk",
+                        "gi",
+                        "ziekenhuis",
+                        "wijkteam",
+                        "school",
+                        "gemeente",
+                    ]
+                ),
+                name="organisation_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["hoofdaanbieder", "onderaannemer"]) | ~Q(kvk=""),
+                name="organisation_provider_has_kvk",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.is_provider and not self.kvk:
+            raise ValidationError(
+                {"kvk": _("Een aanbieder heeft een KvK-nummer nodig.")}
+            )
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:organisation-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_provider(self) -> bool:
+        return self.kind in self.PROVIDER_KINDS
+
+    @property
+    def is_referrer(self) -> bool:
+        return self.kind in self.REFERRER_KINDS
+
+    @property
+    def is_municipality(self) -> bool:
+        return self.kind == self.Kind.GEMEENTE
+
+    def holds_perceel(self, perceel: "Perceel") -> bool:
+        """Whether this provider may offer services in ``perceel``.
+
+        A hoofdaanbieder holds the lots it has a contract for; an onderaannemer
+        those it is subcontracted for under a hoofdaanbieder's contract.
+        """
+        if self.kind == self.Kind.HOOFDAANBIEDER:
+            return self.contracts.filter(perceel=perceel).exists()
+        if self.kind == self.Kind.ONDERAANNEMER:
+            return self.subcontracts.filter(contract__perceel=perceel).exists()
+        return False
+
+
+class Contract(models.Model):
+    """A hoofdaanbieder holds a perceel for a period."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("hoofdaanbieder"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    perceel = models.ForeignKey(
+        Perceel,
+        verbose_name=_("perceel"),
+        on_delete=models.PROTECT,
+        related_name="contracts",
+    )
+    start_date = models.DateField(_("ingangsdatum"))
+    end_date = models.DateField(_("einddatum"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation__name", "perceel__position"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "perceel", "start_date"],
+                name="contract_unique_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="contract_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.perceel}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.organisation_id
+            and self.organisation.kind != Organisation.Kind.HOOFDAANBIEDER
+        ):
+            raise ValidationError(
+                {
+                    "organisation": _(
+                        "Alleen een hoofdaanbieder kan een contract houden."
+                    )
+                }
+            )
+
+
+class Subcontract(models.Model):
+    """An onderaannemer works under a hoofdaanbieder's contract for that contract's perceel.
+
+    Pointing at the contract (not at organisation + perceel) makes "the hoofdaanbieder
+    holds the perceel" a foreign key the database enforces.
+    """
+
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract van de hoofdaanbieder"),
+        on_delete=models.PROTECT,
+        related_name="subcontracts",
+    )
+    subcontractor = models.ForeignKey(
+        Organisation,
+        verbose_name=_("onderaannemer"),
+        on_delete=models.PROTECT,
+        related_name="subcontracts",
+    )
+    start_date = models.DateField(_("ingangsdatum"), null=True, blank=True)
+    end_date = models.DateField(_("einddatum"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("onderaanneming")
+        verbose_name_plural = _("onderaannemingen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "subcontractor"], name="subcontract_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="subcontract_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subcontractor} → {self.contract}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if (
+            self.subcontractor_id
+            and self.subcontractor.kind != Organisation.Kind.ONDERAANNEMER
+        ):
+            errors["subcontractor"] = _(
+                "Alleen een onderaannemer kan onderaannemer zijn."
+            )
+        if self.contract_id and self.subcontractor_id == self.contract.organisation_id:
+            errors["subcontractor"] = _(
+                "Een aanbieder kan niet zijn eigen onderaannemer zijn."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def main_contractor(self) -> Organisation:
+        return self.contract.organisation
+
+    @property
+    def perceel(self) -> Perceel:
+        return self.contract.perceel
+
+
+class Location(models.Model):
+    """A vestiging: where an organisation receives families."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisatie"),
+        on_delete=models.CASCADE,
+        related_name="locations",
+    )
+    name = models.CharField(_("naam"), max_length=200)
+    is_main = models.BooleanField(_("hoofdvestiging"), default=False)
+    address = models.CharField(_("adres"), max_length=200, blank=True)
+    postcode = models.CharField(
+        _("postcode"), max_length=7, blank=True, validators=[v.validate_postcode]
+    )
+    city = models.CharField(_("plaats"), max_length=100, blank=True)
+    district = models.ForeignKey(
+        District,
+        verbose_name=_("stadsdeel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="locations",
+    )
+    phone = models.CharField(
+        _("telefoon"), max_length=20, blank=True, validators=[v.validate_phone]
+    )
+    latitude = models.DecimalField(
+        _("breedtegraad"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("lengtegraad"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_main", "name"]
+        verbose_name = _("locatie")
+        verbose_name_plural = _("locaties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(is_main=True),
+                name="location_one_main_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(postcode="") | Q(postcode__regex=v.POSTCODE_PATTERN),
+                name="location_postcode_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=v.PHONE_PATTERN),
+                name="location_phone_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.postcode:
+            self.postcode = v.normalise_postcode(self.postcode)
+
+
+_AGE_VALIDATORS = [MinValueValidator(v.AGE_MIN), MaxValueValidator(v.AGE_MAX)]
+
+
+class Service(models.Model):
+    """Aanbod: what an organisation offers within a perceel."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("aanbieder"),
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
+    perceel = models.ForeignKey(
+        Perceel,
+        verbose_name=_("perceel"),
+        on_delete=models.PROTECT,
+        related_name="services",
+    )
+    name = models.CharField(_("naam"), max_length=200)
+    description = models.TextField(_("omschrijving"), blank=True)
+    age_min = models.PositiveSmallIntegerField(
+        _("leeftijd van"), default=v.AGE_MIN, validators=_AGE_VALIDATORS
+    )
+    age_max = models.PositiveSmallIntegerField(
+        _("leeftijd tot en met"), default=17, validators=_AGE_VALIDATORS
+    )
+    problem_areas = models.ManyToManyField(
+        ProblemArea, verbose_name=_("problematiek"), blank=True, related_name="services"
+    )
+    forms = models.ManyToManyField(
+        DeliveryForm, verbose_name=_("vorm"), blank=True, related_name="services"
+    )
+    districts = models.ManyToManyField(
+        District, verbose_name=_("stadsdelen"), blank=True, related_name="services"
+    )
+    locations = models.ManyToManyField(
+        Location, verbose_name=_("locaties"), blank=True, related_name="services"
+    )
+    how_to_refer = models.TextField(_("hoe verwijzen"), blank=True)
+    intake_phone = models.CharField(
+        _("telefoon intake"), max_length=20, blank=True, validators=[v.validate_phone]
+    )
+    intake_email = models.EmailField(_("e-mail intake"), blank=True)
+    active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("aanbod")
+        verbose_name_plural = _("aanbod")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="service_unique_name_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min__gte=v.AGE_MIN, age_min__lte=v.AGE_MAX)
+                & Q(age_max__gte=v.AGE_MIN, age_max__lte=v.AGE_MAX),
+                name="service_age_within_0_23",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min__lte=models.F("age_max")),
+                name="service_age_min_le_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(intake_phone="") | Q(intake_phone__regex=v.PHONE_PATTERN),
+                name="service_intake_phone_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("registry:service-detail", kwargs={"pk": self.pk})
+
+    def clean(self) -> None:
+        super().clean()
+        v.validate_age_range(self.age_min, self.age_max)
+        if self.organisation_id and self.perceel_id:
+            if not self.organisation.is_provider:
+                raise ValidationError(
+                    {"organisation": _("Alleen een aanbieder kan aanbod hebben.")}
+                )
+            if not self.organisation.holds_perceel(self.perceel):
+                raise ValidationError(
+                    {
+                        "perceel": _(
+                            "%(org)s heeft geen contract of onderaanneming voor %(perceel)s."
+                        )
+                        % {"org": self.organisation, "perceel": self.perceel}
+                    }
+                )
+
+
+class CapacityQuerySet(models.QuerySet):
+    def stale(self, days: int | None = None):
+        days = settings.CAPACITY_STALE_DAYS if days is None else days
+        return self.filter(updated_at__lt=timezone.now() - timedelta(days=days))
+
+    def accepting(self):
+        return self.filter(status=Capacity.Status.OPEN)
+
+
+_WAIT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(v.WAIT_WEEKS_MAX)]
+
+
+class Capacity(models.Model):
+    """The current room and waiting times of one service, as its provider reports them.
+
+    ``version`` increases on every change and is the ETag for lost-update checks.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        WAITLIST = "waitlist", _("Wachtlijst")
+        CLOSED = "closed", _("Aanmeldstop")
+
+    service = models.OneToOneField(
+        Service,
+        verbose_name=_("aanbod"),
+        on_delete=models.CASCADE,
+        related_name="capacity",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    intake_wait_weeks = models.PositiveSmallIntegerField(
+        _("aanmeldwachttijd (weken)"),
+        null=True,
+        blank=True,
+        validators=_WAIT_VALIDATORS,
+    )
+    treatment_wait_weeks = models.PositiveSmallIntegerField(
+        _("behandelwachttijd (weken)"),
+        null=True,
+        blank=True,
+        validators=_WAIT_VALIDATORS,
+    )
+    free_places = models.PositiveIntegerField(
+        _("vrije plekken"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100000)],
+    )
+    note = models.TextField(_("toelichting"), blank=True, max_length=1000)
+    updated_at = models.DateTimeField(
+        _("bijgewerkt op"), default=timezone.now, db_index=True
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("bijgewerkt door"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(_("versie"), default=1)
+    history = HistoricalRecords()
+
+    objects = CapacityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("capaciteit")
+        verbose_name_plural = _("capaciteit")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "waitlist", "closed"]),
+                name="capacity_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(intake_wait_weeks__isnull=True)
+                | Q(intake_wait_weeks__gte=0, intake_wait_weeks__lte=v.WAIT_WEEKS_MAX),
+                name="capacity_intake_wait_0_260",
+            ),
+            models.CheckConstraint(
+                condition=Q(treatment_wait_weeks__isnull=True)
+                | Q(
+                    treatment_wait_weeks__gte=0,
+                    treatment_wait_weeks__lte=v.WAIT_WEEKS_MAX,
+                ),
+                name="capacity_treatment_wait_0_260",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.get_status_display()}"
+
+    @property
+    def total_wait_weeks(self) -> int | None:
+        if self.intake_wait_weeks is None and self.treatment_wait_weeks is None:
+            return None
+        return (self.intake_wait_weeks or 0) + (self.treatment_wait_weeks or 0)
+
+    @property
+    def is_stale(self) -> bool:
+        limit = timedelta(days=settings.CAPACITY_STALE_DAYS)
+        return self.updated_at < timezone.now() - limit
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.version}"'
+
+
+class Membership(models.Model):
+    """A user belongs to an organisation with a role; every permission derives from it."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Medewerker")
+        ADMIN = "admin", _("Beheerder")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("gebruiker"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisatie"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(
+        _("rol"), max_length=10, choices=Role.choices, default=Role.STAFF
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lidmaatschap")
+        verbose_name_plural = _("lidmaatschappen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["staff", "admin"]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """A per-organisation token for provider systems. Only a hash is stored."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisatie"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(_("omschrijving"), max_length=100)
+    prefix = models.CharField(_("begin van de sleutel"), max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("aangemaakt door"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API-sleutel")
+        verbose_name_plural = _("API-sleutels")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class CapacityReminder(models.Model):
+    """One stale-capacity reminder sent to an organisation for one period."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="capacity_reminders"
+    )
+    period = models.CharField(_("periode"), max_length=20)
+    service_count = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(_("verstuurd op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("herinnering capaciteit")
+        verbose_name_plural = _("herinneringen capaciteit")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "period"],
+                name="capacity_reminder_once_per_period",
+            )
+        ]

@@ -1,0 +1,78 @@
+"""Plain validation functions for Dutch identifiers and cross-object rules.
+
+Called from model fields and ``clean()`` and from services, so the rules live in
+one place. The matching database CHECK constraints use the same patterns
+(``*_PATTERN``) so a row that bypasses Python validation is still refused.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+KVK_PATTERN = r"^[0-9]{8}$"
+AGB_PATTERN = r"^[0-9]{8}$"
+# Dutch postcode: four digits (no leading zero), a space, two capitals. SA, SD and SS
+# are never issued. Stored in this normal form; input is normalised first.
+POSTCODE_PATTERN = r"^[1-9][0-9]{3} [A-Z]{2}$"
+_POSTCODE_INPUT = re.compile(r"^\s*([1-9][0-9]{3})\s?([A-Za-z]{2})\s*$")
+_POSTCODE_FORBIDDEN = {"SA", "SD", "SS"}
+# Phone numbers: digits with optional leading +, spaces, dashes and brackets.
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{5,18}[0-9]$"
+_PHONE_DIGITS = re.compile(r"[0-9]")
+
+AGE_MIN = 0
+AGE_MAX = 23  # youth care runs to 18, verlengde jeugdhulp to 23
+WAIT_WEEKS_MAX = 260  # five years; anything above is a typo
+
+
+def validate_kvk(value: str) -> None:
+    if not re.fullmatch(KVK_PATTERN, value or ""):
+        raise ValidationError(
+            _("Een KvK-nummer bestaat uit precies 8 cijfers."), code="invalid_kvk"
+        )
+
+
+def validate_agb(value: str) -> None:
+    if not re.fullmatch(AGB_PATTERN, value or ""):
+        raise ValidationError(
+            _("Een AGB-code bestaat uit precies 8 cijfers."), code="invalid_agb"
+        )
+
+
+def normalise_postcode(value: str) -> str:
+    """Return ``1234 AB`` for ``1234ab``/``1234 AB``; other input unchanged."""
+    match = _POSTCODE_INPUT.match(value or "")
+    if not match:
+        return value
+    return f"{match.group(1)} {match.group(2).upper()}"
+
+
+def validate_postcode(value: str) -> None:
+    normal = normalise_postcode(value)
+    if not re.fullmatch(POSTCODE_PATTERN, normal) or normal[-2:] in _POSTCODE_FORBIDDEN:
+        raise ValidationError(
+            _("Vul een Nederlandse postcode in, zoals 1315 AB."),
+            code="invalid_postcode",
+        )
+
+
+def validate_phone(value: str) -> None:
+    digits = len(_PHONE_DIGITS.findall(value or ""))
+    if not re.fullmatch(PHONE_PATTERN, value or "") or not 9 <= digits <= 13:
+        raise ValidationError(
+            _("Vul een geldig telefoonnummer in, zoals 036 123 45 67."),
+            code="invalid_phone",
+        )
+
+
+def validate_age_range(age_min: int | None, age_max: int | None) -> None:
+    if age_min is not None and age_max is not None and age_min > age_max:
+        raise ValidationError(
+            {
+                "age_max": _(
+                    "De maximumleeftijd mag niet lager zijn dan de minimumleeftijd."
+                )
+            },
+            code="age_range",
+        )

@@ -1,0 +1,124 @@
+"""Shared fixtures: the standard cast of users every permission test needs.
+
+referrer (JGZ), provider (hoofdaanbieder), subcontractor (onderaannemer of the
+provider), outsider (another hoofdaanbieder), municipality staff and anonymous.
+"""
+
+import os
+
+from django.db import connection
+
+import pytest
+
+from tests import factories
+
+# Tests never depend on the developer's local environment.
+os.environ.setdefault("TESTING", "1")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip PostgreSQL-only tests when the suite runs on SQLite."""
+    from django.conf import settings
+
+    if settings.IS_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def perceel(db):
+    from registry.models import Perceel
+
+    return Perceel.objects.get(code="begeleiding")
+
+
+@pytest.fixture
+def provider_org(db, perceel):
+    return factories.HoofdaanbiederFactory(percelen=[perceel])
+
+
+@pytest.fixture
+def subcontractor_org(db, provider_org, perceel):
+    return factories.OnderaannemerFactory(
+        main_contractor=provider_org, percelen=[perceel]
+    )
+
+
+@pytest.fixture
+def outsider_org(db, perceel):
+    return factories.HoofdaanbiederFactory(percelen=[perceel])
+
+
+@pytest.fixture
+def referrer_org(db):
+    return factories.OrganisationFactory(kind="jgz", name="JGZ Almere (test)")
+
+
+@pytest.fixture
+def municipality_org(db):
+    return factories.OrganisationFactory(kind="gemeente", name="Gemeente Almere (test)")
+
+
+@pytest.fixture
+def provider_user(provider_org):
+    return factories.MembershipFactory(organisation=provider_org).user
+
+
+@pytest.fixture
+def provider_admin(provider_org):
+    return factories.MembershipFactory(organisation=provider_org, role="admin").user
+
+
+@pytest.fixture
+def subcontractor_user(subcontractor_org):
+    return factories.MembershipFactory(organisation=subcontractor_org).user
+
+
+@pytest.fixture
+def outsider_user(outsider_org):
+    return factories.MembershipFactory(organisation=outsider_org).user
+
+
+@pytest.fixture
+def referrer_user(referrer_org):
+    return factories.MembershipFactory(organisation=referrer_org).user
+
+
+@pytest.fixture
+def municipality_user(municipality_org):
+    return factories.MembershipFactory(organisation=municipality_org).user
+
+
+@pytest.fixture
+def service(provider_org, perceel):
+    return factories.ServiceFactory(organisation=provider_org, perceel=perceel)
+
+
+@pytest.fixture
+def subcontractor_service(subcontractor_org, perceel):
+    return factories.ServiceFactory(organisation=subcontractor_org, perceel=perceel)
+
+
+@pytest.fixture
+def outsider_service(outsider_org, perceel):
+    return factories.ServiceFactory(organisation=outsider_org, perceel=perceel)
