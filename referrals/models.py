@@ -1,1 +1,1 @@
-"""The referral tracker (verwijsvolger). Models arrive with the referral-tracker issue."""
+"""The referral tracker (verwijsvolger); models arrive with the tracker issue."""

@@ -79,7 +79,7 @@ class ProblemArea(models.Model):
 
 
 class DeliveryForm(models.Model):
-    """How help is given (vorm): ambulant, groep, online, thuis, op school, dagbehandeling."""
+    """How help is given (vorm): ambulant, groep, online, thuis, op school, ..."""
 
     slug = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("naam"), max_length=80, unique=True)
@@ -94,7 +94,7 @@ class DeliveryForm(models.Model):
 
 
 class Organisation(models.Model):
-    """Every organisation: providers, referrer organisations, schools and the municipality."""
+    """Every organisation: providers, referrers, schools and the municipality."""
 
     class Kind(models.TextChoices):
         HOOFDAANBIEDER = "hoofdaanbieder", _("Hoofdaanbieder")
@@ -177,15 +177,15 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("registry:organisation-detail", kwargs={"slug": self.slug})
+
     def clean(self) -> None:
         super().clean()
         if self.is_provider and not self.kvk:
             raise ValidationError(
                 {"kvk": _("Een aanbieder heeft een KvK-nummer nodig.")}
             )
-
-    def get_absolute_url(self) -> str:
-        return reverse("registry:organisation-detail", kwargs={"slug": self.slug})
 
     @property
     def is_provider(self) -> bool:
@@ -265,7 +265,7 @@ class Contract(models.Model):
 
 
 class Subcontract(models.Model):
-    """An onderaannemer works under a hoofdaanbieder's contract for that contract's perceel.
+    """An onderaannemer works under a hoofdaanbieder's contract for its perceel.
 
     Pointing at the contract (not at organisation + perceel) makes "the hoofdaanbieder
     holds the perceel" a foreign key the database enforces.
@@ -494,7 +494,8 @@ class Service(models.Model):
                 raise ValidationError(
                     {
                         "perceel": _(
-                            "%(org)s heeft geen contract of onderaanneming voor %(perceel)s."
+                            "%(org)s heeft geen contract of onderaanneming "
+                            "voor %(perceel)s."
                         )
                         % {"org": self.organisation, "perceel": self.perceel}
                     }
@@ -611,7 +612,7 @@ class Capacity(models.Model):
 
 
 class Membership(models.Model):
-    """A user belongs to an organisation with a role; every permission derives from it."""
+    """A user belongs to an organisation with a role; permissions derive from it."""
 
     class Role(models.TextChoices):
         STAFF = "staff", _("Medewerker")
@@ -706,3 +707,6 @@ class CapacityReminder(models.Model):
                 name="capacity_reminder_once_per_period",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.period}"

@@ -1,4 +1,4 @@
-"""Read paths of the social map. Every function returns a QuerySet scoped for its caller."""
+"""Read paths of the social map: QuerySets scoped for their caller."""
 
 from registry.models import Perceel
 

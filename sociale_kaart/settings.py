@@ -32,7 +32,7 @@ if not DEBUG:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
 elif not SECRET_KEY:
     # Development only: a fixed, clearly unsafe key so sessions survive restarts.
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 if DEBUG and not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -117,7 +117,8 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
     },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -193,7 +194,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sociale Kaart Jeugd API",
-    "DESCRIPTION": "Social map of youth care and referral tracker (NL API Design Rules).",
+    "DESCRIPTION": "Social map of youth care and referral tracker "
+    "(NL API Design Rules).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -209,7 +211,7 @@ NORM_INTAKE_WEEKS = env_int("NORM_INTAKE_WEEKS", 4, minimum=1)
 NORM_TREATMENT_WEEKS = env_int("NORM_TREATMENT_WEEKS", 10, minimum=1)
 NORM_TOTAL_WEEKS = env_int("NORM_TOTAL_WEEKS", 14, minimum=1)
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 2 * 365, minimum=1)
-# Contracts created by the catalogue import start on this date (current contract period).
+# Contracts the catalogue import creates start on this date (current period).
 CONTRACT_PERIOD_START = env_str("CONTRACT_PERIOD_START", "2019-01-01")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 # Map tiles for location maps; empty disables the tile layer (pages still work).
