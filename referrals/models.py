@@ -1,1 +1,240 @@
-"""The referral tracker (verwijsvolger); models arrive with the tracker issue."""
+"""The referral tracker (verwijsvolger): the closed loop until help actually starts.
+
+A ``Referral`` holds the least child data that works (initials and date of
+birth, never a BSN). Its ``status`` and milestone dates are derived from its
+append-only ``ReferralEvent`` timeline by ``referrals.workflow.derive`` and are
+written only by ``referrals.services.referral_event_record``.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from referrals import codes
+from referrals import workflow as wf
+
+STATUS_CHOICES = [(status, label) for status, label in wf.STATUS_LABELS.items()]
+EVENT_CHOICES = [(t, wf.STATUS_LABELS[t]) for t in wf.EVENT_TYPES]
+
+
+class Referral(models.Model):
+    reference = models.CharField(_("referentie"), max_length=16, unique=True)
+    family_code = models.CharField(_("gezinscode"), max_length=16, unique=True)
+    service = models.ForeignKey(
+        "registry.Service",
+        verbose_name=_("aanbod"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    # Copied from the service when the referral is made, so inbox and dashboard
+    # queries need no join and history survives a service moving organisation.
+    provider = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("aanbieder"),
+        on_delete=models.PROTECT,
+        related_name="referrals_received",
+    )
+    perceel = models.ForeignKey(
+        "registry.Perceel", verbose_name=_("perceel"), on_delete=models.PROTECT
+    )
+    referrer_organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("verwijzende organisatie"),
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+    )
+    referrer_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verwijzer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    referrer_type = models.CharField(
+        _("soort verwijzer"), max_length=10, choices=codes.ReferrerType.choices
+    )
+    follower_school = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("school die meekijkt"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_followed",
+    )
+    # Personal data: emptied by purge_referral_personal_data after retention.
+    child_initials = models.CharField(_("initialen kind"), max_length=10, blank=True)
+    child_birth_date = models.DateField(_("geboortedatum kind"), null=True, blank=True)
+    help_question = models.TextField(_("hulpvraag"), blank=True, max_length=2000)
+    parent_email = models.EmailField(_("e-mail ouder"), blank=True)
+    personal_data_purged_at = models.DateTimeField(null=True, blank=True)
+
+    urgency = models.CharField(
+        _("urgentie"),
+        max_length=10,
+        choices=codes.Urgency.choices,
+        default=codes.Urgency.REGULAR,
+    )
+    consent_by = models.CharField(
+        _("toestemming gegeven door"), max_length=10, choices=codes.ConsentBy.choices
+    )
+    consent_date = models.DateField(_("datum toestemming"))
+    referred_on = models.DateField(_("verwezen op"), db_index=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    # Derived from the events (referrals.workflow.derive); never set elsewhere.
+    status = models.CharField(
+        _("status"), max_length=20, choices=STATUS_CHOICES, default=wf.SENT
+    )
+    received_on = models.DateField(_("ontvangen op"), null=True, blank=True)
+    first_contact_on = models.DateField(_("eerste contact op"), null=True, blank=True)
+    waitlisted_on = models.DateField(_("op wachtlijst sinds"), null=True, blank=True)
+    expected_start_on = models.DateField(_("verwachte start"), null=True, blank=True)
+    bridging_care = models.BooleanField(_("overbruggingszorg"), null=True, blank=True)
+    intake_on = models.DateField(_("intake op"), null=True, blank=True)
+    started_on = models.DateField(_("hulp gestart op"), null=True, blank=True)
+    ended_on = models.DateField(_("afgesloten op"), null=True, blank=True)
+    declined_on = models.DateField(_("afgewezen op"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("ingetrokken op"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["referred_on", "id"]
+        verbose_name = _("verwijzing")
+        verbose_name_plural = _("verwijzingen")
+        indexes = [
+            models.Index(
+                fields=["provider", "status"], name="referral_provider_status"
+            ),
+            models.Index(
+                fields=["referrer_organisation", "status"],
+                name="referral_referrer_status",
+            ),
+            models.Index(
+                fields=["perceel", "referred_on"], name="referral_perceel_date"
+            ),
+            models.Index(
+                fields=["child_birth_date", "child_initials"], name="referral_child"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=list(wf.STATUS_LABELS)),
+                name="referral_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_date__lte=models.F("referred_on")),
+                name="referral_consent_before_referral",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "referrals:referral-detail", kwargs={"reference": self.reference}
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in wf.OPEN_STATUSES
+
+
+class ReferralEvent(models.Model):
+    """One step in a referral's timeline. Append-only: never updated or deleted."""
+
+    referral = models.ForeignKey(
+        Referral,
+        verbose_name=_("verwijzing"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    type = models.CharField(_("stap"), max_length=20, choices=EVENT_CHOICES)
+    occurred_on = models.DateField(_("datum"))
+    recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("vastgelegd door"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    actor_organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("organisatie"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    note = models.TextField(_("toelichting"), blank=True, max_length=1000)
+    expected_start_on = models.DateField(_("verwachte start"), null=True, blank=True)
+    bridging_care = models.BooleanField(_("overbruggingszorg"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("reden beëindiging"),
+        max_length=4,
+        choices=codes.EndReason.choices,
+        blank=True,
+    )
+    decline_reason = models.CharField(
+        _("reden afwijzing"),
+        max_length=20,
+        choices=codes.DeclineReason.choices,
+        blank=True,
+    )
+    idempotency_key = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("stap")
+        verbose_name_plural = _("stappen")
+        constraints = [
+            # A second recording of the same step (two users at once) is refused
+            # by the database too; waitlisted may occur before and after intake.
+            models.UniqueConstraint(
+                fields=["referral", "type"],
+                condition=~Q(type="waitlisted"),
+                name="referral_event_step_once",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="referral_event_idempotency_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=list(wf.EVENT_TYPES)),
+                name="referral_event_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral} {self.type} {self.occurred_on}"
+
+    def as_workflow_event(self) -> wf.Event:
+        return wf.Event(
+            self.type, self.occurred_on, self.expected_start_on, self.bridging_care
+        )
+
+
+class AccessLogEntry(models.Model):
+    """Who read a referral's personal data, when and where (NEN 7513 spirit)."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="access_log"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "registry.Organisation", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    purpose = models.CharField(_("weergave"), max_length=60)
+    at = models.DateTimeField(_("tijdstip"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("inzage")
+        verbose_name_plural = _("inzagelog")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.referral} {self.purpose}"

@@ -1,0 +1,4 @@
+"""Referral API under /api/v1 (no trailing slashes)."""
+
+app_name = "referrals-api"
+urlpatterns = []

@@ -1,0 +1,284 @@
+"""The referral status flow. Nothing else knows the transitions (see STYLE.md).
+
+Pure Python: no database, no Django models. A referral's status and milestone
+dates are *derived* from its events with ``derive(events)``; services store the
+result but never decide it. ``check_transition`` refuses illegal moves with a
+message a provider or referrer understands.
+
+Flow (DESIGN.md)::
+
+    sent → received → first_contact → intake → started → ended
+    side exits: waitlisted (before or after intake), declined, withdrawn
+
+An event type is recorded at most once per referral: each is a milestone that
+happens once, so a retried or concurrent recording of the same step is refused.
+The one exception is ``waitlisted``, once while waiting for the intake and once
+while waiting for the start of help after it (two different waits).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+SENT = "sent"
+RECEIVED = "received"
+FIRST_CONTACT = "first_contact"
+WAITLISTED = "waitlisted"
+INTAKE = "intake"
+STARTED = "started"
+ENDED = "ended"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+
+STATUS_LABELS = {
+    SENT: _("Verstuurd"),
+    RECEIVED: _("Ontvangen"),
+    FIRST_CONTACT: _("Eerste contact"),
+    WAITLISTED: _("Op wachtlijst"),
+    INTAKE: _("Intake gehad"),
+    STARTED: _("Hulp gestart"),
+    ENDED: _("Afgesloten"),
+    DECLINED: _("Afgewezen"),
+    WITHDRAWN: _("Ingetrokken"),
+}
+EVENT_TYPES = (
+    RECEIVED,
+    FIRST_CONTACT,
+    WAITLISTED,
+    INTAKE,
+    STARTED,
+    ENDED,
+    DECLINED,
+    WITHDRAWN,
+)
+TERMINAL = frozenset({ENDED, DECLINED, WITHDRAWN})
+# Help has not started and the referral is still running: norms apply.
+OPEN_STATUSES = frozenset({SENT, RECEIVED, FIRST_CONTACT, WAITLISTED, INTAKE})
+
+# Who records which step: the provider knows what happens at the provider; only
+# the referrer can withdraw their own referral.
+PROVIDER_EVENTS = frozenset(
+    {RECEIVED, FIRST_CONTACT, WAITLISTED, INTAKE, STARTED, ENDED, DECLINED}
+)
+REFERRER_EVENTS = frozenset({WITHDRAWN})
+
+# Allowed next steps from each status. ``waitlisted`` depends on whether the
+# intake already happened; ``allowed_events`` handles that.
+_NEXT = {
+    SENT: {RECEIVED, DECLINED, WITHDRAWN},
+    # An intake is a contact too: a provider may go straight to it.
+    RECEIVED: {FIRST_CONTACT, INTAKE, DECLINED, WITHDRAWN},
+    FIRST_CONTACT: {WAITLISTED, INTAKE, DECLINED, WITHDRAWN},
+    INTAKE: {WAITLISTED, STARTED, DECLINED, WITHDRAWN},
+    STARTED: {ENDED},
+    ENDED: set(),
+    DECLINED: set(),
+    WITHDRAWN: set(),
+}
+
+
+class TransitionNotAllowed(ValidationError):
+    """An illegal move; a ValidationError on field ``type`` so adapters name it."""
+
+    def __init__(self, message):
+        super().__init__({"type": [message]}, code="transition_not_allowed")
+
+
+@dataclass(frozen=True)
+class Event:
+    """The workflow's view of a recorded event (services map model rows to this)."""
+
+    type: str
+    occurred_on: date
+    expected_start_on: date | None = None
+    bridging_care: bool | None = None
+
+
+@dataclass
+class Derived:
+    """Status and milestone dates that follow from the events."""
+
+    status: str = SENT
+    received_on: date | None = None
+    first_contact_on: date | None = None
+    waitlisted_on: date | None = None
+    expected_start_on: date | None = None
+    bridging_care: bool | None = None
+    intake_on: date | None = None
+    started_on: date | None = None
+    ended_on: date | None = None
+    declined_on: date | None = None
+    withdrawn_on: date | None = None
+    recorded: frozenset = field(default_factory=frozenset)
+    waitlisted_after_intake: bool = False
+
+    FIELDS = (
+        "status",
+        "received_on",
+        "first_contact_on",
+        "waitlisted_on",
+        "expected_start_on",
+        "bridging_care",
+        "intake_on",
+        "started_on",
+        "ended_on",
+        "declined_on",
+        "withdrawn_on",
+    )
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+
+def derive(events: Iterable[Event]) -> Derived:
+    """Replay events in recording order into status and milestone dates."""
+    result = Derived()
+    seen = set()
+    for event in events:
+        result.status = event.type
+        if event.type == WAITLISTED:
+            # The latest wait counts: its date and expected start are current.
+            result.waitlisted_on = event.occurred_on
+            result.expected_start_on = event.expected_start_on
+            result.bridging_care = event.bridging_care
+            if result.intake_on:
+                result.waitlisted_after_intake = True
+        else:
+            seen.add(event.type)
+            setattr(result, f"{event.type}_on", event.occurred_on)
+    result.recorded = frozenset(seen)
+    return result
+
+
+def allowed_events(derived: Derived) -> set[str]:
+    """The event types that may be recorded next."""
+    if derived.status == WAITLISTED:
+        nxt = {STARTED} if derived.intake_on else {INTAKE}
+        nxt |= {DECLINED, WITHDRAWN}
+    else:
+        nxt = set(_NEXT[derived.status])
+    if derived.intake_on and derived.waitlisted_after_intake:
+        nxt.discard(WAITLISTED)
+    return nxt - derived.recorded
+
+
+def check_transition(derived: Derived, event_type: str) -> None:
+    """Raise ``TransitionNotAllowed`` unless ``event_type`` may follow ``derived``."""
+    if event_type not in EVENT_TYPES:
+        raise TransitionNotAllowed(
+            _("Onbekende stap: %(type)s.") % {"type": event_type}
+        )
+    already = event_type in derived.recorded or (
+        event_type == WAITLISTED
+        and (
+            derived.waitlisted_after_intake
+            or (derived.waitlisted_on and not derived.intake_on)
+        )
+    )
+    if already:
+        raise TransitionNotAllowed(
+            _("De stap '%(step)s' is al vastgelegd.")
+            % {"step": STATUS_LABELS[event_type]}
+        )
+    if event_type not in allowed_events(derived):
+        raise TransitionNotAllowed(
+            _("De stap '%(step)s' kan niet na '%(status)s'.")
+            % {
+                "step": STATUS_LABELS[event_type],
+                "status": STATUS_LABELS[derived.status],
+            }
+        )
+
+
+def check_date(
+    *, occurred_on: date, referred_on: date, today: date, last_event_on: date | None
+) -> None:
+    """An event happened on a real day: not in the future, not before the
+    referral, and not before the step recorded before it."""
+    if occurred_on > today:
+        raise ValidationError(
+            {"occurred_on": [_("De datum mag niet in de toekomst liggen.")]}
+        )
+    if occurred_on < referred_on:
+        raise ValidationError(
+            {"occurred_on": [_("De datum mag niet vóór de verwijzing liggen.")]}
+        )
+    if last_event_on and occurred_on < last_event_on:
+        raise ValidationError(
+            {
+                "occurred_on": [
+                    _("De datum mag niet vóór de vorige stap (%(date)s) liggen.")
+                    % {"date": last_event_on.isoformat()}
+                ]
+            }
+        )
+
+
+def days_between(start: date | None, end: date | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return (end - start).days
+
+
+@dataclass(frozen=True)
+class Norms:
+    """Waiting-time norms in weeks (settings NORM_*; Treeknormen and the contract)."""
+
+    first_contact_weeks: int = 2
+    intake_weeks: int = 4
+    treatment_weeks: int = 10
+    total_weeks: int = 14
+
+
+@dataclass(frozen=True)
+class Deadline:
+    code: str  # first_contact | intake | start
+    label: str
+    due_on: date
+
+
+def deadlines(derived: Derived, *, referred_on: date, norms: Norms) -> list[Deadline]:
+    """The norm deadlines still ahead of (or past for) an open referral.
+
+    First contact within ``first_contact_weeks`` of the referral (an intake counts
+    as contact); intake within ``intake_weeks``; help started within
+    ``treatment_weeks`` of the intake and ``total_weeks`` of the referral,
+    whichever comes first. Finished referrals have no deadlines.
+    """
+    if derived.status not in OPEN_STATUSES:
+        return []
+    result = []
+    if not derived.first_contact_on and not derived.intake_on:
+        due = referred_on + timedelta(weeks=norms.first_contact_weeks)
+        result.append(Deadline(FIRST_CONTACT, str(_("Eerste contact")), due))
+    if not derived.intake_on:
+        due = referred_on + timedelta(weeks=norms.intake_weeks)
+        result.append(Deadline(INTAKE, str(_("Intake")), due))
+    start_due = referred_on + timedelta(weeks=norms.total_weeks)
+    if derived.intake_on:
+        start_due = min(
+            start_due, derived.intake_on + timedelta(weeks=norms.treatment_weeks)
+        )
+    result.append(Deadline(STARTED, str(_("Start hulp")), start_due))
+    return sorted(result, key=lambda d: d.due_on)
+
+
+def next_deadline(
+    derived: Derived, *, referred_on: date, norms: Norms
+) -> Deadline | None:
+    ahead = deadlines(derived, referred_on=referred_on, norms=norms)
+    return ahead[0] if ahead else None
+
+
+def overdue(
+    derived: Derived, *, referred_on: date, norms: Norms, today: date
+) -> list[Deadline]:
+    """Deadlines that passed without their step being recorded."""
+    return [
+        d
+        for d in deadlines(derived, referred_on=referred_on, norms=norms)
+        if d.due_on < today
+    ]
