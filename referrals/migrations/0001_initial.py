@@ -6,129 +6,528 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0003_service_search'),
+        ("registry", "0003_service_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=16, unique=True, verbose_name='referentie')),
-                ('family_code', models.CharField(max_length=16, unique=True, verbose_name='gezinscode')),
-                ('referrer_type', models.CharField(choices=[('01', 'Gemeente (JGZ-toegang)'), ('02', 'Huisarts'), ('03', 'Jeugdarts'), ('04', 'Gecertificeerde instelling'), ('05', 'Medisch specialist'), ('wijkteam', 'Wijkteam')], max_length=10, verbose_name='soort verwijzer')),
-                ('child_initials', models.CharField(blank=True, max_length=10, verbose_name='initialen kind')),
-                ('child_birth_date', models.DateField(blank=True, null=True, verbose_name='geboortedatum kind')),
-                ('help_question', models.TextField(blank=True, max_length=2000, verbose_name='hulpvraag')),
-                ('parent_email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail ouder')),
-                ('personal_data_purged_at', models.DateTimeField(blank=True, null=True)),
-                ('urgency', models.CharField(choices=[('regular', 'Regulier'), ('urgent', 'Met spoed')], default='regular', max_length=10, verbose_name='urgentie')),
-                ('consent_by', models.CharField(choices=[('parent', 'Ouder of voogd'), ('youth', 'Jeugdige'), ('both', 'Ouder en jeugdige')], max_length=10, verbose_name='toestemming gegeven door')),
-                ('consent_date', models.DateField(verbose_name='datum toestemming')),
-                ('referred_on', models.DateField(db_index=True, verbose_name='verwezen op')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='aangemaakt op')),
-                ('status', models.CharField(choices=[('sent', 'Verstuurd'), ('received', 'Ontvangen'), ('first_contact', 'Eerste contact'), ('waitlisted', 'Op wachtlijst'), ('intake', 'Intake gehad'), ('started', 'Hulp gestart'), ('ended', 'Afgesloten'), ('declined', 'Afgewezen'), ('withdrawn', 'Ingetrokken')], default='sent', max_length=20, verbose_name='status')),
-                ('received_on', models.DateField(blank=True, null=True, verbose_name='ontvangen op')),
-                ('first_contact_on', models.DateField(blank=True, null=True, verbose_name='eerste contact op')),
-                ('waitlisted_on', models.DateField(blank=True, null=True, verbose_name='op wachtlijst sinds')),
-                ('expected_start_on', models.DateField(blank=True, null=True, verbose_name='verwachte start')),
-                ('bridging_care', models.BooleanField(blank=True, null=True, verbose_name='overbruggingszorg')),
-                ('intake_on', models.DateField(blank=True, null=True, verbose_name='intake op')),
-                ('started_on', models.DateField(blank=True, null=True, verbose_name='hulp gestart op')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='afgesloten op')),
-                ('declined_on', models.DateField(blank=True, null=True, verbose_name='afgewezen op')),
-                ('withdrawn_on', models.DateField(blank=True, null=True, verbose_name='ingetrokken op')),
-                ('follower_school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals_followed', to='registry.organisation', verbose_name='school die meekijkt')),
-                ('perceel', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='registry.perceel', verbose_name='perceel')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_received', to='registry.organisation', verbose_name='aanbieder')),
-                ('referrer_organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_made', to='registry.organisation', verbose_name='verwijzende organisatie')),
-                ('referrer_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='verwijzer')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='registry.service', verbose_name='aanbod')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(
+                        max_length=16, unique=True, verbose_name="referentie"
+                    ),
+                ),
+                (
+                    "family_code",
+                    models.CharField(
+                        max_length=16, unique=True, verbose_name="gezinscode"
+                    ),
+                ),
+                (
+                    "referrer_type",
+                    models.CharField(
+                        choices=[
+                            ("01", "Gemeente (JGZ-toegang)"),
+                            ("02", "Huisarts"),
+                            ("03", "Jeugdarts"),
+                            ("04", "Gecertificeerde instelling"),
+                            ("05", "Medisch specialist"),
+                            ("wijkteam", "Wijkteam"),
+                        ],
+                        max_length=10,
+                        verbose_name="soort verwijzer",
+                    ),
+                ),
+                (
+                    "child_initials",
+                    models.CharField(
+                        blank=True, max_length=10, verbose_name="initialen kind"
+                    ),
+                ),
+                (
+                    "child_birth_date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="geboortedatum kind"
+                    ),
+                ),
+                (
+                    "help_question",
+                    models.TextField(
+                        blank=True, max_length=2000, verbose_name="hulpvraag"
+                    ),
+                ),
+                (
+                    "parent_email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="e-mail ouder"
+                    ),
+                ),
+                (
+                    "personal_data_purged_at",
+                    models.DateTimeField(blank=True, null=True),
+                ),
+                (
+                    "urgency",
+                    models.CharField(
+                        choices=[("regular", "Regulier"), ("urgent", "Met spoed")],
+                        default="regular",
+                        max_length=10,
+                        verbose_name="urgentie",
+                    ),
+                ),
+                (
+                    "consent_by",
+                    models.CharField(
+                        choices=[
+                            ("parent", "Ouder of voogd"),
+                            ("youth", "Jeugdige"),
+                            ("both", "Ouder en jeugdige"),
+                        ],
+                        max_length=10,
+                        verbose_name="toestemming gegeven door",
+                    ),
+                ),
+                ("consent_date", models.DateField(verbose_name="datum toestemming")),
+                (
+                    "referred_on",
+                    models.DateField(db_index=True, verbose_name="verwezen op"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        auto_now_add=True, verbose_name="aangemaakt op"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("sent", "Verstuurd"),
+                            ("received", "Ontvangen"),
+                            ("first_contact", "Eerste contact"),
+                            ("waitlisted", "Op wachtlijst"),
+                            ("intake", "Intake gehad"),
+                            ("started", "Hulp gestart"),
+                            ("ended", "Afgesloten"),
+                            ("declined", "Afgewezen"),
+                            ("withdrawn", "Ingetrokken"),
+                        ],
+                        default="sent",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "received_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="ontvangen op"
+                    ),
+                ),
+                (
+                    "first_contact_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="eerste contact op"
+                    ),
+                ),
+                (
+                    "waitlisted_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="op wachtlijst sinds"
+                    ),
+                ),
+                (
+                    "expected_start_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="verwachte start"
+                    ),
+                ),
+                (
+                    "bridging_care",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="overbruggingszorg"
+                    ),
+                ),
+                (
+                    "intake_on",
+                    models.DateField(blank=True, null=True, verbose_name="intake op"),
+                ),
+                (
+                    "started_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="hulp gestart op"
+                    ),
+                ),
+                (
+                    "ended_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="afgesloten op"
+                    ),
+                ),
+                (
+                    "declined_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="afgewezen op"
+                    ),
+                ),
+                (
+                    "withdrawn_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="ingetrokken op"
+                    ),
+                ),
+                (
+                    "follower_school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_followed",
+                        to="registry.organisation",
+                        verbose_name="school die meekijkt",
+                    ),
+                ),
+                (
+                    "perceel",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="registry.perceel",
+                        verbose_name="perceel",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_received",
+                        to="registry.organisation",
+                        verbose_name="aanbieder",
+                    ),
+                ),
+                (
+                    "referrer_organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_made",
+                        to="registry.organisation",
+                        verbose_name="verwijzende organisatie",
+                    ),
+                ),
+                (
+                    "referrer_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="verwijzer",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="registry.service",
+                        verbose_name="aanbod",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verwijzing',
-                'verbose_name_plural': 'verwijzingen',
-                'ordering': ['referred_on', 'id'],
+                "verbose_name": "verwijzing",
+                "verbose_name_plural": "verwijzingen",
+                "ordering": ["referred_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AccessLogEntry',
+            name="AccessLogEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(max_length=60, verbose_name='weergave')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='tijdstip')),
-                ('organisation', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='registry.organisation')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='access_log', to='referrals.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=60, verbose_name="weergave")),
+                (
+                    "at",
+                    models.DateTimeField(
+                        auto_now_add=True, db_index=True, verbose_name="tijdstip"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="registry.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="access_log",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inzage',
-                'verbose_name_plural': 'inzagelog',
-                'ordering': ['-at'],
+                "verbose_name": "inzage",
+                "verbose_name_plural": "inzagelog",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='ReferralEvent',
+            name="ReferralEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('received', 'Ontvangen'), ('first_contact', 'Eerste contact'), ('waitlisted', 'Op wachtlijst'), ('intake', 'Intake gehad'), ('started', 'Hulp gestart'), ('ended', 'Afgesloten'), ('declined', 'Afgewezen'), ('withdrawn', 'Ingetrokken')], max_length=20, verbose_name='stap')),
-                ('occurred_on', models.DateField(verbose_name='datum')),
-                ('recorded_at', models.DateTimeField(auto_now_add=True, verbose_name='vastgelegd op')),
-                ('note', models.TextField(blank=True, max_length=1000, verbose_name='toelichting')),
-                ('expected_start_on', models.DateField(blank=True, null=True, verbose_name='verwachte start')),
-                ('bridging_care', models.BooleanField(blank=True, null=True, verbose_name='overbruggingszorg')),
-                ('end_reason', models.CharField(blank=True, choices=[('02', 'Overlijden'), ('20', 'Levering is tijdelijk beëindigd'), ('31', 'Levering is volgens plan beëindigd'), ('32', 'Voortijdig afgesloten: eenzijdig door de cliënt'), ('33', 'Voortijdig afgesloten: eenzijdig door de aanbieder'), ('34', 'Voortijdig afgesloten: in overeenstemming'), ('35', 'Voortijdig afgesloten: wegens externe omstandigheden'), ('36', 'Geïnitieerd door de gemeente'), ('37', 'In verband met wijzigingsverzoek'), ('38', 'Overstap naar andere aanbieder'), ('39', 'Uitstroom naar ander domein')], max_length=4, verbose_name='reden beëindiging')),
-                ('decline_reason', models.CharField(blank=True, choices=[('no_capacity', 'Geen capaciteit'), ('not_right_help', 'Niet de juiste hulp'), ('outside_age', 'Buiten de leeftijdsgrens'), ('no_contact', 'Geen contact met het gezin'), ('family_declined', 'Gezin ziet af van hulp'), ('other', 'Anders')], max_length=20, verbose_name='reden afwijzing')),
-                ('idempotency_key', models.CharField(blank=True, max_length=100)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='vastgelegd door')),
-                ('actor_organisation', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organisation', verbose_name='organisatie')),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='referrals.referral', verbose_name='verwijzing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("received", "Ontvangen"),
+                            ("first_contact", "Eerste contact"),
+                            ("waitlisted", "Op wachtlijst"),
+                            ("intake", "Intake gehad"),
+                            ("started", "Hulp gestart"),
+                            ("ended", "Afgesloten"),
+                            ("declined", "Afgewezen"),
+                            ("withdrawn", "Ingetrokken"),
+                        ],
+                        max_length=20,
+                        verbose_name="stap",
+                    ),
+                ),
+                ("occurred_on", models.DateField(verbose_name="datum")),
+                (
+                    "recorded_at",
+                    models.DateTimeField(
+                        auto_now_add=True, verbose_name="vastgelegd op"
+                    ),
+                ),
+                (
+                    "note",
+                    models.TextField(
+                        blank=True, max_length=1000, verbose_name="toelichting"
+                    ),
+                ),
+                (
+                    "expected_start_on",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="verwachte start"
+                    ),
+                ),
+                (
+                    "bridging_care",
+                    models.BooleanField(
+                        blank=True, null=True, verbose_name="overbruggingszorg"
+                    ),
+                ),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("02", "Overlijden"),
+                            ("20", "Levering is tijdelijk beëindigd"),
+                            ("31", "Levering is volgens plan beëindigd"),
+                            ("32", "Voortijdig afgesloten: eenzijdig door de cliënt"),
+                            (
+                                "33",
+                                "Voortijdig afgesloten: eenzijdig door de aanbieder",
+                            ),
+                            ("34", "Voortijdig afgesloten: in overeenstemming"),
+                            (
+                                "35",
+                                "Voortijdig afgesloten: wegens externe omstandigheden",
+                            ),
+                            ("36", "Geïnitieerd door de gemeente"),
+                            ("37", "In verband met wijzigingsverzoek"),
+                            ("38", "Overstap naar andere aanbieder"),
+                            ("39", "Uitstroom naar ander domein"),
+                        ],
+                        max_length=4,
+                        verbose_name="reden beëindiging",
+                    ),
+                ),
+                (
+                    "decline_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("no_capacity", "Geen capaciteit"),
+                            ("not_right_help", "Niet de juiste hulp"),
+                            ("outside_age", "Buiten de leeftijdsgrens"),
+                            ("no_contact", "Geen contact met het gezin"),
+                            ("family_declined", "Gezin ziet af van hulp"),
+                            ("other", "Anders"),
+                        ],
+                        max_length=20,
+                        verbose_name="reden afwijzing",
+                    ),
+                ),
+                ("idempotency_key", models.CharField(blank=True, max_length=100)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="vastgelegd door",
+                    ),
+                ),
+                (
+                    "actor_organisation",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.organisation",
+                        verbose_name="organisatie",
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="referrals.referral",
+                        verbose_name="verwijzing",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'stap',
-                'verbose_name_plural': 'stappen',
-                'ordering': ['recorded_at', 'id'],
+                "verbose_name": "stap",
+                "verbose_name_plural": "stappen",
+                "ordering": ["recorded_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['provider', 'status'], name='referral_provider_status'),
+            model_name="referral",
+            index=models.Index(
+                fields=["provider", "status"], name="referral_provider_status"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['referrer_organisation', 'status'], name='referral_referrer_status'),
+            model_name="referral",
+            index=models.Index(
+                fields=["referrer_organisation", "status"],
+                name="referral_referrer_status",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['perceel', 'referred_on'], name='referral_perceel_date'),
+            model_name="referral",
+            index=models.Index(
+                fields=["perceel", "referred_on"], name="referral_perceel_date"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['child_birth_date', 'child_initials'], name='referral_child'),
+            model_name="referral",
+            index=models.Index(
+                fields=["child_birth_date", "child_initials"], name="referral_child"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['sent', 'received', 'first_contact', 'waitlisted', 'intake', 'started', 'ended', 'declined', 'withdrawn'])), name='referral_status_valid'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "sent",
+                            "received",
+                            "first_contact",
+                            "waitlisted",
+                            "intake",
+                            "started",
+                            "ended",
+                            "declined",
+                            "withdrawn",
+                        ],
+                    )
+                ),
+                name="referral_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referral',
-            constraint=models.CheckConstraint(condition=models.Q(('consent_date__lte', models.F('referred_on'))), name='referral_consent_before_referral'),
+            model_name="referral",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("consent_date__lte", models.F("referred_on"))),
+                name="referral_consent_before_referral",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referralevent',
-            constraint=models.UniqueConstraint(condition=models.Q(('type', 'waitlisted'), _negated=True), fields=('referral', 'type'), name='referral_event_step_once'),
+            model_name="referralevent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("type", "waitlisted"), _negated=True),
+                fields=("referral", "type"),
+                name="referral_event_step_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referralevent',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('referral', 'idempotency_key'), name='referral_event_idempotency_key_unique'),
+            model_name="referralevent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("referral", "idempotency_key"),
+                name="referral_event_idempotency_key_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referralevent',
-            constraint=models.CheckConstraint(condition=models.Q(('type__in', ['received', 'first_contact', 'waitlisted', 'intake', 'started', 'ended', 'declined', 'withdrawn'])), name='referral_event_type_valid'),
+            model_name="referralevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "type__in",
+                        [
+                            "received",
+                            "first_contact",
+                            "waitlisted",
+                            "intake",
+                            "started",
+                            "ended",
+                            "declined",
+                            "withdrawn",
+                        ],
+                    )
+                ),
+                name="referral_event_type_valid",
+            ),
         ),
     ]
