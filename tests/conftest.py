@@ -10,6 +10,7 @@ from django.db import connection
 
 import pytest
 
+from registry import reference_data
 from tests import factories
 
 # Tests never depend on the developer's local environment.
@@ -38,6 +39,22 @@ def _fast_and_quiet(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Put back the reference data (percelen, stadsdelen, ...) for every test that
+    uses the database: a transactional test flushes all tables when it ends,
+    including the rows migration 0002 seeded."""
+    names = request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in names or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if not (marker or transactional or "db" in names):
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    reference_data.ensure()
 
 
 @pytest.fixture

@@ -1,0 +1,349 @@
+"""Benchmark the catalogue import at municipal scale on PostgreSQL.
+
+    .venv/bin/python benchmarks/import_catalogue.py [--orgs 5000 --services 50000
+        --runs 3 --seed 2024 --database sk_bench_import]
+
+Generates a deterministic (seeded) pair of CSV files: about a third hoofdaanbieders,
+the rest onderaannemers under them, services spread over percelen, stadsdelen,
+problem areas, forms and statuses. Creates a scratch database on the server of
+DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), migrates it and,
+per run, empties the catalogue and times: a dry run on the empty database, the first
+import, and a re-import of the same files (which must change nothing). Prints the
+medians and writes every figure to benchmarks/out/import_catalogue.json. The scratch
+database is dropped at the end.
+"""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out" / "import_catalogue.json"
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+PHASES = ("dry-run (empty db)", "first import", "re-import (no changes)")
+
+WORDS = [
+    "Jeugdzorg", "Gezinshulp", "Kompas", "De Brug", "Horizon", "Kindkracht",
+    "Samen Sterk", "Groeikracht", "Het Anker", "Lichtpunt", "Zonnebloem",
+    "Vlinder", "Opstap", "Windkracht", "Stapstenen", "Kiem", "Wijkkracht",
+]  # fmt: skip
+FORMS = ["B.V.", "Stichting", "Coöperatie", "Praktijk", "Groep"]
+SERVICES = [
+    "Ambulante gezinsbegeleiding", "Individuele begeleiding", "Groepstraining",
+    "Sociale vaardigheidstraining", "Ouderbegeleiding", "Diagnostiek",
+    "Behandeling angst", "Traumabehandeling", "Dagbesteding", "Logeeropvang",
+    "Schoolbegeleiding", "Weerbaarheidstraining", "Jongerencoaching",
+]  # fmt: skip
+STREETS = [
+    "Stadhuisplein", "Grote Markt", "Havenhoofd", "Hoofdweg", "Randstad 21",
+    "Kruidenwijk", "Waterwijk", "Muziekwijk", "Literatuurwijk", "Danswijk",
+]  # fmt: skip
+TEXT = [
+    "hulp", "voor", "kinderen", "jongeren", "en", "ouders", "thuis", "op", "school",
+    "of", "in", "de", "wijk", "met", "aandacht", "gedrag", "angst", "opvoeding",
+    "samenwerking", "huisarts",
+]  # fmt: skip
+STATUSES = ["open"] * 5 + ["wachtlijst"] * 4 + ["aanmeldstop"]
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orgs", type=int, default=5000)
+    parser.add_argument("--services", type=int, default=50000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--database", default="sk_bench_import")
+    return parser.parse_args()
+
+
+def scratch_url(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def admin_execute(server_url: str, *statements: str) -> None:
+    import psycopg
+
+    url = scratch_url(server_url, "postgres")
+    with psycopg.connect(url, autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sociale_kaart.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-a-secret")
+    os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+    os.environ["DEBUG"] = "0"  # DEBUG keeps a query log, which skews timings
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+# --- Data ---------------------------------------------------------------------------
+
+
+def reference():
+    from registry.models import DeliveryForm, District, Perceel, ProblemArea
+
+    return {
+        "percelen": list(
+            Perceel.objects.filter(active=True).values_list("code", flat=True)
+        ),
+        "districts": list(District.objects.values_list("name", flat=True)),
+        "problems": list(ProblemArea.objects.values_list("slug", flat=True)),
+        "forms": list(DeliveryForm.objects.values_list("slug", flat=True)),
+    }
+
+
+def postcode(rng: random.Random) -> str:
+    letters = rng.choice("ABCDEFGHJKLMNPRTVWXZ") + rng.choice("ABCDEGHJKLNPRTVXZ")
+    return f"{rng.randint(1300, 1365)} {letters}"
+
+
+def organisation_rows(rng: random.Random, count: int, ref) -> list[dict]:
+    mains = max(1, count // 3)
+    rows, held = [], {}
+    for index in range(count):
+        kvk = f"{10000000 + index * 7:08d}"
+        name = f"{rng.choice(WORDS)} {rng.choice(FORMS)} {index}"
+        slug = name.lower().replace(" ", "").replace(".", "")[:30]
+        if index < mains:
+            percelen = rng.sample(ref["percelen"], rng.randint(1, 3))
+            role, main = "hoofdaanbieder", ""
+        else:
+            main = f"{10000000 + rng.randrange(mains) * 7:08d}"
+            percelen = rng.sample(held[main], rng.randint(1, len(held[main])))
+            role = "onderaannemer"
+        held[kvk] = percelen
+        rows.append(
+            {
+                "kvk": kvk,
+                "naam": name,
+                "rol": role,
+                "hoofdaanbieder_kvk": main,
+                "percelen": "|".join(percelen),
+                "agb": f"{rng.randrange(10**7, 10**8):08d}",
+                "website": f"https://www.{slug}.example.nl",
+                "telefoon": f"036 {rng.randint(100, 999)} {rng.randint(10, 99)} "
+                f"{rng.randint(10, 99)}",
+                "email": f"info@{slug}.example.nl",
+                "adres": f"{rng.choice(STREETS)} {rng.randint(1, 200)}",
+                "postcode": postcode(rng),
+                "plaats": "Almere",
+                "stadsdeel": rng.choice(ref["districts"]),
+            }
+        )
+    return rows
+
+
+def service_rows(rng: random.Random, count: int, orgs: list[dict], ref) -> list[dict]:
+    rows = []
+    for index in range(count):
+        org = rng.choice(orgs)
+        age_min = rng.randint(0, 16)
+        rows.append(
+            {
+                "kvk": org["kvk"],
+                "aanbod": f"{rng.choice(SERVICES)} {index}",
+                "perceel": rng.choice(org["percelen"].split("|")),
+                "omschrijving": " ".join(rng.choices(TEXT, k=rng.randint(8, 30))),
+                "leeftijd_van": str(age_min),
+                "leeftijd_tot": str(rng.randint(age_min, 23)),
+                "problematiek": "|".join(
+                    rng.sample(ref["problems"], rng.randint(1, 3))
+                ),
+                "vorm": "|".join(rng.sample(ref["forms"], rng.randint(1, 2))),
+                "stadsdelen": "|".join(rng.sample(ref["districts"], rng.randint(1, 4))),
+                "intake_telefoon": "",
+                "intake_email": f"intake@{org['email'].split('@')[1]}",
+                "status": rng.choice(STATUSES),
+                "aanmeldwachttijd_weken": str(rng.randint(0, 20)),
+                "behandelwachttijd_weken": rng.choice(["", str(rng.randint(0, 40))]),
+                "vrije_plekken": rng.choice(["", str(rng.randint(0, 12))]),
+            }
+        )
+    return rows
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def generate(folder: Path, args) -> tuple[Path, Path]:
+    rng = random.Random(args.seed)
+    ref = reference()
+    orgs = organisation_rows(rng, args.orgs, ref)
+    org_path, service_path = folder / "organisaties.csv", folder / "aanbod.csv"
+    write_csv(org_path, orgs)
+    write_csv(service_path, service_rows(rng, args.services, orgs, ref))
+    return org_path, service_path
+
+
+# --- Timing -------------------------------------------------------------------------
+
+
+def empty_catalogue() -> None:
+    from django.db import connection
+
+    from registry.models import (
+        Capacity,
+        Contract,
+        Location,
+        Organisation,
+        Service,
+        Subcontract,
+    )
+
+    models = [Capacity, Service, Subcontract, Contract, Location, Organisation]
+    tables = [model._meta.db_table for model in models]
+    tables += [
+        model.history.model._meta.db_table
+        for model in models
+        if hasattr(model, "history")
+    ]
+    tables += [
+        field.remote_field.through._meta.db_table
+        for field in Service._meta.many_to_many
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+
+
+def backend_cpu_seconds() -> float:
+    """CPU time used so far by this connection's PostgreSQL backend (same host)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds() -> float:
+    return time.process_time() + backend_cpu_seconds()
+
+
+def timed(org_path: Path, service_path: Path, *, dry_run: bool):
+    from django.db import connection
+
+    from registry import services
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    cpu, started = cpu_seconds(), time.perf_counter()
+    with connection.execute_wrapper(count):
+        result = services.catalogue_import(
+            organisations=org_path, services=service_path, dry_run=dry_run
+        )
+    wall = time.perf_counter() - started
+    return {
+        "seconds": wall,
+        "cpu_seconds": cpu_seconds() - cpu,
+        "queries": queries,
+    }, result
+
+
+def one_run(org_path: Path, service_path: Path) -> dict[str, dict]:
+    from registry.models import Service
+
+    empty_catalogue()
+    figures = {}
+    figures[PHASES[0]], _result = timed(org_path, service_path, dry_run=True)
+    assert not Service.objects.exists(), "the dry run left rows behind"
+    figures[PHASES[1]], result = timed(org_path, service_path, dry_run=False)
+    assert result.counts["services"].created == Service.objects.count()
+    figures[PHASES[2]], result = timed(org_path, service_path, dry_run=False)
+    assert not result.changed, "re-importing the same files changed something"
+    return figures
+
+
+def report(args, runs: list[dict], sizes: dict[str, int]) -> dict:
+    from django.db import connection
+
+    def median(phase: str, key: str) -> float:
+        return statistics.median(run[phase][key] for run in runs)
+
+    print(
+        f"\nimport_catalogue: {args.orgs} organisations, {args.services} services, "
+        f"{args.runs} run(s), PostgreSQL {connection.pg_version // 10000}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'phase':<24}{'median s':>10}{'min s':>8}{'max s':>8}{'cpu s':>8}"
+        f"{'queries':>9}"
+    )
+    for phase in PHASES:
+        times = [run[phase]["seconds"] for run in runs]
+        print(
+            f"{phase:<24}{median(phase, 'seconds'):>10.1f}{min(times):>8.1f}"
+            f"{max(times):>8.1f}{median(phase, 'cpu_seconds'):>8.1f}"
+            f"{runs[0][phase]['queries']:>9}"
+        )
+    return {
+        "benchmark": "import_catalogue",
+        "parameters": vars(args),
+        "file_bytes": sizes,
+        "median_seconds": {phase: median(phase, "seconds") for phase in PHASES},
+        "median_cpu_seconds": {phase: median(phase, "cpu_seconds") for phase in PHASES},
+        "runs": runs,
+        "load_average": os.getloadavg(),
+        "postgresql": connection.pg_version,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    server = os.environ.get("DATABASE_URL", DEFAULT_SERVER)
+    if not server.startswith("postgres"):
+        sys.exit("DATABASE_URL must point at a PostgreSQL server")
+    name = args.database
+    admin_execute(
+        server, f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'
+    )
+    try:
+        setup_django(scratch_url(server, name))
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("migrate", verbosity=0)
+        with tempfile.TemporaryDirectory() as folder:
+            org_path, service_path = generate(Path(folder), args)
+            sizes = {p.name: p.stat().st_size for p in (org_path, service_path)}
+            runs = []
+            for number in range(1, args.runs + 1):
+                print(f"run {number}/{args.runs} ...", file=sys.stderr)
+                runs.append(one_run(org_path, service_path))
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(json.dumps(report(args, runs, sizes), indent=2) + "\n")
+        print(f"\nwritten: {OUT.relative_to(ROOT)}")
+        connections.close_all()
+    finally:
+        admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
