@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -450,7 +451,35 @@ class Service(models.Model):
     active = models.BooleanField(_("actief"), default=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    # The search document: derived data, written only by
+    # services.service_refresh_search. search_text is lower-case and accent-free
+    # (SQLite matching, trigram typo tolerance); search_vector is PostgreSQL's
+    # weighted tsvector in the dutch_unaccent configuration (NULL on SQLite).
+    # The search document also holds the service's districts, problem areas and
+    # forms as bit sets (bit n = reference id n), so a search filters and counts
+    # all facets in one pass over one table (see selectors.facet_counts).
+    search_text = models.TextField(_("zoektekst"), blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_district_bits = models.BigIntegerField(default=0, editable=False)
+    search_problem_bits = models.BigIntegerField(default=0, editable=False)
+    search_form_bits = models.BigIntegerField(default=0, editable=False)
+    # Copies of the capacity's "has room" and total waiting weeks, kept by a
+    # database trigger on registry_capacity (migration 0003), so searches filter,
+    # count and sort without joining the capacity table.
+    search_open = models.BooleanField(default=False, editable=False)
+    search_total_wait = models.PositiveSmallIntegerField(null=True, editable=False)
+    history = HistoricalRecords(
+        excluded_fields=[
+            "updated_at",
+            "search_text",
+            "search_vector",
+            "search_district_bits",
+            "search_problem_bits",
+            "search_form_bits",
+            "search_open",
+            "search_total_wait",
+        ]
+    )
 
     class Meta:
         ordering = ["name"]

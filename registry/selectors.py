@@ -1,7 +1,511 @@
 """Read paths of the social map: QuerySets scoped for their caller."""
 
-from registry.models import Perceel
+import operator
+from collections import defaultdict
+from datetime import timedelta
+from functools import reduce
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+from registry import permissions
+from registry.models import (
+    ApiToken,
+    Contract,
+    DeliveryForm,
+    District,
+    Location,
+    Membership,
+    Organisation,
+    Perceel,
+    ProblemArea,
+    Service,
+    Subcontract,
+)
 
 
 def perceel_list():
     return Perceel.objects.filter(active=True)
+
+
+# --- Provider self-service (/mijn/...) and the API ---
+
+
+def stale_cutoff():
+    """Capacity last updated before this moment is stale."""
+    return timezone.now() - timedelta(days=settings.CAPACITY_STALE_DAYS)
+
+
+def service_list_for_editor(*, actor) -> QuerySet[Service]:
+    """Services whose capacity and contact data ``actor`` may edit.
+
+    Each row carries ``capacity_is_stale``; stale ones sort first within
+    their organisation.
+    """
+    return (
+        Service.objects.filter(
+            organisation__in=permissions.editable_organisations(actor),
+            capacity__isnull=False,  # every service has one; never trip over a gap
+        )
+        .select_related("organisation", "capacity", "perceel")
+        .annotate(
+            capacity_is_stale=Case(
+                When(capacity__updated_at__lt=stale_cutoff(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("organisation__name", "-capacity_is_stale", "name")
+    )
+
+
+def location_list_for_editor(*, actor) -> QuerySet[Location]:
+    return Location.objects.filter(
+        organisation__in=permissions.editable_organisations(actor)
+    ).select_related("organisation", "district")
+
+
+def organisation_list_for_editor(*, actor) -> QuerySet[Organisation]:
+    return permissions.editable_organisations(actor).order_by("name")
+
+
+def api_token_list(*, organisations) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(organisation__in=organisations).select_related(
+        "organisation", "created_by"
+    )
+
+
+def api_token_get_by_hash(*, key_hash: str) -> ApiToken | None:
+    """The token with this key hash, or None; revoked tokens are returned too
+    (with ``revoked_at`` set) so the caller can say why a key is refused."""
+    return (
+        ApiToken.objects.select_related("organisation")
+        .filter(key_hash=key_hash)
+        .first()
+    )
+
+
+def stale_services_by_organisation() -> dict[Organisation, list[Service]]:
+    """Per provider organisation, the active services to remind it about.
+
+    A hoofdaanbieder also gets its current onderaannemers' stale services (it
+    answers for them); the onderaannemer gets its own as well.
+    """
+    stale = list(
+        Service.objects.filter(
+            active=True,
+            organisation__active=True,
+            organisation__kind__in=Organisation.PROVIDER_KINDS,
+            capacity__updated_at__lt=stale_cutoff(),
+        )
+        .select_related("organisation", "capacity")
+        .order_by("organisation__name", "name")
+    )
+    result: dict[Organisation, list[Service]] = defaultdict(list)
+    main_of = _current_main_contractors({s.organisation_id for s in stale})
+    for service in stale:
+        result[service.organisation].append(service)
+        for main in main_of.get(service.organisation_id, ()):
+            result[main].append(service)
+    return dict(result)
+
+
+def _current_main_contractors(subcontractor_ids) -> dict[int, list[Organisation]]:
+    today = timezone.localdate()
+    pairs = Subcontract.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        Q(contract__end_date__isnull=True) | Q(contract__end_date__gte=today),
+        subcontractor_id__in=subcontractor_ids,
+        contract__organisation__active=True,
+    ).select_related("contract__organisation")
+    mains: dict[int, list[Organisation]] = defaultdict(list)
+    for pair in pairs:
+        if pair.contract.organisation not in mains[pair.subcontractor_id]:
+            mains[pair.subcontractor_id].append(pair.contract.organisation)
+    return mains
+
+
+def reminder_recipients(*, organisation: Organisation) -> list[str]:
+    """The organisation's own e-mail address and its active members' addresses."""
+    members = Membership.objects.filter(
+        organisation=organisation, user__is_active=True
+    ).exclude(user__email="")
+    addresses = {m.user.email for m in members.select_related("user")}
+    if organisation.email:
+        addresses.add(organisation.email)
+    return sorted(addresses)
+
+
+# --- public catalogue: search, organisation and service pages ------------------
+# The search runs a fixed number of queries whatever the number of results:
+# reference values (1), spelling corrections (1, PostgreSQL with text only),
+# total + "has room" count (1), one GROUP BY per facet group (4), the page (1).
+
+
+_REFERENCE_GROUPS = ("perceel", "district", "problem", "form")
+
+
+def search_reference() -> dict[str, list]:
+    """Every filter value by group ("perceel", "district", "problem", "form") as
+    ``search.Option``s in display order: one query (UNION ALL)."""
+    from registry.search import Option
+
+    def part(qs, group, slug_field, position):
+        qs = qs.order_by().annotate(group=Value(group), sort_position=position)
+        return qs.values_list("group", "id", slug_field, "name", "sort_position")
+
+    rows = part(Perceel.objects.filter(active=True), "perceel", "code", F("position"))
+    rows = rows.union(
+        part(District.objects.all(), "district", "slug", Value(0)),
+        part(ProblemArea.objects.all(), "problem", "slug", Value(0)),
+        part(DeliveryForm.objects.all(), "form", "slug", Value(0)),
+        all=True,
+    )
+    reference: dict[str, list] = {group: [] for group in _REFERENCE_GROUPS}
+    for group, pk, slug, name, _position in sorted(
+        rows, key=lambda row: (row[4], row[3].lower())
+    ):
+        reference[group].append(Option(pk, slug, name))
+    return reference
+
+
+def search_corrections(filters) -> dict[str, str]:
+    """Spelling corrections for the words of a search that no known term starts
+    with: word -> the most similar term (pg_trgm). PostgreSQL only; one query."""
+    candidates = [w for w in filters.words if len(w) >= 4 and w.isalpha()]
+    if connection.vendor != "postgresql" or not candidates:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_CORRECTIONS_SQL, [candidates])
+        rows = cursor.fetchall()
+    # A term that merely extends or shortens the word ("angsten"/"angst") is
+    # stemming's job, not a typo.
+    return {
+        word: term
+        for word, term in rows
+        if term and not (term.startswith(word) or word.startswith(term))
+    }
+
+
+_CORRECTIONS_SQL = """
+SELECT w.word,
+       (SELECT t.term FROM registry_search_term t
+         WHERE t.term %% w.word
+         ORDER BY similarity(t.term, w.word) DESC, t.term LIMIT 1)
+  FROM unnest(%s::text[]) AS w(word)
+ WHERE NOT EXISTS (
+       SELECT 1 FROM registry_search_term k WHERE k.term LIKE w.word || '%%')
+"""
+
+_M2M_GROUPS = (
+    ("district", Service.districts.through, "district_id", "search_district_bits"),
+    ("problem", Service.problem_areas.through, "problemarea_id", "search_problem_bits"),
+    ("form", Service.forms.through, "deliveryform_id", "search_form_bits"),
+)
+_M2M_FILTERS = {"district": "districts", "problem": "problem_areas", "form": "forms"}
+
+
+def _public_services():
+    # "Not one of the (few) inactive organisations" rather than a join with all
+    # organisations: the database checks a small hashed list per service.
+    inactive = Organisation.objects.filter(active=False).values("pk")
+    return Service.objects.filter(active=True).exclude(organisation__in=inactive)
+
+
+def _text_filter(qs, filters):
+    from registry import search
+
+    if not filters.words:
+        return qs
+    if connection.vendor == "postgresql":
+        raw = search.tsquery_text(filters.words, filters.corrections)
+        query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
+        return qs.filter(search_vector=query)
+    for word in filters.words:
+        qs = qs.filter(search_text__contains=search.sqlite_patterns(word))
+    return qs
+
+
+def _base_services(filters):
+    """Public services matching the filters that are not facet groups: the
+    text, the age and the maximum waiting time."""
+    qs = _text_filter(_public_services(), filters)
+    if filters.age is not None:
+        qs = qs.filter(age_min__lte=filters.age, age_max__gte=filters.age)
+    if filters.max_wait_weeks is not None:
+        # An unknown waiting time (NULL) is never within a maximum.
+        qs = qs.filter(search_total_wait__lte=filters.max_wait_weeks)
+    return qs
+
+
+def _group_conditions(filters) -> dict[str, Q]:
+    """One ORM condition per chosen facet group ("any of the chosen values")."""
+    from registry import search
+
+    conditions = {}
+    if filters.percelen:
+        conditions["perceel"] = Q(perceel_id__in=filters.percelen)
+    for group, through, column, bit_field in _M2M_GROUPS:
+        ids = getattr(filters, _M2M_FILTERS[group])
+        if not ids:
+            continue
+        if filters.use_bits:
+            chosen = F(bit_field).bitand(search.bits(ids))
+            conditions[group] = Q(GreaterThan(chosen, 0))
+        else:
+            conditions[group] = Q(
+                Exists(
+                    through.objects.filter(
+                        service_id=OuterRef("pk"), **{f"{column}__in": ids}
+                    )
+                )
+            )
+    if filters.has_room:
+        conditions["room"] = Q(search_open=True)
+    return conditions
+
+
+def _filtered_services(filters, skip: str = ""):
+    """Public services matching ``filters``, leaving out the group ``skip`` (a
+    facet counts what choosing one of its values would give)."""
+    chosen = [c for group, c in _group_conditions(filters).items() if group != skip]
+    qs = _base_services(filters)
+    return qs.filter(reduce(operator.and_, chosen)) if chosen else qs
+
+
+# Facet counts in one pass: the base services (text, age, wait) as a subquery of
+# narrow columns, one ``count(*) FILTER (...)`` per option over it. Plain SQL
+# here because the ORM spends more time compiling 40 filtered aggregates than
+# the database spends counting.
+_FACET_COLUMNS = {"district": "d", "problem": "p", "form": "f"}
+
+
+def _facet_sql_conditions(filters) -> dict[str, str]:
+    """SQL condition on the subquery's columns per chosen group. Only integers
+    (ids, bit sets) are written into it."""
+    from registry import search
+
+    conditions = {}
+    if filters.percelen:
+        ids = ", ".join(str(int(pk)) for pk in filters.percelen)
+        conditions["perceel"] = f"b.perceel_ref IN ({ids})"
+    for group, column in _FACET_COLUMNS.items():
+        ids = getattr(filters, _M2M_FILTERS[group])
+        if ids:
+            conditions[group] = f"(b.{column} & {int(search.bits(ids))}) <> 0"
+    if filters.has_room:
+        conditions["room"] = "b.is_open"
+    return conditions
+
+
+_FACET_FLAGS = ("all", "perceel", "district", "problem", "form", "room")
+
+
+def _facet_count_sql(conditions, skip: str, extra: str = "") -> str:
+    """Count the rows matching every chosen group but ``skip``, and ``extra``.
+    With choices, each row carries one precomputed flag per ``skip``."""
+    parts = [f"b.ok_{skip}"] if any(g != skip for g in conditions) else []
+    parts += [extra] if extra else []
+    return f"count(*) FILTER (WHERE {' AND '.join(parts)})" if parts else "count(*)"
+
+
+def facet_counts(*, filters, reference) -> dict:
+    """Counts for the result list and each filter group.
+
+    ``total``: services matching all filters; ``open``: how many of them, ignoring
+    the "has room" filter, have room now; per group: option id -> the number of
+    services matching all other filters and that option. With the documents'
+    bit sets this is one query (one pass, an aggregate per option); without
+    them, one query per group.
+    """
+    if not filters.use_bits:
+        return _facet_counts_by_group(filters)
+    row = _facet_row(filters, _facet_columns(filters, reference))
+    counts = {"total": row["total"], "open": row["open"]}
+    for group in _REFERENCE_GROUPS:
+        counts[group] = {o.id: row[f"{group}_{o.id}"] for o in reference[group]}
+    return counts
+
+
+def _facet_columns(filters, reference) -> list[tuple[str, str]]:
+    """(name, SQL) of every count the facet query selects."""
+    conditions = _facet_sql_conditions(filters)
+    columns = [
+        ("total", _facet_count_sql(conditions, "all")),
+        ("open", _facet_count_sql(conditions, "room", "b.is_open")),
+    ]
+    for option in reference["perceel"]:
+        extra = f"b.perceel_ref = {int(option.id)}"
+        columns.append(
+            (f"perceel_{option.id}", _facet_count_sql(conditions, "perceel", extra))
+        )
+    for group, column in _FACET_COLUMNS.items():
+        for option in reference[group]:
+            extra = f"(b.{column} & {1 << int(option.id)}) <> 0"
+            sql = _facet_count_sql(conditions, group, extra)
+            columns.append((f"{group}_{option.id}", sql))
+    return columns
+
+
+def _facet_row(filters, columns) -> dict[str, int]:
+    base = _base_services(filters).order_by()
+    base = base.values(
+        perceel_ref=F("perceel_id"),
+        d=F("search_district_bits"),
+        p=F("search_problem_bits"),
+        f=F("search_form_bits"),
+        is_open=F("search_open"),
+    )
+    base_sql, params = base.query.sql_with_params()
+    source = f"({base_sql}) AS b"
+    conditions = _facet_sql_conditions(filters)
+    if conditions:
+        # One flag per "all chosen groups but one", computed once per row;
+        # OFFSET 0 keeps PostgreSQL from inlining them into every count.
+        flags = ", ".join(
+            f"({' AND '.join(c for g, c in conditions.items() if g != skip) or '1=1'})"
+            f" AS ok_{skip}"
+            for skip in _FACET_FLAGS
+        )
+        fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+        source = f"(SELECT b.*, {flags} FROM {source}{fence}) AS b"  # noqa: S608
+        # A row with no flag set counts nowhere: drop it before the counting.
+        source += " WHERE " + " OR ".join(f"b.ok_{skip}" for skip in _FACET_FLAGS)
+    select = ", ".join(sql for _name, sql in columns)
+    # Only code-made SQL and integers are joined in; values are parameters.
+    query = f"SELECT {select} FROM {source}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        values = cursor.fetchone()
+    return dict(zip([name for name, _sql in columns], values, strict=True))
+
+
+def _facet_counts_by_group(filters) -> dict:
+    """The same counts with one aggregate query per facet group (5 queries)."""
+    room = _filtered_services(filters, skip="room").aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=Q(search_open=True)),
+    )
+    counts = {
+        "total": room["open"] if filters.has_room else room["total"],
+        "open": room["open"],
+        "perceel": dict(
+            _filtered_services(filters, skip="perceel")
+            .order_by()
+            .values_list("perceel_id")
+            .annotate(n=Count("pk"))
+        ),
+    }
+    for group, through, column, _bit_field in _M2M_GROUPS:
+        matching = _filtered_services(filters, skip=group).values("pk")
+        counts[group] = dict(
+            through.objects.filter(service_id__in=matching)
+            .order_by()
+            .values_list(column)
+            .annotate(n=Count("service_id"))
+        )
+    return counts
+
+
+def service_search(*, filters):
+    """Public services matching ``filters`` in the chosen order, with what a result
+    line shows (organisation, perceel, capacity) joined in."""
+    qs = _filtered_services(filters).select_related(*_RESULT_RELATED)
+    return _in_search_order(qs.defer(*_RESULT_DEFERRED), filters)
+
+
+def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
+    """One page of ``service_search`` in one query.
+
+    The page's ids are chosen first from narrow columns (covering indexes), and
+    only those rows are then read in full: sorting thousands of wide rows to
+    keep twenty was most of the time of a search.
+    """
+    ids = _in_search_order(_filtered_services(filters), filters).values("pk")
+    page = Service.objects.filter(pk__in=ids[offset : offset + limit])
+    page = page.select_related(*_RESULT_RELATED).defer(*_RESULT_DEFERRED)
+    return list(_in_search_order(page, filters))
+
+
+_RESULT_RELATED = ("organisation", "perceel", "capacity")
+_RESULT_DEFERRED = ("search_text", "search_vector", "description", "how_to_refer")
+
+
+def _in_search_order(qs, filters):
+    from registry import search
+
+    if filters.sort == "wachttijd":
+        wait = F("search_total_wait").asc(nulls_last=True)
+        return qs.order_by(wait, "name", "id")
+    if filters.sort == "bijgewerkt":
+        return qs.order_by(F("capacity__updated_at").desc(nulls_last=True), "id")
+    if filters.words and connection.vendor == "postgresql":
+        raw = search.tsquery_text(filters.words, filters.corrections)
+        query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
+        rank = SearchRank(F("search_vector"), query, cover_density=True)
+        return qs.alias(rank=rank).order_by("-rank", "name", "id")
+    return qs.order_by("name", "id")
+
+
+def organisation_get_public(*, slug: str) -> Organisation:
+    """An active organisation with everything its public page shows: contracts
+    with their subcontractors, the contracts it works under, active services with
+    capacity, and locations. Raises ``Organisation.DoesNotExist``. 6 queries."""
+    services = Service.objects.filter(active=True).select_related("perceel", "capacity")
+    return Organisation.objects.prefetch_related(
+        Prefetch(
+            "contracts",
+            queryset=Contract.objects.select_related("perceel").prefetch_related(
+                Prefetch(
+                    "subcontracts",
+                    queryset=Subcontract.objects.filter(
+                        subcontractor__active=True
+                    ).select_related("subcontractor"),
+                )
+            ),
+        ),
+        Prefetch(
+            "subcontracts",
+            queryset=Subcontract.objects.select_related(
+                "contract__organisation", "contract__perceel"
+            ),
+        ),
+        Prefetch("services", queryset=services.order_by("perceel__position", "name")),
+        Prefetch("locations", queryset=Location.objects.select_related("district")),
+    ).get(slug=slug, active=True)
+
+
+def service_get_public(*, pk: int) -> Service:
+    """An active service of an active organisation with what its page shows.
+    Raises ``Service.DoesNotExist``. 6 queries."""
+    return (
+        _public_services()
+        .select_related("organisation", "perceel", "capacity")
+        .prefetch_related(
+            "problem_areas",
+            "forms",
+            "districts",
+            Prefetch("locations", queryset=Location.objects.select_related("district")),
+            Prefetch(
+                "organisation__subcontracts",
+                queryset=Subcontract.objects.select_related("contract__organisation"),
+            ),
+        )
+        .get(pk=pk)
+    )

@@ -1,0 +1,481 @@
+"""Search of the public catalogue: parameters in, filters and a result page out.
+
+The URL is the state of a search (shareable, the back button works), so every
+parameter is parsed here from a ``QueryDict`` into a frozen ``SearchFilters``.
+Bad parameters never raise: each gives a Dutch message naming the field and is
+ignored. Database access lives in ``selectors``; this module only orchestrates it
+(``run_search``) and holds the pure parts: text folding, the search document and
+the PostgreSQL ``tsquery`` built from the words.
+"""
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from registry import validators
+
+PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 8
+SEARCH_CONFIG = "dutch_unaccent"
+SORTS = ("relevantie", "wachttijd", "bijgewerkt")
+TRUE_VALUES = ("1", "on", "ja", "true")
+# Parameter name -> reference group (selectors.search_reference keys).
+MULTI_PARAMS = {
+    "perceel": "perceel",
+    "stadsdeel": "district",
+    "probleem": "problem",
+    "vorm": "form",
+}
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip accents: "Cliënten" -> "clienten"."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, in order, without repeats."""
+    return list(dict.fromkeys(_WORD.findall(fold(text))))
+
+
+def vocabulary(text: str) -> set[str]:
+    """Words worth offering as a spelling correction: letters only, 3 or more."""
+    return {w for w in _WORD.findall(fold(text)) if len(w) >= 3 and w.isalpha()}
+
+
+# --- the search document -------------------------------------------------------
+
+
+# Bit n of a bit set stands for reference id n; a signed 64-bit integer holds
+# ids 0..62. With a larger id in use, selectors fall back to join queries.
+BITS_MAX_ID = 62
+
+
+def bits(ids: Iterable[int]) -> int:
+    """The bit set of ``ids`` (ids above ``BITS_MAX_ID`` cannot be held)."""
+    return sum(1 << i for i in set(ids) if 0 <= i <= BITS_MAX_ID)
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """What a service is found by. ``title``/``tags``/``body`` carry the weights
+    A/B/C of the PostgreSQL vector; ``text`` is all of it, folded; the bit sets
+    hold its districts, problem areas and forms."""
+
+    service_id: int
+    title: str
+    tags: str
+    body: str
+    district_bits: int = 0
+    problem_bits: int = 0
+    form_bits: int = 0
+    open: bool = False
+    total_wait: int | None = None
+
+    @property
+    def text(self) -> str:
+        return fold(" ".join(part for part in (self.title, self.tags, self.body)))
+
+
+def build_document(service) -> SearchDocument:
+    """The document of ``service``; its relations must be prefetched."""
+    tags = [service.organisation.name, service.perceel.name]
+    tags += [area.name for area in service.problem_areas.all()]
+    tags += [form.name for form in service.forms.all()]
+    body = [service.description, service.how_to_refer]
+    body += [district.name for district in service.districts.all()]
+    body += [f"{loc.name} {loc.address} {loc.city}" for loc in service.locations.all()]
+    capacity = getattr(service, "capacity", None)
+    return SearchDocument(
+        service_id=service.pk,
+        title=service.name,
+        tags=" ".join(tags),
+        body=" ".join(part for part in body if part),
+        district_bits=bits(d.pk for d in service.districts.all()),
+        problem_bits=bits(a.pk for a in service.problem_areas.all()),
+        form_bits=bits(f.pk for f in service.forms.all()),
+        open=bool(capacity and capacity.status == "open"),
+        total_wait=capacity.total_wait_weeks if capacity else None,
+    )
+
+
+# --- filters -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamError:
+    """A message about one bad URL parameter; ``param`` names the form field."""
+
+    param: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """One search, as the URL states it. Multi-valued filters hold ids and mean
+    "any of these"; different filters combine with "and"."""
+
+    text: str = ""
+    percelen: tuple[int, ...] = ()
+    age: int | None = None
+    districts: tuple[int, ...] = ()
+    problem_areas: tuple[int, ...] = ()
+    forms: tuple[int, ...] = ()
+    has_room: bool = False
+    max_wait_weeks: int | None = None
+    sort: str = "relevantie"
+    page: int = 1
+    # Spelling corrections found for words of ``text``: word -> known term.
+    corrections: Mapping[str, str] = field(default_factory=dict)
+    # Whether every reference id fits the documents' bit sets (``BITS_MAX_ID``).
+    use_bits: bool = True
+
+    @property
+    def words(self) -> list[str]:
+        return words(self.text)[:MAX_WORDS]
+
+
+_GROUP_FIELDS = {
+    "perceel": "percelen",
+    "district": "districts",
+    "problem": "problem_areas",
+    "form": "forms",
+}
+
+
+def _labels() -> dict[str, str]:
+    return {
+        "perceel": _("Perceel"),
+        "stadsdeel": _("Stadsdeel"),
+        "probleem": _("Problematiek"),
+        "vorm": _("Vorm"),
+    }
+
+
+def parse_params(
+    params, reference: Mapping[str, list[Option]]
+) -> tuple[SearchFilters, list[ParamError]]:
+    """Parse a ``QueryDict`` into filters and a list of messages for bad values.
+
+    ``reference`` maps each group to its valid options (selectors.search_reference).
+    """
+    errors: list[ParamError] = []
+    values: dict[str, Any] = {"text": _parse_text(params, errors)}
+    for param, group in MULTI_PARAMS.items():
+        values[_GROUP_FIELDS[group]] = _parse_choices(
+            params, param, reference.get(group, []), errors
+        )
+    values["age"] = _parse_int(
+        params, "leeftijd", validators.AGE_MIN, validators.AGE_MAX, errors,
+        _("Leeftijd: vul een getal van 0 tot 23 in."),
+    )  # fmt: skip
+    values["max_wait_weeks"] = _parse_int(
+        params, "wachttijd", 0, validators.WAIT_WEEKS_MAX, errors,
+        _("Maximale wachttijd: vul een aantal weken van 0 tot 260 in."),
+    )  # fmt: skip
+    values["has_room"] = _parse_flag(params, "plek", errors)
+    values["sort"] = _parse_sort(params, errors)
+    values["use_bits"] = all(
+        option.id <= BITS_MAX_ID for group in reference.values() for option in group
+    )
+    values["page"] = _parse_int(
+        params, "pagina", 1, 10**6, errors,
+        _("Pagina: vul een paginanummer vanaf 1 in."),
+    ) or 1  # fmt: skip
+    return SearchFilters(**values), errors
+
+
+def _parse_text(params, errors: list[ParamError]) -> str:
+    text = " ".join((params.get("q") or "").split())
+    if len(text) > MAX_QUERY_LENGTH:
+        message = _("Zoekterm: gebruik ten hoogste %(n)s tekens.")
+        errors.append(ParamError("q", message % {"n": MAX_QUERY_LENGTH}))
+        text = text[:MAX_QUERY_LENGTH]
+    return text
+
+
+def _parse_choices(params, name, options, errors) -> tuple[int, ...]:
+    by_slug = {option.slug: option.id for option in options}
+    chosen: list[int] = []
+    for raw in params.getlist(name):
+        if not raw:
+            continue
+        if raw in by_slug:
+            if by_slug[raw] not in chosen:
+                chosen.append(by_slug[raw])
+            continue
+        message = _("%(field)s: de onbekende keuze “%(value)s” is genegeerd.")
+        values = {"field": _labels()[name], "value": raw[:40]}
+        errors.append(ParamError(name, message % values))
+    return tuple(chosen)
+
+
+def _parse_int(params, name, low, high, errors, message) -> int | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
+        return int(raw)
+    errors.append(ParamError(name, message))
+    return None
+
+
+def _parse_flag(params, name, errors) -> bool:
+    raw = (params.get(name) or "").strip().lower()
+    if not raw:
+        return False
+    if raw in TRUE_VALUES:
+        return True
+    errors.append(ParamError(name, _("Nu plek: kies ja of laat het vak leeg.")))
+    return False
+
+
+def sort_options() -> list[tuple[str, str]]:
+    return [
+        ("relevantie", _("Relevantie")),
+        ("wachttijd", _("Kortste wachttijd")),
+        ("bijgewerkt", _("Laatst bijgewerkt")),
+    ]
+
+
+def _parse_sort(params, errors) -> str:
+    raw = (params.get("sorteer") or "").strip()
+    if not raw:
+        return "relevantie"
+    if raw in SORTS:
+        return raw
+    message = _("Sorteren: kies relevantie, wachttijd of bijgewerkt.")
+    errors.append(ParamError("sorteer", message))
+    return "relevantie"
+
+
+# --- PostgreSQL tsquery ------------------------------------------------------------
+
+
+def tsquery_text(search_words: Iterable[str], corrections: Mapping[str, str]) -> str:
+    """A raw ``to_tsquery`` string: every word must match (as a prefix, once it
+    has 3 letters), either as typed or as its spelling correction.
+
+    Safe to pass as raw tsquery: words are ``[a-z0-9]+`` only (see ``words``).
+    """
+    parts = []
+    for word in search_words:
+        variants = [word] + ([corrections[word]] if word in corrections else [])
+        terms = [f"{v}:*" if len(v) >= 3 else v for v in variants]
+        parts.append("(" + " | ".join(terms) + ")")
+    return " & ".join(parts)
+
+
+def sqlite_patterns(word: str) -> str:
+    """The substring a word must match in ``search_text`` without stemming:
+    a Dutch plural "-en" is dropped ("angsten" finds "angst")."""
+    if len(word) > 5 and word.endswith("en"):
+        return word[:-2]
+    return word
+
+
+# --- pages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pagination:
+    number: int
+    count: int
+    per_page: int = PAGE_SIZE
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.per_page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def first_index(self) -> int:
+        return self.offset + 1 if self.count else 0
+
+    @property
+    def last_index(self) -> int:
+        return min(self.offset + self.per_page, self.count)
+
+    def nearby(self, spread: int = 2) -> list[int | None]:
+        """Page numbers to link: the first, the last and those near the current;
+        ``None`` marks a gap."""
+        near = range(self.number - spread, self.number + spread + 1)
+        pages = sorted(p for p in {1, self.num_pages, *near} if p <= self.num_pages)
+        links: list[int | None] = []
+        for page in (p for p in pages if p >= 1):
+            if links and page != links[-1] + 1:
+                links.append(None)
+            links.append(page)
+        return links
+
+
+def clamp_page(filters: SearchFilters, count: int, errors: list[ParamError]):
+    """Keep the requested page within the results; say so when it was not."""
+    pagination = Pagination(number=filters.page, count=count)
+    if filters.page <= pagination.num_pages:
+        return filters, pagination
+    message = _("Pagina: er zijn %(n)s pagina's; u ziet de laatste.")
+    errors.append(ParamError("pagina", message % {"n": pagination.num_pages}))
+    last = pagination.num_pages
+    return replace(filters, page=last), Pagination(number=last, count=count)
+
+
+@dataclass
+class FacetOption:
+    slug: str
+    name: str
+    count: int
+    checked: bool
+
+
+@dataclass
+class FacetGroup:
+    param: str
+    legend: str
+    options: list[FacetOption]
+
+
+@dataclass
+class SearchResult:
+    filters: SearchFilters
+    errors: list[ParamError]
+    pagination: Pagination
+    services: list
+    facets: list[FacetGroup]
+    open_count: int
+    suggestion: str = ""
+
+    @property
+    def invalid_params(self) -> set[str]:
+        return {error.param for error in self.errors}
+
+
+def facet_groups(reference, filters: SearchFilters, counts) -> list[FacetGroup]:
+    """The filter groups with a count per option (0 included), in reference order."""
+    groups = []
+    for param, group in MULTI_PARAMS.items():
+        chosen = set(getattr(filters, _GROUP_FIELDS[group]))
+        group_counts = counts[group]
+        options = [
+            FacetOption(o.slug, o.name, group_counts.get(o.id, 0), o.id in chosen)
+            for o in reference.get(group, [])
+        ]
+        groups.append(FacetGroup(param, _labels()[param], options))
+    return groups
+
+
+def suggestion_text(filters: SearchFilters) -> str:
+    """The query with each corrected word replaced: "Bedoelde u ...?"."""
+    if not filters.corrections:
+        return ""
+    return " ".join(filters.corrections.get(w, w) for w in filters.words)
+
+
+def run_search(params) -> SearchResult:
+    """A whole search page: a fixed number of queries, whatever the result size."""
+    from registry import selectors
+
+    reference = selectors.search_reference()
+    filters, errors = parse_params(params, reference)
+    filters = replace(filters, corrections=selectors.search_corrections(filters))
+    counts = selectors.facet_counts(filters=filters, reference=reference)
+    filters, pagination = clamp_page(filters, counts["total"], errors)
+    page = selectors.service_search_page(
+        filters=filters, offset=pagination.offset, limit=PAGE_SIZE
+    )
+    return SearchResult(
+        filters=filters,
+        errors=errors,
+        pagination=pagination,
+        services=page,
+        facets=facet_groups(reference, filters, counts),
+        open_count=counts["open"],
+        suggestion=suggestion_text(filters),
+    )
+
+
+def csv_services(params):
+    """All services matching ``params`` (no paging), for the CSV download."""
+    from registry import selectors
+
+    reference = selectors.search_reference()
+    filters, _errors = parse_params(params, reference)
+    filters = replace(filters, corrections=selectors.search_corrections(filters))
+    return selectors.service_search(filters=filters)
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_header() -> list[str]:
+    return [
+        _("Aanbod"),
+        _("Aanbieder"),
+        _("Perceel"),
+        _("Leeftijd van"),
+        _("Leeftijd tot en met"),
+        _("Status"),
+        _("Aanmeldwachttijd (weken)"),
+        _("Behandelwachttijd (weken)"),
+        _("Bijgewerkt op"),
+        _("Telefoon intake"),
+        _("E-mail intake"),
+        _("Pagina"),
+    ]
+
+
+def _cell(value) -> str:
+    """A spreadsheet never runs a cell as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_row(service, site_url: str) -> list[str]:
+    from registry.templatetags.registry_tags import status_label
+
+    capacity = getattr(service, "capacity", None)
+    values = [
+        service.name,
+        service.organisation.name,
+        service.perceel.name,
+        service.age_min,
+        service.age_max,
+        status_label(capacity.status) if capacity else "",
+        capacity.intake_wait_weeks if capacity else "",
+        capacity.treatment_wait_weeks if capacity else "",
+        capacity.updated_at.date().isoformat() if capacity else "",
+        service.intake_phone,
+        service.intake_email,
+        site_url + service.get_absolute_url(),
+    ]
+    return [_cell(value) for value in values]
