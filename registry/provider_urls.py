@@ -1,0 +1,40 @@
+"""Provider pages (namespace ``provider``): /mijn/... and the public history page."""
+
+from django.urls import path
+
+from registry import provider_views as views
+
+app_name = "provider"
+urlpatterns = [
+    path("mijn/aanbod", views.my_services, name="my-services"),
+    path(
+        "mijn/aanbod/actueel", views.capacity_confirm_all, name="capacity-confirm-all"
+    ),
+    path("mijn/aanbod/<int:pk>", views.service_edit, name="service-edit"),
+    path(
+        "mijn/aanbod/<int:pk>/capaciteit",
+        views.capacity_update,
+        name="capacity-update",
+    ),
+    path(
+        "mijn/aanbod/<int:pk>/actueel", views.capacity_confirm, name="capacity-confirm"
+    ),
+    path(
+        "mijn/organisaties/<int:pk>",
+        views.organisation_edit,
+        name="organisation-edit",
+    ),
+    path(
+        "mijn/organisaties/<int:pk>/locaties/nieuw",
+        views.location_create,
+        name="location-create",
+    ),
+    path("mijn/locaties/<int:pk>", views.location_edit, name="location-edit"),
+    path("mijn/api-sleutels", views.token_list, name="tokens"),
+    path(
+        "mijn/api-sleutels/<int:pk>/intrekken",
+        views.token_revoke,
+        name="token-revoke",
+    ),
+    path("aanbod/<int:pk>/geschiedenis", views.service_history, name="service-history"),
+]
