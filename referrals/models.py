@@ -63,6 +63,9 @@ class Referral(models.Model):
         blank=True,
         related_name="referrals_followed",
     )
+    # The family agreed that the follower school may see status and dates (never
+    # the help question). Without it the school sees nothing.
+    school_consent = models.BooleanField(_("toestemming school"), default=False)
     # Personal data: emptied by purge_referral_personal_data after retention.
     child_initials = models.CharField(_("initialen kind"), max_length=10, blank=True)
     child_birth_date = models.DateField(_("geboortedatum kind"), null=True, blank=True)
@@ -238,3 +241,88 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.referral} {self.purpose}"
+
+
+class Notification(models.Model):
+    """A durable outbox row: one notice for one recipient (see notifications.py).
+
+    Written in the same transaction as the event that causes it, so a committed
+    event always has its notices; ``send_notifications`` mails rows with a
+    ``recipient_email`` and marks them sent in the transaction of the attempt.
+    ``dedupe_key`` is unique, so enqueueing the same notice twice stores one row.
+    Rows are kept after sending (and after giving up) as the record of what went out.
+    """
+
+    class Kind(models.TextChoices):
+        DECLINED = "declined", _("Verwijzing afgewezen")
+        STARTED = "started", _("Hulp gestart")
+        OVERDUE = "overdue", _("Norm verstreken")
+
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
+    referral = models.ForeignKey(
+        Referral,
+        verbose_name=_("verwijzing"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ontvanger"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referral_notifications",
+    )
+    # Empty: in-app only. For a parent this is the only recipient field.
+    recipient_email = models.EmailField(_("e-mailadres ontvanger"), blank=True)
+    subject = models.CharField(_("onderwerp"), max_length=200)
+    body = models.TextField(_("bericht"))
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    next_attempt_at = models.DateTimeField(
+        _("volgende poging"), null=True, blank=True, db_index=True
+    )
+    last_error = models.TextField(_("laatste fout"), blank=True)
+    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("melding")
+        verbose_name_plural = _("meldingen")
+        indexes = [
+            models.Index(
+                fields=["recipient_user", "read_at"], name="notification_unread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.referral}"
+
+
+class StatusLookupFailure(models.Model):
+    """One wrong answer on the family status page, for throttling.
+
+    A row per failure (not a counter) so concurrent processes only ever INSERT;
+    the number of rows for a key inside the window is the count. ``key`` is a
+    keyed hash of the family code or client address, never the value itself.
+    """
+
+    class Scope(models.TextChoices):
+        CODE = "code", _("gezinscode")
+        ADDRESS = "address", _("adres")
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=64)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("mislukte statuscontrole")
+        verbose_name_plural = _("mislukte statuscontroles")
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="status_failure_key_at")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"

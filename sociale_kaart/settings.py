@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "axes",
     "registry",
     "referrals",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,8 @@ AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
@@ -182,6 +185,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: its WWW-Authenticate header makes "not logged in" a 401.
+        "registry.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -202,6 +207,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CapacityStatusEnum": "registry.models.Capacity.Status",
+        "CapacityHistorySourceEnum": "registry.api.serializers.HISTORY_SOURCES",
+        "CapacityHistoryKindEnum": "registry.api.serializers.HISTORY_KINDS",
+    },
 }
 
 # Design tunables (see DESIGN.md): freshness of capacity and the waiting-time norms.
@@ -225,3 +235,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Referral tracker: wrong answers on the family status page are limited per family
+# code and per client address within a sliding window (stored in the database, so
+# every server process shares the count).
+FAMILY_STATUS_MAX_ATTEMPTS = env_int("FAMILY_STATUS_MAX_ATTEMPTS", 5, minimum=1)
+FAMILY_STATUS_MAX_ATTEMPTS_PER_ADDRESS = env_int(
+    "FAMILY_STATUS_MAX_ATTEMPTS_PER_ADDRESS", 20, minimum=1
+)
+FAMILY_STATUS_WINDOW_MINUTES = env_int("FAMILY_STATUS_WINDOW_MINUTES", 15, minimum=1)
+# Notice outbox: tries per e-mail before giving up (the row stays), and whether a
+# request tries to send its notices right after commit (cron sends the rest).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8, minimum=1)
+NOTIFICATION_SEND_ON_COMMIT = env_bool("NOTIFICATION_SEND_ON_COMMIT", True)
+# A slow mail server must not hold a request (or the sender) for long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+# Referral API enums get stable names in the OpenAPI document.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "ReferralStatusEnum": "referrals.models.STATUS_CHOICES",
+    "ReferralEventTypeEnum": "referrals.models.EVENT_CHOICES",
+}
+# Behind N trusted reverse proxies, the client address for throttling is the Nth
+# address from the right in X-Forwarded-For (0: use the socket's REMOTE_ADDR).
+CLIENT_IP_PROXY_COUNT = env_int("CLIENT_IP_PROXY_COUNT", 0, minimum=0)

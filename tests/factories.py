@@ -120,3 +120,92 @@ class ServiceFactory(factory.django.DjangoModelFactory):
         if "updated_at" not in values:
             values["updated_at"] = timezone.now()
         models.Capacity.objects.create(service=obj, **values)
+
+
+# --- referrals ------------------------------------------------------------------
+
+
+def _referral_steps(referral, steps) -> None:
+    """Record ``steps`` one day apart from the referral date and store the derived
+    status, as ``referral_event_record`` would (without permissions or notices)."""
+    from referrals import workflow
+    from referrals.models import ReferralEvent
+
+    type_fields = {
+        workflow.WAITLISTED: {"bridging_care": False},
+        workflow.ENDED: {"end_reason": "31"},
+        workflow.DECLINED: {"decline_reason": "no_capacity"},
+    }
+    today = timezone.localdate()
+    events = []
+    for number, step in enumerate(steps, start=1):
+        org = (
+            referral.referrer_organisation
+            if step in workflow.REFERRER_EVENTS
+            else referral.provider
+        )
+        events.append(
+            ReferralEvent.objects.create(
+                referral=referral,
+                type=step,
+                occurred_on=min(
+                    referral.referred_on + datetime.timedelta(number), today
+                ),
+                actor_organisation=org,
+                **type_fields.get(step, {}),
+            )
+        )
+    derived = workflow.derive(e.as_workflow_event() for e in events)
+    for name, value in derived.as_dict().items():
+        setattr(referral, name, value)
+    referral.save(update_fields=list(workflow.Derived.FIELDS))
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A referral made ``days_ago`` days ago (default 10). Traits record the steps
+    up to a state, e.g. ``ReferralFactory(started=True)`` has received, intake and
+    started events and the derived status; ``steps=(...)`` records any list."""
+
+    class Meta:
+        model = "referrals.Referral"
+        skip_postgeneration_save = True
+
+    class Params:
+        days_ago = 10
+        received = factory.Trait(steps=("received",))
+        first_contact = factory.Trait(steps=("received", "first_contact"))
+        waitlisted = factory.Trait(steps=("received", "first_contact", "waitlisted"))
+        intake = factory.Trait(steps=("received", "intake"))
+        started = factory.Trait(steps=("received", "intake", "started"))
+        ended = factory.Trait(steps=("received", "intake", "started", "ended"))
+        declined = factory.Trait(steps=("declined",))
+        withdrawn = factory.Trait(steps=("withdrawn",))
+
+    reference = factory.Sequence(lambda n: f"VW-T{n:07d}")
+    family_code = factory.Sequence(lambda n: f"FC{n:08d}")
+    service = factory.SubFactory(ServiceFactory)
+    provider = factory.SelfAttribute("service.organisation")
+    perceel = factory.SelfAttribute("service.perceel")
+    referrer_organisation = factory.SubFactory(
+        OrganisationFactory, kind=models.Organisation.Kind.JGZ
+    )
+    referrer_user = None
+    referrer_type = "01"
+    child_initials = "J.B."
+    child_birth_date = datetime.date(2015, 5, 17)
+    help_question = "Angstig en somber; gaat al weken niet naar school."
+    urgency = "regular"
+    consent_by = "parent"
+    referred_on = factory.LazyAttribute(
+        lambda o: timezone.localdate() - datetime.timedelta(days=o.days_ago)
+    )
+    consent_date = factory.SelfAttribute("referred_on")
+    steps = ()
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        steps = kwargs.pop("steps", ())
+        referral = super()._create(model_class, *args, **kwargs)
+        if steps:
+            _referral_steps(referral, steps)
+        return referral

@@ -1,0 +1,239 @@
+"""Serializers of the referral API: shape only. Rules live in referrals.services.
+
+A school following a referral (with consent) gets the same document with every
+personal field (child, help question, consent, parent contact, notes) null.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from referrals import codes, identifiers, selectors
+from referrals import permissions as perms
+from referrals.models import EVENT_CHOICES, Referral, ReferralEvent
+from registry.models import Organisation, Service
+
+MILESTONES = (
+    "received_on",
+    "first_contact_on",
+    "waitlisted_on",
+    "expected_start_on",
+    "bridging_care",
+    "intake_on",
+    "started_on",
+    "ended_on",
+    "declined_on",
+    "withdrawn_on",
+)
+PERSONAL = (
+    "child_initials",
+    "child_birth_date",
+    "help_question",
+    "consent_by",
+    "consent_date",
+    "parent_email",
+)
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(
+        queryset=Service.objects.select_related("organisation", "perceel"),
+        help_text="Id of the service (aanbod) to refer to.",
+    )
+    child_initials = serializers.CharField(
+        max_length=10, help_text="Initials only, e.g. J.B. Never a name or BSN."
+    )
+    child_birth_date = serializers.DateField()
+    help_question = serializers.CharField(max_length=2000)
+    urgency = serializers.ChoiceField(
+        choices=codes.Urgency.choices, default=codes.Urgency.REGULAR
+    )
+    consent_by = serializers.ChoiceField(
+        choices=codes.ConsentBy.choices, help_text="Who consented to the referral."
+    )
+    consent_date = serializers.DateField(help_text="When consent was given.")
+    parent_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        help_text="Optional: the parent gets a plain notice when help starts or "
+        "the referral is declined (never the help question).",
+    )
+    follower_school = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.SCHOOL),
+        required=False,
+        allow_null=True,
+        help_text="Optional: id of a school that may follow the status.",
+    )
+    school_consent = serializers.BooleanField(
+        default=False,
+        help_text="The family consents that follower_school sees status and dates.",
+    )
+    referrer_type = serializers.ChoiceField(
+        choices=codes.ReferrerType.choices,
+        required=False,
+        help_text="COD327; follows from your organisation (JGZ: 01 or 03).",
+    )
+    confirm_duplicate = serializers.BooleanField(
+        default=False,
+        help_text="Refer although the same child has an open referral in this "
+        "perceel (otherwise 409 with that referral's reference).",
+    )
+
+
+class EventCreateSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=EVENT_CHOICES)
+    occurred_on = serializers.DateField(
+        help_text="The day it happened: not in the future, not before the "
+        "referral or the previous step."
+    )
+    note = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default=""
+    )
+    expected_start_on = serializers.DateField(
+        required=False, allow_null=True, help_text="waitlisted only."
+    )
+    bridging_care = serializers.BooleanField(
+        required=False, allow_null=True, help_text="waitlisted only (required)."
+    )
+    end_reason = serializers.ChoiceField(
+        choices=codes.EndReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="ended only (required): JZ588 reden beëindiging.",
+    )
+    decline_reason = serializers.ChoiceField(
+        choices=codes.DeclineReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="declined only (required).",
+    )
+
+    def type_fields(self) -> dict:
+        names = ("expected_start_on", "bridging_care", "end_reason", "decline_reason")
+        return {n: self.validated_data[n] for n in names if n in self.validated_data}
+
+
+class DeadlineSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    due_on = serializers.DateField()
+
+
+class EventSerializer(serializers.ModelSerializer):
+    organisation = serializers.CharField(
+        source="actor_organisation.name", default=None, allow_null=True
+    )
+
+    class Meta:
+        model = ReferralEvent
+        fields = (
+            "type",
+            "occurred_on",
+            "recorded_at",
+            "organisation",
+            "note",
+            "expected_start_on",
+            "bridging_care",
+            "end_reason",
+            "decline_reason",
+        )
+        extra_kwargs = {"note": {"allow_null": True}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("hide_personal"):
+            data["note"] = None
+        return data
+
+
+class EventCreatedSerializer(EventSerializer):
+    status = serializers.CharField(source="referral.status")
+
+    class Meta(EventSerializer.Meta):
+        fields = (*EventSerializer.Meta.fields, "status")
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    """A referral as its referrer or provider sees it (personal fields null for a
+    following school)."""
+
+    service_name = serializers.CharField(source="service.name")
+    provider = serializers.IntegerField(source="provider_id")
+    provider_name = serializers.CharField(source="provider.name")
+    perceel = serializers.CharField(source="perceel.code")
+    referrer_organisation = serializers.CharField(source="referrer_organisation.name")
+    next_deadline = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Referral
+        fields = (
+            "reference",
+            "status",
+            "service",
+            "service_name",
+            "provider",
+            "provider_name",
+            "perceel",
+            "referrer_organisation",
+            "referrer_type",
+            "urgency",
+            "referred_on",
+            *MILESTONES,
+            "next_deadline",
+            "overdue",
+            "follower_school",
+            *PERSONAL,
+        )
+        # Null for a following school (and parent_email for all but the referrer).
+        extra_kwargs = {name: {"allow_null": True} for name in PERSONAL}
+
+    def _timing(self, referral):
+        cache = self.context.setdefault("_timing", {})
+        if referral.pk not in cache:
+            cache[referral.pk] = selectors.referral_timing(referral)
+        return cache[referral.pk]
+
+    @extend_schema_field(DeadlineSerializer(allow_null=True))
+    def get_next_deadline(self, referral):
+        deadline = self._timing(referral).next_deadline
+        return DeadlineSerializer(deadline).data if deadline else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_overdue(self, referral) -> list[str]:
+        return [d.code for d in self._timing(referral).overdue]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        view = perms.referral_view(self.context["request"].user, instance)
+        if view not in (perms.REFERRER, perms.PROVIDER):
+            data.update(dict.fromkeys(PERSONAL))
+        elif view != perms.REFERRER:
+            data["parent_email"] = None  # the referrer's channel to the parent
+        return data
+
+
+class ReferralDetailSerializer(ReferralSerializer):
+    events = serializers.SerializerMethodField()
+
+    class Meta(ReferralSerializer.Meta):
+        fields = (*ReferralSerializer.Meta.fields, "events")
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, referral):
+        actor = self.context["request"].user
+        hide = not perms.can_see_personal_data(actor, referral)
+        events = selectors.referral_events(referral)
+        return EventSerializer(events, many=True, context={"hide_personal": hide}).data
+
+
+class ReferralCreatedSerializer(ReferralDetailSerializer):
+    family_code = serializers.SerializerMethodField(
+        help_text="Give this to the family (with the printed slip): with the "
+        "child's date of birth it opens /status."
+    )
+
+    class Meta(ReferralDetailSerializer.Meta):
+        fields = ("reference", "family_code", *ReferralDetailSerializer.Meta.fields[1:])
+
+    def get_family_code(self, referral) -> str:
+        return identifiers.format_family_code(referral.family_code)

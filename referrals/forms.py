@@ -1,0 +1,189 @@
+"""Forms of the referral pages. They parse input; the rules live in services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referrals import codes
+from referrals import workflow as wf
+from registry.models import Organisation
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def apply_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form's fields (others: top)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class Form(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")  # no trailing colon (NL Design System)
+        super().__init__(*args, **kwargs)
+
+
+class ReferralForm(Form):
+    referrer_organisation = forms.ModelChoiceField(
+        label=_("Ik verwijs namens"), queryset=Organisation.objects.none()
+    )
+    referrer_type = forms.ChoiceField(
+        label=_("Ik verwijs als"), choices=codes.ReferrerType.choices
+    )
+    child_initials = forms.CharField(
+        label=_("Initialen van het kind"),
+        max_length=10,
+        help_text=_("Bijvoorbeeld J.B. Geen volledige naam en nooit een BSN."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    child_birth_date = forms.DateField(
+        label=_("Geboortedatum van het kind"), widget=DateInput()
+    )
+    help_question = forms.CharField(
+        label=_("Hulpvraag"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Alleen wat de aanbieder nodig heeft om de vraag te beoordelen."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgentie"),
+        choices=codes.Urgency.choices,
+        initial=codes.Urgency.REGULAR,
+        widget=forms.RadioSelect,
+    )
+    consent_by = forms.ChoiceField(
+        label=_("Toestemming voor de verwijzing gegeven door"),
+        choices=codes.ConsentBy.choices,
+        widget=forms.RadioSelect,
+    )
+    consent_date = forms.DateField(
+        label=_("Datum van de toestemming"), widget=DateInput()
+    )
+    parent_email = forms.EmailField(
+        label=_("E-mailadres van de ouder (niet verplicht)"),
+        required=False,
+        help_text=_(
+            "De ouder krijgt dan een bericht als de hulp start of als de "
+            "aanbieder de verwijzing afwijst. Nooit met de hulpvraag."
+        ),
+    )
+    follower_school = forms.ModelChoiceField(
+        label=_("School die de status mag volgen (niet verplicht)"),
+        queryset=Organisation.objects.filter(
+            kind=Organisation.Kind.SCHOOL, active=True
+        ),
+        required=False,
+        help_text=_(
+            "De school ziet alleen de status en de datums, nooit de hulpvraag."
+        ),
+    )
+    school_consent = forms.BooleanField(
+        label=_("Het gezin geeft toestemming dat de school de status volgt"),
+        required=False,
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=_("Ik wil toch verwijzen"), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, referrer_organisations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consent_date"].initial = timezone.localdate()
+        own = list(referrer_organisations)
+        if len(own) > 1:
+            self.fields["referrer_organisation"].queryset = Organisation.objects.filter(
+                pk__in=[o.pk for o in own]
+            )
+        else:
+            del self.fields["referrer_organisation"]
+        jgz = own and own[0].kind == Organisation.Kind.JGZ
+        if len(own) == 1 and jgz:
+            self.fields["referrer_type"].choices = [
+                (c, codes.ReferrerType(c).label)
+                for c in (codes.ReferrerType.GEMEENTE, codes.ReferrerType.JEUGDARTS)
+            ]
+        else:
+            del self.fields["referrer_type"]
+
+
+class EventForm(Form):
+    """One step. ``event_type`` picks the fields that belong to it."""
+
+    occurred_on = forms.DateField(label=_("Datum"), widget=DateInput())
+    expected_start_on = forms.DateField(
+        label=_("Verwachte startdatum (niet verplicht)"),
+        required=False,
+        widget=DateInput(),
+    )
+    bridging_care = forms.TypedChoiceField(
+        label=_("Overbruggingszorg"),
+        choices=[("true", _("Ja")), ("false", _("Nee"))],
+        coerce=lambda value: value == "true",
+        widget=forms.RadioSelect,
+    )
+    end_reason = forms.ChoiceField(
+        label=_("Reden beëindiging"),
+        choices=[("", "---------"), *codes.EndReason.choices],
+    )
+    decline_reason = forms.ChoiceField(
+        label=_("Reden afwijzing"),
+        choices=[("", "---------"), *codes.DeclineReason.choices],
+    )
+    note = forms.CharField(
+        label=_("Toelichting (niet verplicht)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    OWN_FIELDS = {
+        wf.WAITLISTED: ("expected_start_on", "bridging_care"),
+        wf.ENDED: ("end_reason",),
+        wf.DECLINED: ("decline_reason",),
+    }
+
+    def __init__(self, *args, event_type: str, **kwargs):
+        kwargs.setdefault("prefix", event_type)
+        super().__init__(*args, **kwargs)
+        self.event_type = event_type
+        self.label = wf.STATUS_LABELS[event_type]
+        self.fields["occurred_on"].initial = timezone.localdate()
+        own = self.OWN_FIELDS.get(event_type, ())
+        for name in ("expected_start_on", "bridging_care"):
+            if name not in own:
+                del self.fields[name]
+        for name in ("end_reason", "decline_reason"):
+            if name not in own:
+                del self.fields[name]
+
+    def type_fields(self) -> dict:
+        names = self.OWN_FIELDS.get(self.event_type, ())
+        return {name: self.cleaned_data.get(name) for name in names}
+
+
+class FamilyStatusForm(Form):
+    family_code = forms.CharField(
+        label=_("Uw code"),
+        max_length=20,
+        help_text=_(
+            "De code staat op de brief van de verwijzer, bijvoorbeeld ABCD-EFGH-JK."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters"}
+        ),
+    )
+    birth_date = forms.DateField(
+        label=_("Geboortedatum van uw kind"), widget=DateInput()
+    )
+
+
+class AccessLogFilterForm(Form):
+    reference = forms.CharField(label=_("Referentie"), required=False, max_length=16)

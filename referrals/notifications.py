@@ -1,0 +1,256 @@
+"""The notification outbox: a notice is never lost and never sent twice.
+
+Design:
+- **Never lost.** ``notification_enqueue`` writes an outbox row in the *same*
+  transaction as the event that causes it (``referral_event_record`` calls it
+  before commit). If the event commits, its notices exist; if it rolls back,
+  neither does. No notice depends on a callback that a crash could skip.
+- **Never twice.** ``dedupe_key`` is UNIQUE and enqueueing uses
+  ``INSERT ... ON CONFLICT DO NOTHING``, so the same notice (one event, one
+  recipient; or one referral + one passed norm) is stored once however often it
+  is enqueued. ``notification_send_due`` sends one row per transaction: it locks
+  the row (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so parallel
+  senders never pick the same row), re-checks that it is unsent, sends, and marks
+  it sent in that same transaction. The one window left is a crash after the mail
+  server accepted the mail and before the commit; the row is then sent again on
+  the next run. The Message-ID is stable per row, so the receiving side sees the
+  same message.
+- **Retries.** A failed send increments ``attempts`` and schedules the next try
+  with exponential backoff; after ``NOTIFICATION_MAX_ATTEMPTS`` the row stays,
+  unsent, with its last error (visible in the admin), and is no longer tried.
+- Sending happens after commit: ``referral_event_record`` registers
+  ``transaction.on_commit(..., robust=True)`` to try the new rows at once, and the
+  ``send_notifications`` command (cron, every few minutes) sends whatever is due.
+- In-app: rows with a ``recipient_user`` are listed unread on /verwijzingen.
+- Notices never contain the help question or the child's initials or date of
+  birth; they name the referral by its reference.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from referrals import workflow as wf
+from referrals.models import Notification, Referral, ReferralEvent
+from referrals.selectors import norms, stored_derived
+
+Kind = Notification.Kind
+RETRY_BASE_SECONDS = 60
+RETRY_MAX_SECONDS = 24 * 60 * 60
+
+
+def notification_enqueue(
+    *,
+    kind: str,
+    referral: Referral,
+    dedupe_key: str,
+    subject: str,
+    body: str,
+    recipient_user=None,
+    recipient_email: str = "",
+) -> None:
+    """Store one notice unless one with ``dedupe_key`` exists (no error then).
+
+    Call inside the transaction that causes the notice. Side effects: one
+    INSERT ... ON CONFLICT DO NOTHING.
+    """
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                kind=kind,
+                referral=referral,
+                recipient_user=recipient_user,
+                recipient_email=recipient_email,
+                subject=subject[:200],
+                body=body,
+                dedupe_key=dedupe_key,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _context(referral: Referral, **extra) -> dict:
+    return {
+        "referral": referral,
+        "service": referral.service,
+        "provider": referral.provider,
+        "referrer": referral.referrer_organisation,
+        "detail_url": settings.SITE_URL + referral.get_absolute_url(),
+        "status_url": settings.SITE_URL + reverse("referrals:status"),
+        **extra,
+    }
+
+
+def _render(name: str, context: dict) -> tuple[str, str]:
+    """A template's first line is the subject, the rest the body. Always in the
+    site's language (Dutch): a command or an English page may be the caller."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = render_to_string(f"referrals/email/{name}.txt", context).strip()
+    subject, _, body = text.partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def notifications_for_event(event: ReferralEvent) -> None:
+    """Enqueue the notices an event causes: help started or referral declined go
+    to the referring user (app + e-mail) and, if given, the parent (e-mail)."""
+    if event.type not in (wf.STARTED, wf.DECLINED):
+        return
+    referral = event.referral
+    kind = Kind.STARTED if event.type == wf.STARTED else Kind.DECLINED
+    context = _context(referral, event=event)
+    user = referral.referrer_user
+    if user is not None:
+        subject, body = _render(f"{kind}_referrer", context)
+        notification_enqueue(
+            kind=kind,
+            referral=referral,
+            dedupe_key=f"event:{event.pk}:referrer",
+            subject=subject,
+            body=body,
+            recipient_user=user,
+            recipient_email=user.email or "",
+        )
+    if referral.parent_email:
+        subject, body = _render(f"{kind}_parent", context)
+        notification_enqueue(
+            kind=kind,
+            referral=referral,
+            dedupe_key=f"event:{event.pk}:parent",
+            subject=subject,
+            body=body,
+            recipient_email=referral.parent_email,
+        )
+
+
+def notification_enqueue_overdue(*, today: date | None = None) -> int:
+    """Enqueue "norm passed without the next step" for every open referral, once
+    per referral and deadline (dedupe key ``overdue:<pk>:<code>``).
+
+    Returns the number of overdue (referral, deadline) pairs seen; repeated runs
+    store nothing new for pairs already notified.
+    """
+    today = today or timezone.localdate()
+    shortest = min(
+        settings.NORM_FIRST_CONTACT_WEEKS,
+        settings.NORM_INTAKE_WEEKS,
+        settings.NORM_TOTAL_WEEKS,
+    )
+    earliest_due = today - timedelta(weeks=shortest)
+    candidates = Referral.objects.filter(
+        status__in=wf.OPEN_STATUSES,
+        referred_on__lt=earliest_due,
+        referrer_user__isnull=False,
+    ).select_related("service", "provider", "referrer_organisation", "referrer_user")
+    seen = 0
+    for referral in candidates.iterator(chunk_size=500):
+        passed = wf.overdue(
+            stored_derived(referral),
+            referred_on=referral.referred_on,
+            norms=norms(),
+            today=today,
+        )
+        for deadline in passed:
+            seen += 1
+            _enqueue_overdue(referral, deadline)
+    return seen
+
+
+def _enqueue_overdue(referral: Referral, deadline: wf.Deadline) -> None:
+    user = referral.referrer_user
+    subject, body = _render("overdue_referrer", _context(referral, deadline=deadline))
+    notification_enqueue(
+        kind=Kind.OVERDUE,
+        referral=referral,
+        dedupe_key=f"overdue:{referral.pk}:{deadline.code}",
+        subject=subject,
+        body=body,
+        recipient_user=user,
+        recipient_email=user.email or "",
+    )
+
+
+def _due(now) -> Q:
+    return (
+        Q(sent_at__isnull=True, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS)
+        & ~Q(recipient_email="")
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes after the 1st, 2nd, 3rd ... failure; at most a day."""
+    seconds = RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, RETRY_MAX_SECONDS))
+
+
+def notification_send_due(*, referral_id: int | None = None, limit: int = 500):
+    """Send due e-mails, one row per transaction. Returns ``(sent, failed)``.
+
+    Errors: none raised; a failing mail backend is recorded on the row
+    (``attempts``, ``last_error``, ``next_attempt_at``).
+    """
+    now = timezone.now()
+    due = Notification.objects.filter(_due(now))
+    if referral_id is not None:
+        due = due.filter(referral_id=referral_id)
+    sent = failed = 0
+    for pk in list(due.order_by("id").values_list("pk", flat=True)[:limit]):
+        outcome = _send_one(pk, now)
+        sent += outcome is True
+        failed += outcome is False
+    return sent, failed
+
+
+def _send_one(pk: int, now) -> bool | None:
+    """Lock, re-check, send, record: True sent, False failed, None skipped."""
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(_due(now), pk=pk)
+            .first()
+        )
+        if row is None:
+            return None  # sent meanwhile, or another sender holds it
+        row.attempts += 1
+        try:
+            _message(row).send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - every backend error is retried
+            row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+            row.next_attempt_at = now + retry_delay(row.attempts)
+            row.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            return False
+        row.sent_at = now
+        row.last_error = ""
+        row.save(update_fields=["attempts", "sent_at", "last_error"])
+        return True
+
+
+def _message(row: Notification) -> EmailMessage:
+    domain = settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0]
+    return EmailMessage(
+        subject=row.subject,
+        body=row.body,
+        to=[row.recipient_email],
+        headers={"Message-ID": f"<notification-{row.pk}@{domain or 'localhost'}>"},
+    )
+
+
+def notification_mark_read(*, actor, notification_id: int) -> Notification:
+    """Mark the actor's own in-app notice read. Anyone else's: ``Http404``."""
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None or notification.recipient_user_id != getattr(
+        actor, "pk", None
+    ):
+        raise Http404
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification

@@ -1,0 +1,214 @@
+"""Read paths of the referral tracker: QuerySets scoped to the actor.
+
+Every selector that returns referrals filters on what ``permissions`` lets the
+actor see, so a view can never list another organisation's referral. Reading
+personal data is logged by the caller with ``services.access_log_record``.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from referrals import identifiers
+from referrals import permissions as perms
+from referrals import workflow as wf
+from referrals.models import AccessLogEntry, Notification, Referral, ReferralEvent
+from registry.models import Capacity, Service
+
+ALTERNATIVES_PER_REFERRAL = 5
+_LIST_RELATED = ("service", "provider", "perceel", "referrer_organisation")
+
+
+def norms() -> wf.Norms:
+    return wf.Norms(
+        first_contact_weeks=settings.NORM_FIRST_CONTACT_WEEKS,
+        intake_weeks=settings.NORM_INTAKE_WEEKS,
+        treatment_weeks=settings.NORM_TREATMENT_WEEKS,
+        total_weeks=settings.NORM_TOTAL_WEEKS,
+    )
+
+
+def stored_derived(referral: Referral) -> wf.Derived:
+    """The stored status and dates as a ``Derived`` (enough for the norms)."""
+    values = {name: getattr(referral, name) for name in wf.Derived.FIELDS}
+    return wf.Derived(**values)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How a referral stands against the norms on ``today``."""
+
+    days_since_referral: int
+    days_waiting: int
+    next_deadline: wf.Deadline | None
+    overdue: tuple
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.overdue)
+
+
+def referral_timing(referral: Referral, *, today: date | None = None) -> Timing:
+    today = today or timezone.localdate()
+    derived = stored_derived(referral)
+    kwargs = {"referred_on": referral.referred_on, "norms": norms()}
+    waited_until = (
+        referral.started_on
+        or referral.declined_on
+        or referral.withdrawn_on
+        or referral.ended_on
+        or today
+    )
+    return Timing(
+        days_since_referral=(today - referral.referred_on).days,
+        days_waiting=(waited_until - referral.referred_on).days,
+        next_deadline=wf.next_deadline(derived, **kwargs),
+        overdue=tuple(wf.overdue(derived, today=today, **kwargs)),
+    )
+
+
+def _visible_q(actor) -> Q:
+    own = perms.scope(actor)
+    return (
+        Q(referrer_organisation_id__in=own.referrer_ids)
+        | Q(provider_id__in=own.provider_ids)
+        | Q(school_consent=True, follower_school_id__in=own.school_ids)
+    )
+
+
+def referral_list_for_actor(*, actor) -> QuerySet[Referral]:
+    """Every referral the actor may see, in any role (API list)."""
+    return (
+        Referral.objects.filter(_visible_q(actor))
+        .select_related(*_LIST_RELATED)
+        .order_by("-referred_on", "-id")
+    )
+
+
+def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Referral]:
+    """The referrals of the actor's referrer organisations, plus those the actor's
+    school follows with consent (/verwijzingen), newest first."""
+    own = perms.scope(actor)
+    qs = Referral.objects.filter(
+        Q(referrer_organisation_id__in=own.referrer_ids)
+        | Q(school_consent=True, follower_school_id__in=own.school_ids)
+    )
+    if open_only:
+        qs = qs.filter(status__in=wf.OPEN_STATUSES)
+    return qs.select_related(*_LIST_RELATED).order_by("-referred_on", "-id")
+
+
+def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
+    """Referrals to the services of the actor's provider organisations (and, for a
+    hoofdaanbieder, its onderaannemers), oldest first."""
+    qs = Referral.objects.filter(provider_id__in=perms.scope(actor).provider_ids)
+    if open_only:
+        qs = qs.filter(status__in=wf.OPEN_STATUSES)
+    return qs.select_related(*_LIST_RELATED).order_by("referred_on", "id")
+
+
+def referral_get(*, actor, reference: str) -> Referral:
+    """The referral with this reference if the actor may see it; else ``Http404``."""
+    referral = (
+        Referral.objects.select_related(
+            "service",
+            "service__capacity",
+            "provider",
+            "perceel",
+            "referrer_organisation",
+            "referrer_user",
+            "follower_school",
+        )
+        .filter(reference=identifiers.normalise_reference(reference))
+        .first()
+    )
+    if referral is None or not perms.can_see_referral(actor, referral):
+        raise Http404("Verwijzing niet gevonden.")
+    return referral
+
+
+def referral_events(referral: Referral) -> list[ReferralEvent]:
+    """The timeline in recording order (the order ``workflow.derive`` replays)."""
+    return list(referral.events.select_related("actor_organisation").order_by("id"))
+
+
+def referral_open_duplicates(
+    *, actor, child_initials: str, child_birth_date: date, perceel_id: int
+) -> QuerySet[Referral]:
+    """Open referrals of the same child in the same perceel that the actor's
+    referrer organisations made.
+
+    Limited to the actor's own organisations: showing another organisation's
+    referral (even that one exists for this child) would break "a referrer never
+    sees another organisation's referrals" (DESIGN.md).
+    """
+    return (
+        Referral.objects.filter(
+            referrer_organisation_id__in=perms.scope(actor).referrer_ids,
+            child_initials__iexact=child_initials,
+            child_birth_date=child_birth_date,
+            perceel_id=perceel_id,
+            status__in=wf.OPEN_STATUSES,
+        )
+        .select_related("service", "provider")
+        .order_by("referred_on", "id")
+    )
+
+
+def service_alternatives(
+    *, perceel_ids: set[int], limit: int = ALTERNATIVES_PER_REFERRAL + 1
+) -> dict[int, list[Service]]:
+    """Per perceel: active services accepting now, shortest wait first (one query).
+
+    ``limit`` is one more than shown so the caller can drop the declined service.
+    """
+    services = (
+        Service.objects.filter(
+            perceel_id__in=perceel_ids,
+            active=True,
+            capacity__status=Capacity.Status.OPEN,
+        )
+        .select_related("organisation", "capacity")
+        .annotate(
+            wait=Coalesce(F("capacity__intake_wait_weeks"), Value(0))
+            + Coalesce(F("capacity__treatment_wait_weeks"), Value(0))
+        )
+        .order_by("wait", "name", "id")
+    )
+    result: dict[int, list[Service]] = {pk: [] for pk in perceel_ids}
+    for service in services if perceel_ids else []:
+        if len(result[service.perceel_id]) < limit:
+            result[service.perceel_id].append(service)
+    return result
+
+
+def alternatives_for(referral: Referral, per_perceel: dict[int, list[Service]]):
+    """At most five alternatives for a declined referral, not its own service."""
+    others = per_perceel.get(referral.perceel_id, [])
+    return [s for s in others if s.pk != referral.service_id][
+        :ALTERNATIVES_PER_REFERRAL
+    ]
+
+
+def access_log_list(*, actor, reference: str = "") -> QuerySet[AccessLogEntry]:
+    if not perms.can_view_access_log(actor):
+        raise Http404
+    qs = AccessLogEntry.objects.select_related("referral", "user", "organisation")
+    if reference:
+        qs = qs.filter(referral__reference=identifiers.normalise_reference(reference))
+    return qs.order_by("-at", "-id")
+
+
+def notification_unread_for(*, actor) -> QuerySet[Notification]:
+    if not getattr(actor, "is_authenticated", False):
+        return Notification.objects.none()
+    return (
+        Notification.objects.filter(recipient_user=actor, read_at__isnull=True)
+        .select_related("referral")
+        .order_by("-created_at", "-id")
+    )

@@ -1,0 +1,560 @@
+"""Writes of the referral tracker. Every change to a referral goes through here.
+
+- ``referral_create``: a new referral, status ``sent``, no events.
+- ``referral_event_record``: the ONE path that changes a referral's status and
+  milestone dates (STYLE.md "Changing a referral's status: one path only").
+- ``access_log_record`` / ``access_log_record_many``: who read personal data.
+- ``family_status_check``: the family's code + date of birth, throttled.
+- ``referral_purge_personal_data``: retention.
+Notices go through the outbox in ``referrals.notifications``.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import partial
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from referrals import codes, identifiers, notifications
+from referrals import permissions as perms
+from referrals import workflow as wf
+from referrals.models import (
+    AccessLogEntry,
+    Notification,
+    Referral,
+    ReferralEvent,
+    StatusLookupFailure,
+)
+from registry.models import Organisation, Service, User
+
+MAX_CHILD_AGE_YEARS = 23  # verlengde jeugdhulp
+MAX_INITIALS_LENGTH = 10
+# Groups of one to three letters ("J.B.", "A. v.d. B"): initials, not a name.
+_INITIALS = re.compile(r"^[^\W\d_]{1,3}(?:[. ]+[^\W\d_]{1,3})*\.?$")
+_KIND_TO_REFERRER_TYPE = {
+    Organisation.Kind.JGZ: codes.ReferrerType.GEMEENTE,
+    Organisation.Kind.HUISARTS: codes.ReferrerType.HUISARTS,
+    Organisation.Kind.GI: codes.ReferrerType.GI,
+    Organisation.Kind.ZIEKENHUIS: codes.ReferrerType.MEDISCH_SPECIALIST,
+    Organisation.Kind.WIJKTEAM: codes.ReferrerType.WIJKTEAM,
+}
+# A JGZ user refers as the municipality's access point (01) or as jeugdarts (03).
+_JGZ_TYPES = (codes.ReferrerType.GEMEENTE, codes.ReferrerType.JEUGDARTS)
+TYPE_FIELDS = ("expected_start_on", "bridging_care", "end_reason", "decline_reason")
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was used before for a different request (API: 409)."""
+
+    def __init__(self, event: ReferralEvent):
+        super().__init__(_("Deze Idempotency-Key is al gebruikt voor een andere stap."))
+        self.event = event
+
+
+class TooManyAttempts(Exception):
+    """Too many wrong family-status answers for this code or address (429)."""
+
+
+# --- creating a referral ------------------------------------------------------
+
+
+def _referrer_organisation(actor, chosen: Organisation | None) -> Organisation:
+    own = perms.scope(actor).referrer_organisations
+    if not own:
+        raise PermissionDenied(_("Alleen verwijzers kunnen verwijzen."))
+    if chosen is None and len(own) == 1:
+        return own[0]
+    if chosen is None or chosen.pk not in {o.pk for o in own}:
+        raise ValidationError(
+            {"referrer_organisation": _("Kies de organisatie waarvoor u verwijst.")}
+        )
+    return chosen
+
+
+def referrer_type_choices(organisation: Organisation) -> list[str]:
+    if organisation.kind == Organisation.Kind.JGZ:
+        return list(_JGZ_TYPES)
+    return [_KIND_TO_REFERRER_TYPE[organisation.kind]]
+
+
+def _referrer_type(organisation: Organisation, chosen: str | None) -> str:
+    allowed = referrer_type_choices(organisation)
+    if not chosen:
+        return allowed[0]
+    if chosen not in allowed:
+        raise ValidationError(
+            {"referrer_type": _("Deze soort verwijzer past niet bij uw organisatie.")}
+        )
+    return chosen
+
+
+def _child_errors(referral: Referral, today: date) -> dict:
+    errors = {}
+    initials = referral.child_initials
+    if not initials:
+        errors["child_initials"] = _("Vul de initialen van het kind in.")
+    elif len(initials) > MAX_INITIALS_LENGTH or not _INITIALS.match(initials):
+        errors["child_initials"] = _(
+            "Alleen initialen, bijvoorbeeld J.B. (geen volledige naam, geen BSN)."
+        )
+    born = referral.child_birth_date
+    if born is None:
+        errors["child_birth_date"] = _("Vul de geboortedatum van het kind in.")
+    elif born > today:
+        errors["child_birth_date"] = _("De geboortedatum ligt in de toekomst.")
+    elif born <= today.replace(year=today.year - MAX_CHILD_AGE_YEARS - 1):
+        errors["child_birth_date"] = _(
+            "Jeugdhulp is er tot en met 23 jaar; controleer de geboortedatum."
+        )
+    return errors
+
+
+def _consent_errors(referral: Referral, today: date) -> dict:
+    errors = {}
+    if not referral.help_question.strip():
+        errors["help_question"] = _("Beschrijf de hulpvraag.")
+    if referral.urgency not in codes.Urgency.values:
+        errors["urgency"] = _("Kies de urgentie.")
+    if referral.consent_by not in codes.ConsentBy.values:
+        errors["consent_by"] = _("Kies wie toestemming gaf.")
+    consent = referral.consent_date
+    if consent is None:
+        errors["consent_date"] = _("Vul in wanneer de toestemming is gegeven.")
+    elif consent > today:
+        errors["consent_date"] = _("De datum van toestemming ligt in de toekomst.")
+    elif referral.child_birth_date and consent < referral.child_birth_date:
+        errors["consent_date"] = _("De toestemming ligt vóór de geboortedatum.")
+    school = referral.follower_school
+    if school is not None and school.kind != Organisation.Kind.SCHOOL:
+        errors["follower_school"] = _("Kies een school.")
+    elif school is not None and not referral.school_consent:
+        errors["school_consent"] = _(
+            "De school kan alleen meekijken als het gezin daar toestemming voor geeft."
+        )
+    return errors
+
+
+def _service_errors(service: Service) -> dict:
+    if not service.active or not service.organisation.is_provider:
+        return {"service": _("Naar dit aanbod kan niet (meer) worden verwezen.")}
+    return {}
+
+
+def referral_create(*, actor, service: Service, data: dict) -> Referral:
+    """Create a referral from ``actor``'s referrer organisation to ``service``.
+
+    ``data``: child_initials, child_birth_date, help_question, urgency,
+    consent_by, consent_date, and optionally parent_email, follower_school
+    (an Organisation of kind school), school_consent, referrer_type (JGZ: 01 or
+    03), referrer_organisation (only when the actor belongs to several).
+
+    Invariants: never a BSN (initials only); status ``sent`` with no events;
+    provider and perceel copied from the service; a follower school only with
+    school consent; reference and family code random and independent.
+    Errors: PermissionDenied if the actor may not refer; ValidationError naming
+    the field(s); nothing is stored then. The duplicate guard is the caller's:
+    ``selectors.referral_open_duplicates``.
+    """
+    organisation = _referrer_organisation(actor, data.get("referrer_organisation"))
+    today = timezone.localdate()
+    referral = Referral(
+        service=service,
+        provider_id=service.organisation_id,
+        perceel_id=service.perceel_id,
+        referrer_organisation=organisation,
+        referrer_user=actor,
+        referrer_type=_referrer_type(organisation, data.get("referrer_type")),
+        follower_school=data.get("follower_school"),
+        school_consent=bool(data.get("school_consent")),
+        child_initials=(data.get("child_initials") or "").strip(),
+        child_birth_date=data.get("child_birth_date"),
+        help_question=(data.get("help_question") or "").strip(),
+        urgency=data.get("urgency") or codes.Urgency.REGULAR,
+        consent_by=data.get("consent_by") or "",
+        consent_date=data.get("consent_date"),
+        parent_email=(data.get("parent_email") or "").strip(),
+        referred_on=today,
+    )
+    errors = {
+        **_service_errors(service),
+        **_child_errors(referral, today),
+        **_consent_errors(referral, today),
+    }
+    if errors:
+        raise ValidationError(errors)
+    return _save_with_new_codes(referral)
+
+
+def _save_with_new_codes(referral: Referral) -> Referral:
+    """Draw reference and family code; a collision (2^-40) draws again."""
+    for _attempt in range(5):
+        referral.reference = identifiers.new_reference()
+        referral.family_code = identifiers.new_family_code()
+        referral.full_clean()
+        try:
+            with transaction.atomic():
+                referral.save()
+            return referral
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not draw a unique referral reference.")
+
+
+# --- recording a step: the one path that changes a status ---------------------
+
+
+def _acting_organisation_id(actor, referral: Referral, event_type: str) -> int | None:
+    if event_type in wf.REFERRER_EVENTS:
+        return referral.referrer_organisation_id
+    own = perms.scope(actor)
+    if referral.provider_id in own.member_ids:
+        return referral.provider_id
+    # A hoofdaanbieder recording for its onderaannemer.
+    main = own.member_ids & own.provider_ids
+    return min(main) if main else None
+
+
+def _check_may_record(actor, referral: Referral, event_type: str) -> None:
+    if not perms.can_see_referral(actor, referral):
+        raise Http404(_("Verwijzing niet gevonden."))
+    if event_type in wf.EVENT_TYPES and not perms.can_record_event(
+        actor, referral, event_type
+    ):
+        who = _("de verwijzer") if event_type in wf.REFERRER_EVENTS else None
+        raise PermissionDenied(
+            _("Alleen %(who)s kan deze stap vastleggen.")
+            % {"who": who or _("de aanbieder")}
+        )
+
+
+def _type_field_values(event_type: str, occurred_on: date, fields: dict) -> dict:
+    """Validate the fields that belong to ``event_type``; others must be empty."""
+    unknown = set(fields) - set(TYPE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown event fields: {sorted(unknown)}")
+    values = {
+        "expected_start_on": fields.get("expected_start_on"),
+        "bridging_care": fields.get("bridging_care"),
+        "end_reason": fields.get("end_reason") or "",
+        "decline_reason": fields.get("decline_reason") or "",
+    }
+    own = {
+        wf.WAITLISTED: {"expected_start_on", "bridging_care"},
+        wf.ENDED: {"end_reason"},
+        wf.DECLINED: {"decline_reason"},
+    }.get(event_type, set())
+    errors = {
+        name: _("Dit veld hoort niet bij deze stap.")
+        for name, value in values.items()
+        if name not in own and value not in (None, "")
+    }
+    errors.update(_own_field_errors(event_type, occurred_on, values))
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _own_field_errors(event_type: str, occurred_on: date, values: dict) -> dict:
+    errors = {}
+    if event_type == wf.WAITLISTED:
+        if values["bridging_care"] is None:
+            errors["bridging_care"] = _("Geef aan of er overbruggingszorg is.")
+        expected = values["expected_start_on"]
+        if expected is not None and expected < occurred_on:
+            errors["expected_start_on"] = _(
+                "De verwachte start kan niet vóór de datum van de stap liggen."
+            )
+    elif event_type == wf.ENDED and values["end_reason"] not in codes.EndReason.values:
+        errors["end_reason"] = _("Kies de reden van beëindiging.")
+    elif (
+        event_type == wf.DECLINED
+        and values["decline_reason"] not in codes.DeclineReason.values
+    ):
+        errors["decline_reason"] = _("Kies de reden van afwijzing.")
+    return errors
+
+
+def _same_request(event: ReferralEvent, event_type, occurred_on, note, values) -> bool:
+    return (
+        event.type == event_type
+        and event.occurred_on == occurred_on
+        and event.note == note
+        and all(getattr(event, name) == value for name, value in values.items())
+    )
+
+
+def _replay(event, event_type, occurred_on, note, type_fields) -> ReferralEvent:
+    values = {name: type_fields.get(name) for name in TYPE_FIELDS}
+    values["end_reason"] = values["end_reason"] or ""
+    values["decline_reason"] = values["decline_reason"] or ""
+    if not _same_request(event, event_type, occurred_on, note, values):
+        raise IdempotencyKeyReused(event)
+    event.replayed = True
+    return event
+
+
+def _insert_event(event: ReferralEvent) -> None:
+    """INSERT in a savepoint; the unique-step constraint turns into a refusal."""
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:
+        raise wf.TransitionNotAllowed(
+            _("De stap '%(step)s' is al vastgelegd.")
+            % {"step": wf.STATUS_LABELS[event.type]}
+        ) from None
+
+
+def _store_derived(referral: Referral, events: list[ReferralEvent]) -> wf.Derived:
+    derived = wf.derive(e.as_workflow_event() for e in events)
+    for name, value in derived.as_dict().items():
+        setattr(referral, name, value)
+    referral.save(update_fields=list(wf.Derived.FIELDS))
+    return derived
+
+
+def referral_event_record(
+    *,
+    referral: Referral,
+    type: str,
+    occurred_on: date,
+    actor,
+    note: str = "",
+    idempotency_key: str | None = None,
+    **type_fields,
+) -> ReferralEvent:
+    """Record one step on ``referral`` and re-derive its status and dates.
+
+    Steps (STYLE.md): lock the referral row; permission (outsiders: Http404; a
+    visible referral but the other side's step: PermissionDenied); idempotency
+    (a known key returns the first event with ``replayed = True``; the same key
+    with a different step raises IdempotencyKeyReused); ``workflow``
+    check_transition and check_date; append the event; derive and save the
+    status fields; enqueue notices in the same transaction (outbox); after
+    commit, try sending them.
+
+    Type fields: waitlisted → bridging_care (required), expected_start_on
+    (optional, not before occurred_on); ended → end_reason (JZ588); declined →
+    decline_reason. Errors are ValidationErrors naming the field; on any error
+    nothing is stored. ``referral`` (the caller's object) gets the new status.
+    """
+    note = (note or "").strip()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        _check_may_record(actor, locked, type)
+        if idempotency_key:
+            first = locked.events.filter(idempotency_key=idempotency_key).first()
+            if first is not None:
+                return _replay(first, type, occurred_on, note, type_fields)
+        events = list(locked.events.order_by("id"))
+        event = _new_event(locked, events, actor, type, occurred_on, note, type_fields)
+        event.idempotency_key = idempotency_key or ""
+        _insert_event(event)
+        derived = _store_derived(locked, [*events, event])
+        notifications.notifications_for_event(event)
+    transaction.on_commit(partial(_send_after_commit, locked.pk, type), robust=True)
+    for name, value in derived.as_dict().items():
+        setattr(referral, name, value)
+    event.replayed = False
+    return event
+
+
+def _new_event(referral, events, actor, event_type, occurred_on, note, type_fields):
+    """The validated, unsaved event (the workflow decides; nothing else)."""
+    wf.check_transition(wf.derive(e.as_workflow_event() for e in events), event_type)
+    wf.check_date(
+        occurred_on=occurred_on,
+        referred_on=referral.referred_on,
+        today=timezone.localdate(),
+        last_event_on=events[-1].occurred_on if events else None,
+    )
+    event = ReferralEvent(
+        referral=referral,
+        type=event_type,
+        occurred_on=occurred_on,
+        actor=actor if isinstance(actor, User) else None,
+        actor_organisation_id=_acting_organisation_id(actor, referral, event_type),
+        note=note,
+        **_type_field_values(event_type, occurred_on, type_fields),
+    )
+    # A token acts for its organisation, not a person: no actor then.
+    event.full_clean(
+        exclude=["actor", "actor_organisation"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+    return event
+
+
+def _send_after_commit(referral_id: int, event_type: str) -> None:
+    if settings.NOTIFICATION_SEND_ON_COMMIT and event_type in (
+        wf.STARTED,
+        wf.DECLINED,
+    ):
+        notifications.notification_send_due(referral_id=referral_id)
+
+
+# --- access log ---------------------------------------------------------------
+
+
+def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
+    token = getattr(actor, "api_token", None)
+    user = actor if isinstance(actor, User) else None
+    if token is not None:
+        organisation_id = token.organisation_id
+    elif user is None:
+        organisation_id = None
+    else:
+        view = perms.referral_view(user, referral)
+        organisation_id = {
+            perms.REFERRER: referral.referrer_organisation_id,
+            perms.PROVIDER: referral.provider_id,
+            perms.SCHOOL: referral.follower_school_id,
+        }.get(view)
+    return AccessLogEntry(
+        referral=referral, user=user, organisation_id=organisation_id, purpose=purpose
+    )
+
+
+def access_log_record(*, actor, referral: Referral, purpose: str) -> AccessLogEntry:
+    """Log that ``actor`` (a user, an API token or None for a family) read the
+    personal data of ``referral`` in view ``purpose``. One INSERT."""
+    entry = _log_entry(actor, referral, purpose)
+    entry.save()
+    return entry
+
+
+def access_log_record_many(*, actor, referrals, purpose: str) -> None:
+    """The same for a list page: one INSERT for all its rows."""
+    entries = [_log_entry(actor, referral, purpose) for referral in referrals]
+    if entries:
+        AccessLogEntry.objects.bulk_create(entries)
+
+
+# --- family status ------------------------------------------------------------
+
+
+def _throttle_key(value: str) -> str:
+    digest = salted_hmac("referrals.status-throttle", value, algorithm="sha256")
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Limit:
+    scope: str
+    key: str
+    maximum: int
+
+
+def _limits(code: str, client_address: str) -> list[_Limit]:
+    return [
+        _Limit(
+            StatusLookupFailure.Scope.CODE,
+            _throttle_key(code),
+            settings.FAMILY_STATUS_MAX_ATTEMPTS,
+        ),
+        _Limit(
+            StatusLookupFailure.Scope.ADDRESS,
+            _throttle_key(client_address or "unknown"),
+            settings.FAMILY_STATUS_MAX_ATTEMPTS_PER_ADDRESS,
+        ),
+    ]
+
+
+def _over_limit(limits: list[_Limit], since) -> bool:
+    return any(
+        StatusLookupFailure.objects.filter(
+            scope=limit.scope, key=limit.key, at__gte=since
+        ).count()
+        > limit.maximum
+        for limit in limits
+    )
+
+
+def family_status_check(
+    *, family_code: str, birth_date: date | None, client_address: str
+) -> Referral | None:
+    """The referral for a family code + the child's date of birth, or None.
+
+    Unknown code and wrong date of birth give the same None (and take the same
+    path). Throttling is strict under concurrency: the attempt is first stored
+    as a failure (an INSERT every process sees), then counted; over the limit
+    per code or per client address within FAMILY_STATUS_WINDOW_MINUTES raises
+    TooManyAttempts (that attempt is not counted). A right answer removes its
+    own failure row and logs a "family_status" access entry (no user).
+    """
+    code = identifiers.normalise_family_code(family_code)
+    now = timezone.now()
+    since = now - timedelta(minutes=settings.FAMILY_STATUS_WINDOW_MINUTES)
+    limits = _limits(code, client_address)
+    rows = StatusLookupFailure.objects.bulk_create(
+        [StatusLookupFailure(scope=lim.scope, key=lim.key, at=now) for lim in limits]
+    )
+    ids = [row.pk for row in rows]
+    if _over_limit(limits, since):
+        StatusLookupFailure.objects.filter(pk__in=ids).delete()
+        raise TooManyAttempts
+    referral = (
+        Referral.objects.select_related("service", "provider", "referrer_organisation")
+        .filter(family_code=code, child_birth_date__isnull=False)
+        .first()
+    )
+    if referral is None or referral.child_birth_date != birth_date:
+        StatusLookupFailure.objects.filter(at__lt=since).delete()
+        return None
+    StatusLookupFailure.objects.filter(pk__in=ids).delete()
+    access_log_record(actor=None, referral=referral, purpose="family_status")
+    return referral
+
+
+# --- retention ----------------------------------------------------------------
+
+
+def referral_purge_personal_data(*, today: date | None = None) -> dict[str, int]:
+    """Remove the child's initials and date of birth, the help question, the
+    parent's e-mail and the event notes from referrals that ended, were declined
+    or were withdrawn more than REFERRAL_RETENTION_DAYS ago.
+
+    Invariants: status, milestone dates and events stay (anonymous timings for
+    statistics); ``personal_data_purged_at`` marks the referral; running it again
+    changes nothing. Returns counts: referrals, notes, notifications.
+    """
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=settings.REFERRAL_RETENTION_DAYS)
+    finished = (
+        Q(status=wf.ENDED, ended_on__lt=cutoff)
+        | Q(status=wf.DECLINED, declined_on__lt=cutoff)
+        | Q(status=wf.WITHDRAWN, withdrawn_on__lt=cutoff)
+    )
+    with transaction.atomic():
+        ids = list(
+            Referral.objects.select_for_update()
+            .filter(finished, personal_data_purged_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        notes = (
+            ReferralEvent.objects.filter(referral_id__in=ids)
+            .exclude(note="")
+            .update(note="")
+        )
+        mails = (
+            Notification.objects.filter(referral_id__in=ids, recipient_user=None)
+            .exclude(recipient_email="")
+            .update(recipient_email="")
+        )
+        purged = Referral.objects.filter(pk__in=ids).update(
+            child_initials="",
+            child_birth_date=None,
+            help_question="",
+            parent_email="",
+            personal_data_purged_at=timezone.now(),
+        )
+    return {"referrals": purged, "notes": notes, "notifications": mails}

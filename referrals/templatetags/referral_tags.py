@@ -1,0 +1,58 @@
+"""Template helpers for referral pages: a status as a short sentence with its date."""
+
+from django import template
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from referrals import permissions as perms
+from referrals import workflow as wf
+
+register = template.Library()
+
+_SENTENCES = {
+    wf.SENT: _("Verstuurd op %(date)s"),
+    wf.RECEIVED: _("Ontvangen op %(date)s"),
+    wf.FIRST_CONTACT: _("Eerste contact op %(date)s"),
+    wf.WAITLISTED: _("Op wachtlijst sinds %(date)s"),
+    wf.INTAKE: _("Intake gehad op %(date)s"),
+    wf.STARTED: _("Hulp gestart op %(date)s"),
+    wf.ENDED: _("Afgesloten op %(date)s"),
+    wf.DECLINED: _("Afgewezen op %(date)s"),
+    wf.WITHDRAWN: _("Ingetrokken op %(date)s"),
+}
+_BADGE = {
+    wf.STARTED: "badge--ok",
+    wf.ENDED: "badge--ok",
+    wf.DECLINED: "badge--over",
+    wf.WITHDRAWN: "badge--unknown",
+}
+
+
+def status_date(referral):
+    if referral.status == wf.SENT:
+        return referral.referred_on
+    return getattr(referral, f"{referral.status}_on")
+
+
+@register.simple_tag
+def referral_status(referral):
+    """``<span class="badge …">Hulp gestart op 2 maart 2026</span>``."""
+    day = status_date(referral)
+    text = _SENTENCES[referral.status] % {
+        "date": date_format(day, "DATE_FORMAT") if day else "?"
+    }
+    return format_html(
+        '<span class="badge {}">{}</span>', _BADGE.get(referral.status, ""), text
+    )
+
+
+@register.filter
+def step_label(event_type: str) -> str:
+    return wf.STATUS_LABELS.get(event_type, event_type)
+
+
+@register.filter
+def can_refer(user) -> bool:
+    """``{% if request.user|can_refer %}``: show "Verwijs" to referrers only."""
+    return perms.can_refer(user)
