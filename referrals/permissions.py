@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from referrals import workflow as wf
-from registry.models import Membership, Organisation, Subcontract
+from registry import permissions as registry_permissions
+from registry.models import Organisation, Subcontract
 
 REFERRER = "referrer"
 PROVIDER = "provider"
@@ -77,12 +78,8 @@ def _token_scope(token) -> Scope:
 
 
 def _user_scope(user) -> Scope:
-    orgs = [
-        m.organisation
-        for m in Membership.objects.filter(
-            user=user, user__is_active=True, organisation__active=True
-        ).select_related("organisation")
-    ]
+    # Shares the memoised membership query with registry.permissions.
+    orgs = [m.organisation for m in registry_permissions.memberships(user)]
     own_providers = [o for o in orgs if o.is_provider]
     main = [o.pk for o in own_providers if o.kind == Organisation.Kind.HOOFDAANBIEDER]
     referrers = tuple(sorted((o for o in orgs if o.is_referrer), key=str))

@@ -40,6 +40,11 @@ def _token(user):
     return getattr(user, "api_token", None)
 
 
+def memberships(user) -> list[Membership]:
+    """The user's active memberships with their organisations (memoised per request)."""
+    return _memberships(user)
+
+
 def _own_provider_organisations(user) -> list[Organisation]:
     token = _token(user)
     if token is not None:

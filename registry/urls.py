@@ -5,6 +5,7 @@ from registry import views
 app_name = "registry"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start", views.start, name="start"),
     path("zoeken", views.search_page, name="search"),
     path("zoeken.csv", views.search_csv, name="search-csv"),
     path(

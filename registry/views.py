@@ -3,16 +3,31 @@
 import csv
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from registry import search, selectors
+from registry.context_processors import user_roles
 from registry.models import Organisation, Service
 
 
 def home(request):
     return render(request, "registry/home.html", {"percelen": selectors.perceel_list()})
+
+
+@login_required
+def start(request):
+    """Where a professional lands after logging in: their daily work."""
+    roles = user_roles(request.user)
+    if roles["municipality"]:
+        return redirect("dashboard:overview")
+    if roles["provider"]:
+        return redirect("referrals:inbox")
+    if roles["referrer"] or roles["school"]:
+        return redirect("referrals:referral-list")
+    return redirect("registry:home")
 
 
 def search_page(request):

@@ -5,13 +5,16 @@ Every value that differs per deployment comes from an environment variable
 SQLite file, so a first look needs no set-up; CI and production use PostgreSQL.
 """
 
+import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from sociale_kaart.env import env_bool, env_int, env_list, env_str
 
@@ -53,16 +56,23 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "csp",
     "registry",
     "referrals",
     "dashboard",
+    # Creates the database cache table after every migrate (sociale_kaart/apps.py).
+    "sociale_kaart.apps.SocialeKaartConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sociale_kaart.api.ApiVersionMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "sociale_kaart.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "sociale_kaart.middleware.SessionIdleTimeoutMiddleware",
+    "sociale_kaart.locale.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -129,7 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "registry:home"
+LOGIN_REDIRECT_URL = "registry:start"
 LOGOUT_REDIRECT_URL = "registry:home"
 
 # Log-in throttling (django-axes): lock an account/address pair after repeated failures.
@@ -140,6 +150,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address behind a balancer: the same rule as the family-status
+# throttle (CLIENT_IP_PROXY_COUNT hops from the right of X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "referrals.views.client_address"
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
@@ -175,13 +188,47 @@ DEFAULT_FROM_EMAIL = env_str(
 )
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and not TESTING)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = env_int("SESSION_TIMEOUT_MINUTES", 8 * 60, minimum=5) * 60
-X_FRAME_OPTIONS = "DENY"
-SECURE_REFERRER_POLICY = "same-origin"
+# --- Security. Production (DEBUG off, outside the test suite) is HTTPS only and
+# `manage.py check --deploy --fail-level WARNING` is clean (tests/security).
+_PRODUCTION = not DEBUG and not TESTING
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _PRODUCTION)
+# Opt in only behind a balancer that terminates TLS, sets X-Forwarded-Proto and
+# strips it from clients; otherwise a client could claim to be on HTTPS.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if _PRODUCTION else 0, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# "preload" only makes the domain eligible; listing it is a separate, manual step.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", _PRODUCTION)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF token from the cookie (forms carry it; the API docs
+# page gets it rendered into its script).
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "sociale_kaart.views.csrf_failure"
+# Idle timeout for professionals: a session ends SESSION_TIMEOUT_MINUTES after
+# the last request that used it (sociale_kaart.middleware renews it at most once
+# a minute, not on every request as SESSION_SAVE_EVERY_REQUEST would).
+SESSION_ENGINE = "sociale_kaart.sessions"
+SESSION_COOKIE_AGE = env_int("SESSION_TIMEOUT_MINUTES", 60, minimum=5) * 60
+# Request bodies: forms and API JSON are small. Larger bodies get 413 before
+# anything reads them (sociale_kaart.middleware). The catalogue import reads
+# files from disk with its own limit, IMPORT_MAX_BYTES.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_MAX_BYTES", 1024 * 1024, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -195,6 +242,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "sociale_kaart.api.problem_exception_handler",
+    # 429 with Retry-After; rates API_THROTTLE_ANON / API_THROTTLE_USER below,
+    # counted in the default cache (shared by every server process).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "sociale_kaart.throttling.AnonymousRateThrottle",
+        "sociale_kaart.throttling.ClientRateThrottle",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -207,12 +260,55 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sociale_kaart.api.openapi_postprocess",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CapacityStatusEnum": "registry.models.Capacity.Status",
         "CapacityHistorySourceEnum": "registry.api.serializers.HISTORY_SOURCES",
         "CapacityHistoryKindEnum": "registry.api.serializers.HISTORY_KINDS",
+        "OrganisationKindEnum": "registry.models.Organisation.Kind",
     },
 }
+
+# API throttling (429): requests per client and period ("120/min", "10/s",
+# "5000/hour"; empty switches it off). Anonymous clients count per address,
+# logged-in users per user and provider systems per API token.
+API_THROTTLE_ANON = env_str("API_THROTTLE_ANON", "120/min")
+API_THROTTLE_USER = env_str("API_THROTTLE_USER", "600/min")
+for _name, _rate in (
+    ("API_THROTTLE_ANON", API_THROTTLE_ANON),
+    ("API_THROTTLE_USER", API_THROTTLE_USER),
+):
+    if _rate and not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", _rate):
+        raise ImproperlyConfigured(f"{_name} must look like 120/min, got {_rate!r}")
+
+# The cache holds the API throttle counts, so every server process must share
+# it: Redis when REDIS_URL is set, else a database table (created by `migrate`,
+# see sociale_kaart/apps.py). The test suite uses process memory.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sociale_kaart_cache",
+        }
+    }
+# Log-in throttle (django-axes), shared by every process either way: with
+# REDIS_URL in Redis (atomic INCR, expiry by Redis), else in the database (axes'
+# AccessAttempt rows). The family-status throttle is always in the database.
+if REDIS_URL:
+    AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
 
 # Design tunables (see DESIGN.md): freshness of capacity and the waiting-time norms.
 CAPACITY_STALE_DAYS = env_int("CAPACITY_STALE_DAYS", 14, minimum=1)
@@ -228,12 +324,52 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 
+
+def _tile_origins(template: str) -> list[str]:
+    """``https://{s}.tile.example/{z}/{x}/{y}.png`` → ``["https://*.tile.example"]``."""
+    parts = urlsplit(template.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
+
+
+# Content-Security-Policy (django-csp): no inline script or style anywhere, no
+# framing, forms post only to this site. Map tiles may come from MAP_TILE_URL's
+# host ("{s}" subdomains become a wildcard).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_tile_origins(MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Logs go to standard output: one JSON object per line in production
+# (LOG_FORMAT=json, the default with DEBUG off), plain text in development. They
+# never carry personal data (tests/security/test_logs.py): the formatter keeps
+# only a request's method and path (no query string, so no search terms), and
+# SQL logging stays off whatever LOG_LEVEL says, because its parameters would
+# hold initials, dates of birth and help questions.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "sociale_kaart.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO", "propagate": True}},
 }
 
 # Referral tracker: wrong answers on the family status page are limited per family
