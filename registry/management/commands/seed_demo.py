@@ -1,8 +1,11 @@
 """``manage.py seed_demo``: fictional Almere demo data (see ``registry.demo``)."""
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard.scale import generate_referrals
+from referrals.models import Referral
 from registry import demo
 
 
@@ -25,13 +28,21 @@ class Command(BaseCommand):
             help="Doe niets als er al aanbieders in de database staan.",
         )
         parser.add_argument(
+            "--referrals",
+            type=int,
+            default=600,
+            help="Aantal fictieve verwijzingen met hun stappen over de afgelopen "
+            "anderhalf jaar, alleen als er nog geen verwijzingen zijn "
+            "(standaard %(default)s).",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=demo.DEFAULT_SEED,
             help="Startwaarde voor de toevalsgenerator (standaard %(default)s).",
         )
 
-    def handle(self, *args, with_demo_logins, if_empty, seed, **options):
+    def handle(self, *args, with_demo_logins, if_empty, referrals, seed, **options):
         if with_demo_logins and not settings.DEBUG:
             raise CommandError(
                 "Demo-logins worden nooit aangemaakt buiten DEBUG; zet DEBUG=1 voor "
@@ -43,9 +54,19 @@ class Command(BaseCommand):
         counts = demo.seed_demo(seed=seed)
         for label, count in counts.items():
             self.stdout.write(f"{label}: {count}")
+        self._seed_referrals(referrals, seed)
         if with_demo_logins:
             self._write_logins(demo.demo_logins_ensure())
         self.stdout.write(self.style.SUCCESS("Demodata staat klaar."))
+
+    def _seed_referrals(self, count: int, seed: int) -> None:
+        """Referral histories for the inbox, the referrer's list and the dashboard:
+        simulated stories whose stored status equals the workflow's derivation."""
+        if count <= 0 or Referral.objects.exists():
+            return
+        events = generate_referrals(count=count, years=1.5, seed=seed)
+        self.stdout.write(f"verwijzingen: {count} (met {events} stappen)")
+        call_command("refresh_dashboard", stdout=self.stdout)
 
     def _write_logins(self, logins) -> None:
         self.stdout.write(f"Demo-logins (wachtwoord: {demo.DEMO_PASSWORD}):")
