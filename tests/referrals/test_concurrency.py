@@ -59,7 +59,7 @@ def slow_check(monkeypatch):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_provider_users_recording_received_at_once_yield_one_event(
     referral, provider_user, provider_admin, slow_check
 ):
@@ -72,7 +72,7 @@ def test_two_provider_users_recording_received_at_once_yield_one_event(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_retries_with_one_idempotency_key_yield_one_event(
     referral, provider_user, provider_admin, slow_check
 ):
