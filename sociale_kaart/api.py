@@ -1,10 +1,19 @@
-"""API-wide error handling: every error is ``application/problem+json`` (RFC 9457).
+"""API-wide conventions (NL API Design Rules): errors, version header, OpenAPI.
 
-One handler maps DRF exceptions and Django ``ValidationError`` (raised by services
-and model validation) to a problem document with field-level details in
-``invalid_params`` (NL API Design Rules), so clients can name the field.
+- Every error is ``application/problem+json`` (RFC 9457): one handler maps DRF
+  exceptions and Django ``ValidationError`` (raised by services and model
+  validation) to a problem document with field-level details in
+  ``invalid_params``, so clients can name the field. Unknown paths under /api/
+  get the same from ``sociale_kaart.views.handler404``.
+- Every response under /api/ carries ``API-Version`` (``ApiVersionMiddleware``).
+- ``openapi_postprocess`` documents the errors each operation can answer and the
+  version header in the generated OpenAPI document.
+Throttling (429) is in ``sociale_kaart.throttling``.
 """
 
+import math
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -98,6 +107,12 @@ def problem_response(
     return response
 
 
+def _throttled_text(wait) -> str:
+    if wait is None:
+        return "Te veel verzoeken; probeer het later opnieuw."
+    return f"Te veel verzoeken; probeer het over {math.ceil(wait)} seconden opnieuw."
+
+
 def problem_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         detail = (
@@ -130,9 +145,143 @@ def problem_exception_handler(exc, context):
             headers=headers,
         )
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    if isinstance(exc, exceptions.Throttled):
+        detail = exceptions.ErrorDetail(_throttled_text(exc.wait), code="throttled")
     return problem_response(
         response.status_code,
         str(detail),
         code=getattr(detail, "code", "error"),
         headers=headers,
     )
+
+
+# --- NL API Design Rules: version header (API-57) --------------------------------
+
+API_PREFIX = "/api/"
+API_VERSION_HEADER = "API-Version"
+
+
+def api_version() -> str:
+    """The full version of the API (semantic versioning), as in the OpenAPI info."""
+    return settings.SPECTACULAR_SETTINGS["VERSION"]
+
+
+class ApiVersionMiddleware:
+    """Every response under /api/ carries ``API-Version: <major.minor.patch>``
+    (NL API Design Rules API-57), errors and unknown paths included."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            response[API_VERSION_HEADER] = api_version()
+        return response
+
+
+# --- OpenAPI: errors and headers documented on every operation --------------------
+
+_PROBLEM_TEXTS = {
+    400: "Invalid parameters or body; `invalid_params` names each one.",
+    401: "No, an unknown or a revoked token, or no session (see WWW-Authenticate).",
+    403: "Not allowed for you (with a session: also a missing CSRF token).",
+    404: "Not found, or not yours to see; also a page beyond the last one.",
+    406: "The Accept header asks for something other than JSON.",
+    415: "The body is not JSON (send Content-Type: application/json).",
+    429: "Too many requests: wait the number of seconds in Retry-After.",
+}
+_TAGS = {
+    "catalogue": "The public social map: percelen, stadsdelen, problem areas, "
+    "forms, providers and their services (no token needed).",
+    "capacity": "Capacity and waiting times of a service: public reads, updates "
+    "by the provider with ETag / If-Match.",
+    "hsds": "The public catalogue in the Open Referral HSDS 3.0 standard.",
+    "referrals": "Referrals and their steps (token or session).",
+    "dashboard": "Anonymous figures of referrals and waiting times for the "
+    "municipality, and a provider's own figures (token or session).",
+}
+_CONTACT = {"name": "Gemeente Almere, team Sociale Kaart Jeugd"}
+_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
+_SAFE = ("get", "head", "options")
+
+
+def _error_codes(method: str, operation: dict) -> list[int]:
+    """The error statuses an operation can answer, from what it accepts."""
+    params = operation.get("parameters", [])
+    codes = [401, 406, 429]
+    if operation.get("requestBody") or any(p.get("in") == "query" for p in params):
+        codes.append(400)
+    if method not in _SAFE:
+        codes.append(403)  # CSRF protection of session requests
+    if any(p.get("in") == "path" or p.get("name") == "page" for p in params):
+        codes.append(404)
+    if operation.get("requestBody"):
+        codes.append(415)
+    return codes
+
+
+def _problem_response(code: int) -> dict:
+    response = {
+        "description": _PROBLEM_TEXTS[code],
+        "content": {
+            PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
+    }
+    if code == 429:
+        response["headers"] = {
+            "Retry-After": {"$ref": "#/components/headers/Retry-After"}
+        }
+    return response
+
+
+def openapi_postprocess(result, generator, request, public):
+    """drf-spectacular hook: every operation documents the problem+json errors it
+    can answer (401, 406 and 429 always; 400, 403, 404 and 415 where they can
+    occur) and every response its ``API-Version`` header. Statuses a view
+    documents itself (409, 412, a specific 404) are kept as the view wrote them."""
+    _document_headers(result)
+    version = {"$ref": f"#/components/headers/{API_VERSION_HEADER}"}
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in _METHODS:
+                continue
+            responses = operation.setdefault("responses", {})
+            for code in _error_codes(method, operation):
+                responses.setdefault(str(code), _problem_response(code))
+            for response in responses.values():
+                response.setdefault("headers", {})[API_VERSION_HEADER] = version
+            operation["responses"] = dict(sorted(responses.items()))
+    _document_tags(result)
+    result.setdefault("info", {}).setdefault("contact", _CONTACT)
+    return result
+
+
+def _document_headers(result) -> None:
+    result.setdefault("components", {}).setdefault("headers", {}).update(
+        {
+            API_VERSION_HEADER: {
+                "description": "The full version of this API (NL API Design Rules "
+                "API-57), on every response.",
+                "schema": {"type": "string", "example": api_version()},
+            },
+            "Retry-After": {
+                "description": "Seconds to wait before the next request.",
+                "schema": {"type": "integer"},
+            },
+        }
+    )
+
+
+def _document_tags(result) -> None:
+    used = {
+        tag
+        for item in result.get("paths", {}).values()
+        for method, operation in item.items()
+        if method in _METHODS
+        for tag in operation.get("tags", [])
+    }
+    order = [tag for tag in _TAGS if tag in used] + sorted(used - set(_TAGS))
+    result["tags"] = [
+        {"name": tag, "description": _TAGS.get(tag, tag)} for tag in order
+    ]

@@ -1,9 +1,38 @@
 """Filters of GET /api/v1/referrals."""
 
+from django import forms
+
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from referrals import workflow as wf
 from referrals.models import STATUS_CHOICES, Referral
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """A whole-number id: "1.5" or "x" is 400, never rounded."""
+
+    field_class = forms.IntegerField
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0); anything else is 400 instead of "no filter"."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if text in ("", "none"):
+            return None
+        if text in ("true", "1", "false", "0"):
+            return text in ("true", "1")
+        raise forms.ValidationError("Kies true of false.", code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
 
 
 class ReferralFilter(django_filters.FilterSet):
@@ -11,7 +40,7 @@ class ReferralFilter(django_filters.FilterSet):
         choices=STATUS_CHOICES,
         help_text="Only referrals with this status (repeat for several).",
     )
-    open = django_filters.BooleanFilter(
+    open = StrictBooleanFilter(
         method="filter_open",
         help_text="true: only referrals still waiting for help to start "
         "(sent, received, first_contact, waitlisted, intake); false: the others.",
@@ -26,7 +55,7 @@ class ReferralFilter(django_filters.FilterSet):
         lookup_expr="lte",
         help_text="Referred on or before this date (YYYY-MM-DD).",
     )
-    service = django_filters.NumberFilter(
+    service = IdFilter(
         field_name="service_id", help_text="Only referrals to this service id."
     )
 

@@ -22,13 +22,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 from referrals import permissions as perms
 from referrals import selectors, services
 from referrals.api import serializers as s
 from referrals.api.filters import ReferralFilter
+from registry.api.pagination import ApiPagination
 from registry.api.serializers import ProblemSerializer
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE, problem_response
 
@@ -66,9 +66,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 )
 
 
-class ReferralPagination(PageNumberPagination):
+class ReferralPagination(ApiPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 
@@ -76,12 +75,18 @@ class ReferralPagination(PageNumberPagination):
     list=extend_schema(
         operation_id="referral_list",
         summary="Referrals you may see (made, received or followed), newest first",
+        description="A referrer sees the referrals it made, a provider those to "
+        "its services (a hoofdaanbieder also its onderaannemers'), a school "
+        "those it follows with consent (without personal data). Every read of "
+        "personal data is logged.",
         responses={200: s.ReferralSerializer(many=True), **_problems(400, 401)},
         tags=["referrals"],
     ),
     retrieve=extend_schema(
         operation_id="referral_retrieve",
         summary="One referral with its status, milestone dates and timeline",
+        description="404 for a referral you may not see (never 403, so a "
+        "reference reveals nothing). The read is logged.",
         parameters=[REFERENCE],
         responses={200: s.ReferralDetailSerializer, **_problems(401, 404)},
         tags=["referrals"],

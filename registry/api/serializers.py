@@ -1,12 +1,15 @@
-"""Shapes of the capacity API. Serializers check types and ranges only; rules and
-writes live in ``registry.services``."""
+"""Shapes of the catalogue and capacity API. Serializers check types and ranges
+only; rules and writes live in ``registry.services``, reads in the selectors."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from registry import hsds
 from registry import validators as v
-from registry.models import Capacity
+from registry.models import Capacity, District, Organisation
 
 HISTORY_SOURCES = ["page", "import", "api", "system"]
 HISTORY_KINDS = ["created", "changed", "confirmed", "deleted"]
@@ -113,3 +116,332 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     invalid_params = InvalidParamSerializer(many=True, required=False)
+
+
+# --- public catalogue ---------------------------------------------------------------
+
+
+class ReferenceSerializer(serializers.Serializer):
+    """A value of a small reference list (stadsdeel, problematiek, vorm)."""
+
+    slug = serializers.SlugField(help_text="Stable code, used in filters.")
+    name = serializers.CharField()
+
+
+class LotSerializer(serializers.Serializer):
+    code = serializers.SlugField(help_text="Perceel code, used in filters (lot).")
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField(help_text="Use in /api/v1/organisations/{slug}.")
+    name = serializers.CharField()
+
+
+class LotDetailSerializer(LotSerializer):
+    main_contractors = serializers.SerializerMethodField(
+        help_text="Active hoofdaanbieders holding a contract for this perceel."
+    )
+
+    @extend_schema_field(OrganisationRefSerializer(many=True))
+    def get_main_contractors(self, perceel):
+        seen = {}
+        for contract in perceel.contracts.all():
+            seen.setdefault(contract.organisation.pk, contract.organisation)
+        return OrganisationRefSerializer(seen.values(), many=True).data
+
+
+class LotRefSerializer(serializers.Serializer):
+    code = serializers.SlugField()
+    name = serializers.CharField()
+
+
+def _page_url(serializer, obj) -> str:
+    request = serializer.context.get("request")
+    path = obj.get_absolute_url()
+    return request.build_absolute_uri(path) if request else path
+
+
+class WithinNormsSerializer(serializers.Serializer):
+    """Each reported waiting time against its Treeknorm: true within, false
+    above, null when the provider gave no figure."""
+
+    intake = serializers.BooleanField(allow_null=True)
+    treatment = serializers.BooleanField(allow_null=True)
+    total = serializers.BooleanField(allow_null=True)
+
+
+def within_norms(capacity) -> dict:
+    figures = {
+        "intake": (capacity.intake_wait_weeks, settings.NORM_INTAKE_WEEKS),
+        "treatment": (capacity.treatment_wait_weeks, settings.NORM_TREATMENT_WEEKS),
+        "total": (capacity.total_wait_weeks, settings.NORM_TOTAL_WEEKS),
+    }
+    return {
+        name: None if weeks is None else weeks <= norm
+        for name, (weeks, norm) in figures.items()
+    }
+
+
+class CapacitySummarySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Capacity.Status.choices)
+    intake_wait_weeks = serializers.IntegerField(allow_null=True)
+    treatment_wait_weeks = serializers.IntegerField(allow_null=True)
+    total_wait_weeks = serializers.IntegerField(allow_null=True)
+    free_places = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField(allow_blank=True)
+    updated_at = serializers.DateTimeField()
+    stale = serializers.BooleanField(
+        source="is_stale", help_text="Not updated for CAPACITY_STALE_DAYS days."
+    )
+    within_norms = serializers.SerializerMethodField()
+
+    @extend_schema_field(WithinNormsSerializer)
+    def get_within_norms(self, capacity):
+        return within_norms(capacity)
+
+
+class ProductCategorySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="iJw JZ020 productcategorie, e.g. 45.")
+    name = serializers.CharField()
+
+
+class ServiceOrganisationSerializer(OrganisationRefSerializer):
+    kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
+
+
+class ServiceSerializer(serializers.Serializer):
+    """A service (aanbod) as a search result line shows it."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    organisation = ServiceOrganisationSerializer()
+    lot = LotRefSerializer(source="perceel")
+    age_min = serializers.IntegerField(help_text="From this age (years).")
+    age_max = serializers.IntegerField(help_text="Up to and including this age.")
+    problem_areas = ReferenceSerializer(many=True)
+    forms = ReferenceSerializer(many=True)
+    districts = ReferenceSerializer(
+        many=True, help_text="Stadsdelen served; empty means all of Almere."
+    )
+    product_category = serializers.SerializerMethodField(
+        help_text="iJw JZ020 product category, where the service maps to one."
+    )
+    capacity = CapacitySummarySerializer(allow_null=True, default=None)
+    url = serializers.SerializerMethodField(help_text="The service's public page.")
+
+    @extend_schema_field(ProductCategorySerializer(allow_null=True))
+    def get_product_category(self, service):
+        code = hsds.jz020_category(service)
+        return {"code": code, "name": hsds.JZ020[code]} if code else None
+
+    def get_url(self, service) -> str:
+        return _page_url(self, service)
+
+
+class LocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    is_main = serializers.BooleanField(help_text="The organisation's main address.")
+    address = serializers.CharField(allow_blank=True)
+    postcode = serializers.CharField(allow_blank=True)
+    city = serializers.CharField(allow_blank=True)
+    district = ReferenceSerializer(allow_null=True, help_text="Stadsdeel.")
+    phone = serializers.CharField(allow_blank=True)
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+
+
+class IntakeSerializer(serializers.Serializer):
+    phone = serializers.CharField(source="intake_phone", allow_blank=True)
+    email = serializers.CharField(source="intake_email", allow_blank=True)
+
+
+class NormWeeksSerializer(serializers.Serializer):
+    intake = serializers.IntegerField(help_text="Treeknorm aanmeldwachttijd.")
+    treatment = serializers.IntegerField(help_text="Treeknorm behandelwachttijd.")
+    total = serializers.IntegerField()
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    description = serializers.CharField(allow_blank=True)
+    how_to_refer = serializers.CharField(allow_blank=True)
+    intake = IntakeSerializer(source="*", help_text="Contact for referrals.")
+    locations = LocationSerializer(many=True)
+    main_contractors = serializers.SerializerMethodField(
+        help_text="For an onderaannemer: the hoofdaanbieders it works under."
+    )
+    norm_weeks = serializers.SerializerMethodField(
+        help_text="The norms within_norms compares with (weeks)."
+    )
+
+    @extend_schema_field(OrganisationRefSerializer(many=True))
+    def get_main_contractors(self, service):
+        mains = {}
+        for sub in service.organisation.subcontracts.all():
+            mains.setdefault(sub.contract.organisation_id, sub.contract.organisation)
+        return OrganisationRefSerializer(mains.values(), many=True).data
+
+    @extend_schema_field(NormWeeksSerializer)
+    def get_norm_weeks(self, service):
+        return {
+            "intake": settings.NORM_INTAKE_WEEKS,
+            "treatment": settings.NORM_TREATMENT_WEEKS,
+            "total": settings.NORM_TOTAL_WEEKS,
+        }
+
+
+def _lot_codes(organisation) -> list[str]:
+    codes = {c.perceel.code: c.perceel.position for c in organisation.contracts.all()}
+    for sub in organisation.subcontracts.all():
+        codes.setdefault(sub.contract.perceel.code, sub.contract.perceel.position)
+    return sorted(codes, key=lambda code: (codes[code], code))
+
+
+class OrganisationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Organisation.Kind.choices)
+    lots = serializers.SerializerMethodField(
+        help_text="Codes of the percelen held (contract or subcontract)."
+    )
+    website = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    url = serializers.SerializerMethodField(help_text="The public page.")
+
+    def get_lots(self, organisation) -> list[str]:
+        return _lot_codes(organisation)
+
+    def get_url(self, organisation) -> str:
+        return _page_url(self, organisation)
+
+
+class ContractSerializer(serializers.Serializer):
+    lot = LotRefSerializer(source="perceel")
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(allow_null=True)
+    subcontractors = serializers.SerializerMethodField()
+
+    @extend_schema_field(OrganisationRefSerializer(many=True))
+    def get_subcontractors(self, contract):
+        subs = [sub.subcontractor for sub in contract.subcontracts.all()]
+        return OrganisationRefSerializer(subs, many=True).data
+
+
+class MainContractorSerializer(serializers.Serializer):
+    lot = LotRefSerializer(source="contract.perceel")
+    organisation = OrganisationRefSerializer(source="contract.organisation")
+    start_date = serializers.DateField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
+
+
+class OrganisationServiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    lot = LotRefSerializer(source="perceel")
+    capacity = CapacitySummarySerializer(allow_null=True, default=None)
+
+
+class OrganisationDetailSerializer(OrganisationSerializer):
+    description = serializers.CharField(allow_blank=True)
+    kvk = serializers.CharField(allow_blank=True, help_text="KvK-nummer.")
+    agb = serializers.CharField(allow_blank=True, help_text="AGB-code.")
+    contracts = ContractSerializer(
+        many=True, help_text="A hoofdaanbieder's contracts with its onderaannemers."
+    )
+    main_contractors = MainContractorSerializer(
+        source="subcontracts",
+        many=True,
+        help_text="An onderaannemer's hoofdaanbieders, per perceel.",
+    )
+    services = OrganisationServiceSerializer(many=True, help_text="Active services.")
+    locations = LocationSerializer(many=True)
+
+
+# --- provider self-service (writes) ---------------------------------------------------
+
+
+class _StrictUpdateSerializer(serializers.Serializer):
+    """A PATCH body: any of the fields; anything else is refused by name."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [_("Onbekend of niet te wijzigen veld.")]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                _("Geef minstens één veld om te wijzigen.")
+            )
+        return attrs
+
+
+class IntakeUpdateSerializer(_StrictUpdateSerializer):
+    phone = serializers.CharField(
+        source="intake_phone",
+        max_length=20,
+        allow_blank=True,
+        help_text="e.g. 036 123 45 67",
+    )
+    email = serializers.EmailField(source="intake_email", allow_blank=True)
+
+
+class ServiceUpdateSerializer(_StrictUpdateSerializer):
+    description = serializers.CharField(allow_blank=True, max_length=10000)
+    how_to_refer = serializers.CharField(allow_blank=True, max_length=10000)
+    intake = IntakeUpdateSerializer(help_text="Contact for referrals.")
+
+    def changes(self) -> dict:
+        """The model fields to change (``services.SERVICE_DETAIL_FIELDS``)."""
+        data = dict(self.validated_data)
+        return {**data.pop("intake", {}), **data}
+
+
+class OrganisationContactUpdateSerializer(_StrictUpdateSerializer):
+    phone = serializers.CharField(max_length=20, allow_blank=True)
+    email = serializers.EmailField(allow_blank=True)
+    website = serializers.URLField(allow_blank=True, max_length=200)
+
+
+class LocationWriteSerializer(_StrictUpdateSerializer):
+    """A location to add (name required) or the fields to change."""
+
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField(max_length=200, allow_blank=True)
+    postcode = serializers.CharField(
+        max_length=7, allow_blank=True, help_text="e.g. 1315 HR"
+    )
+    city = serializers.CharField(max_length=100, allow_blank=True)
+    district = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=District.objects.all(),
+        allow_null=True,
+        help_text="Stadsdeel code (see /districts), or null.",
+    )
+    phone = serializers.CharField(max_length=20, allow_blank=True)
+
+    def __init__(self, *args, creating: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.creating and not attrs.get("name"):
+            raise serializers.ValidationError({"name": [_("Dit veld is verplicht.")]})
+        return attrs

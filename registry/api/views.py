@@ -19,7 +19,6 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, generics, permissions, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +27,7 @@ from registry import history, selectors, services
 from registry import permissions as rules
 from registry.api import serializers as s
 from registry.api.authentication import change_reason, history_actor
+from registry.api.pagination import ApiPagination
 from registry.models import Service
 from sociale_kaart import exceptions as domain
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE, problem_response
@@ -75,7 +75,7 @@ def expected_version(if_match: str | None, capacity) -> int | None:
     return capacity.version if capacity.version in versions else min(versions)
 
 
-def _problems(*codes):
+def problems(*codes):
     names = {
         400: "Invalid values; invalid_params names each field.",
         401: "No, unknown or revoked token (or no session).",
@@ -111,6 +111,8 @@ class CapacityView(APIView):
     @extend_schema(
         operation_id="service_capacity_retrieve",
         summary="Current capacity and waiting times of a service",
+        description="Public. The ETag identifies this version: send it in "
+        "If-None-Match for a 304, or in If-Match when you update.",
         parameters=[
             SERVICE_ID,
             ETAG_HEADER,
@@ -124,7 +126,7 @@ class CapacityView(APIView):
         responses={
             200: s.CapacitySerializer,
             304: OpenApiResponse(description="Not modified."),
-            **_problems(401, 404),
+            **problems(401, 404),
         },
         tags=["capacity"],
     )
@@ -159,7 +161,7 @@ class CapacityView(APIView):
         request=s.CapacityUpdateSerializer,
         responses={
             200: s.CapacitySerializer,
-            **_problems(400, 401, 404, 412, 415),
+            **problems(400, 401, 404, 412, 415),
         },
         examples=[
             OpenApiExample(
@@ -209,9 +211,8 @@ def _precondition_failed(service):
     )
 
 
-class HistoryPagination(PageNumberPagination):
+class HistoryPagination(ApiPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 
@@ -224,10 +225,12 @@ class CapacityHistoryView(generics.ListAPIView):
     @extend_schema(
         operation_id="service_capacity_history_list",
         summary="Changes of a service's capacity, newest first",
+        description="Public: what changed and when, by which organisation; "
+        "people's names only for the service's own editors and the municipality.",
         parameters=[SERVICE_ID],
         responses={
             200: s.CapacityHistoryEntrySerializer(many=True),
-            **_problems(401, 404),
+            **problems(401, 404),
         },
         tags=["capacity"],
     )

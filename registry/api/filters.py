@@ -1,0 +1,161 @@
+"""Query parameters of the catalogue API.
+
+``GET /api/v1/services`` takes the filters of the search page /zoeken under
+English names and gives the same results in the same order: the parameters are
+translated to the page's and parsed by ``registry.search.parse_params``. Unlike
+the page, which ignores a bad value with a message, the API refuses it: 400
+with every bad parameter named in ``invalid_params``.
+"""
+
+from dataclasses import replace
+
+from django.db.models import Q
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions
+
+from registry import search, selectors, validators
+from registry.models import Organisation, Perceel
+
+# API parameter -> (search page parameter, reference group).
+CHOICE_PARAMS = {
+    "lot": ("perceel", "perceel"),
+    "district": ("stadsdeel", "district"),
+    "problem": ("probleem", "problem"),
+    "form": ("vorm", "form"),
+}
+# API parameter -> (search page parameter, lowest, highest).
+NUMBER_PARAMS = {
+    "age": ("leeftijd", validators.AGE_MIN, validators.AGE_MAX),
+    "max_wait_weeks": ("wachttijd", 0, validators.WAIT_WEEKS_MAX),
+}
+# API ordering -> the search page's sort. "-updated": most recently updated first.
+ORDERINGS = {"relevance": "relevantie", "wait": "wachttijd", "-updated": "bijgewerkt"}
+TRUE, FALSE = ("true", "1"), ("false", "0")
+_PAGE_TO_API = {
+    "q": "q",
+    "plek": "accepting",
+    "sorteer": "ordering",
+    **{page: api for api, (page, _group) in CHOICE_PARAMS.items()},
+    **{page: api for api, (page, _low, _high) in NUMBER_PARAMS.items()},
+}
+
+
+def service_filters(params) -> search.SearchFilters:
+    """The search of ``params`` (a QueryDict); ``ValidationError`` naming every
+    bad parameter. Two queries: the reference values and (PostgreSQL, with
+    words) the spelling corrections, exactly as /zoeken."""
+    reference = selectors.search_reference()
+    errors: dict[str, list[str]] = {}
+    page = QueryDict(mutable=True)
+    page["q"] = _text(params, errors)
+    for name, (page_name, group) in CHOICE_PARAMS.items():
+        page.setlist(page_name, _choices(params, name, reference[group], errors))
+    for name, (page_name, low, high) in NUMBER_PARAMS.items():
+        page[page_name] = _number(params, name, low, high, errors)
+    page["plek"] = "ja" if _flag(params, "accepting", errors) else ""
+    page["sorteer"] = _ordering(params, errors)
+    filters, leftover = search.parse_params(page, reference)
+    for error in leftover:  # none expected: the values were checked above
+        errors.setdefault(_PAGE_TO_API.get(error.param, error.param), [str(error)])
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return replace(filters, corrections=selectors.search_corrections(filters))
+
+
+def _text(params, errors) -> str:
+    text = " ".join(params.get("q", "").split())
+    if len(text) > search.MAX_QUERY_LENGTH:
+        errors["q"] = [_("Ten hoogste %(n)s tekens.") % {"n": search.MAX_QUERY_LENGTH}]
+    return text
+
+
+def _choices(params, name, options, errors) -> list[str]:
+    known = {option.slug for option in options}
+    values = params.getlist(name)
+    unknown = [value for value in values if value not in known]
+    if unknown:
+        errors[name] = [
+            _("Onbekende waarde “%(value)s”.") % {"value": value[:40]}
+            for value in unknown
+        ]
+    return [value for value in values if value in known]
+
+
+def _number(params, name, low, high, errors) -> str:
+    raw = params.get(name)
+    if raw is None:
+        return ""
+    raw = raw.strip()
+    if not (raw.isascii() and raw.isdigit() and low <= int(raw) <= high):
+        errors[name] = [
+            _("Een geheel getal van %(low)s tot en met %(high)s.")
+            % {"low": low, "high": high}
+        ]
+        return ""
+    return raw
+
+
+def _flag(params, name, errors) -> bool:
+    raw = params.get(name)
+    if raw is None:
+        return False
+    value = raw.strip().lower()
+    if value not in TRUE + FALSE:
+        errors[name] = [_("Kies true of false.")]
+    return value in TRUE
+
+
+def _ordering(params, errors) -> str:
+    raw = params.get("ordering", "relevance").strip()
+    if raw not in ORDERINGS:
+        errors["ordering"] = [
+            _("Kies een van: %(options)s.") % {"options": ", ".join(ORDERINGS)}
+        ]
+        return ORDERINGS["relevance"]
+    return ORDERINGS[raw]
+
+
+# --- organisations ---------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PerceelCodeFilter(django_filters.ModelChoiceFilter):
+    """A perceel by its code; an unknown code is 400."""
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Organisation.Kind.choices,
+        help_text="Only organisations of this kind (repeat for several). Only "
+        "providers are listed, and schools for logged-in users and API tokens "
+        "(for a referral's follower_school); other kinds give an empty list.",
+    )
+    lot = PerceelCodeFilter(
+        queryset=Perceel.objects.all(),
+        to_field_name="code",
+        method="filter_lot",
+        help_text="Only providers holding this perceel (code, see /lots): a "
+        "hoofdaanbieder by contract, an onderaannemer by subcontract.",
+    )
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=search.MAX_QUERY_LENGTH,
+        help_text="Part of the name (case-insensitive).",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "lot", "q"]
+
+    def filter_lot(self, queryset, name, value):
+        holds = Q(contracts__perceel=value) | Q(subcontracts__contract__perceel=value)
+        return queryset.filter(pk__in=Organisation.objects.filter(holds).values("pk"))
+
+    def filter_q(self, queryset, name, value):
+        value = " ".join(value.split())
+        return queryset.filter(name__icontains=value) if value else queryset

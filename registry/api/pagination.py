@@ -1,0 +1,133 @@
+"""Paginated lists of the API: ``{count, next, previous, results}``.
+
+``page`` and ``page_size`` are checked before the query: a value that is not a
+whole number in range is 400 naming the parameter (never silently replaced by
+the default); a page beyond the last one is 404. HSDS lists add the Open
+Referral ``Page`` fields.
+"""
+
+from django.utils.translation import gettext as _
+
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+MAX_PAGE = 10**6
+EXAMPLE_URL = "https://sociale-kaart.example.nl/api/v1/services"
+
+
+def _whole_number(raw: str, low: int, high: int) -> int | None:
+    raw = raw.strip()
+    if raw.isascii() and raw.isdigit() and low <= int(raw) <= high:
+        return int(raw)
+    return None
+
+
+class ApiPagination(PageNumberPagination):
+    page_size = 20
+    max_page_size = 100
+    page_size_query_param = "page_size"
+    size_params = ("page_size",)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._check(request.query_params)
+        return super().paginate_queryset(queryset, request, view)
+
+    def _check(self, params) -> None:
+        errors = {}
+        if "page" in params and _whole_number(params["page"], 1, MAX_PAGE) is None:
+            errors["page"] = [
+                _("Een paginanummer van 1 tot en met %(n)s.") % {"n": MAX_PAGE}
+            ]
+        for name in self.size_params:
+            size = params.get(name)
+            if size is not None and _whole_number(size, 1, self.max_page_size) is None:
+                errors[name] = [
+                    _("Een aantal van 1 tot en met %(n)s.") % {"n": self.max_page_size}
+                ]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def get_page_size(self, request):
+        for name in self.size_params:
+            if name in request.query_params:
+                return int(request.query_params[name].strip())
+        return self.page_size
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        for name, page in (("next", 3), ("previous", 1)):
+            result["properties"][name]["example"] = f"{EXAMPLE_URL}?page={page}"
+        return result
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        limits = {
+            "page": {"minimum": 1, "maximum": MAX_PAGE},
+            self.page_size_query_param: {
+                "minimum": 1,
+                "maximum": self.max_page_size,
+                "default": self.page_size,
+            },
+        }
+        for parameter in parameters:
+            parameter["schema"].update(limits.get(parameter["name"], {}))
+        return parameters
+
+
+class ReferencePagination(ApiPagination):
+    """Short reference lists (percelen, stadsdelen, ...): one page as a rule."""
+
+    page_size = 100
+
+
+class HsdsPagination(ApiPagination):
+    """Open Referral HSDS lists: our ``count``/``results`` plus the HSDS ``Page``
+    metadata. ``per_page`` (the HSDS name) is accepted as ``page_size``."""
+
+    size_params = ("page_size", "per_page")
+
+    def get_paginated_response(self, data):
+        page = self.page
+        return Response(
+            {
+                "count": page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "total_items": page.paginator.count,
+                "total_pages": page.paginator.num_pages,
+                "page_number": page.number,
+                "size": len(data),
+                "first_page": page.number == 1,
+                "last_page": not page.has_next(),
+                "empty": page.paginator.count == 0,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        result = super().get_paginated_response_schema(schema)
+        hsds_page = {
+            "total_items": ("integer", "The total number of items (as count)."),
+            "total_pages": ("integer", "The number of pages."),
+            "page_number": ("integer", "The number of this page (from 1)."),
+            "size": ("integer", "The number of items on this page."),
+            "first_page": ("boolean", "Whether this is the first page."),
+            "last_page": ("boolean", "Whether this is the last page."),
+            "empty": ("boolean", "Whether there are no items at all."),
+        }
+        for name, (kind, text) in hsds_page.items():
+            result["properties"][name] = {"type": kind, "description": text}
+        result["required"] = [*result["required"], *hsds_page]
+        return result
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        per_page = {
+            "name": "per_page",
+            "required": False,
+            "in": "query",
+            "description": "The HSDS name of page_size (page_size wins if both).",
+            "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+        }
+        return [*parameters, per_page]

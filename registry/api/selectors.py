@@ -1,0 +1,119 @@
+"""Read paths of the catalogue API, built on ``registry.selectors``.
+
+Everything here is public catalogue data: active organisations and services,
+reference values. Each list runs a fixed number of queries whatever its length.
+"""
+
+from django.db.models import Prefetch, QuerySet
+
+from registry import selectors
+from registry.models import (
+    Contract,
+    DeliveryForm,
+    District,
+    Location,
+    Organisation,
+    Perceel,
+    ProblemArea,
+    Service,
+    Subcontract,
+)
+
+PUBLIC_KINDS = tuple(Organisation.PROVIDER_KINDS)
+# Logged-in users and tokens also see schools: a referral names its follower
+# school by id. Referrers and the municipality are never listed.
+MEMBER_KINDS = (*PUBLIC_KINDS, Organisation.Kind.SCHOOL)
+
+
+def visible_kinds(actor) -> tuple[str, ...]:
+    return MEMBER_KINDS if getattr(actor, "is_authenticated", False) else PUBLIC_KINDS
+
+
+def perceel_list() -> QuerySet[Perceel]:
+    return selectors.perceel_list()
+
+
+def perceel_get(*, code: str) -> Perceel:
+    """An active perceel with the active hoofdaanbieders that hold it (2 queries).
+    Raises ``Perceel.DoesNotExist``."""
+    holders = Contract.objects.filter(organisation__active=True).select_related(
+        "organisation"
+    )
+    return (
+        selectors.perceel_list()
+        .prefetch_related(
+            Prefetch("contracts", queryset=holders.order_by("organisation__name", "pk"))
+        )
+        .get(code=code)
+    )
+
+
+def district_list() -> QuerySet[District]:
+    return District.objects.all()
+
+
+def problem_area_list() -> QuerySet[ProblemArea]:
+    return ProblemArea.objects.all()
+
+
+def form_list() -> QuerySet[DeliveryForm]:
+    return DeliveryForm.objects.all()
+
+
+def organisation_list(*, actor) -> QuerySet[Organisation]:
+    """Active organisations of the kinds ``actor`` may list, by name, with the
+    percelen each holds (3 queries per page: page, contracts, subcontracts)."""
+    return (
+        Organisation.objects.filter(kind__in=visible_kinds(actor), active=True)
+        .prefetch_related(
+            Prefetch("contracts", queryset=Contract.objects.select_related("perceel")),
+            Prefetch(
+                "subcontracts",
+                queryset=Subcontract.objects.select_related("contract__perceel"),
+            ),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def organisation_get(*, actor, slug: str) -> Organisation:
+    """What the organisation's public page shows (6 queries, see
+    ``selectors.organisation_get_public``). Raises ``Organisation.DoesNotExist``,
+    also for a kind ``actor`` may not see."""
+    organisation = selectors.organisation_get_public(slug=slug)
+    if organisation.kind not in visible_kinds(actor):
+        raise Organisation.DoesNotExist
+    return organisation
+
+
+def service_list(*, filters) -> QuerySet[Service]:
+    """The services of a search in the order of /zoeken, with their problem
+    areas, forms and stadsdelen (per page: count, page and 3 prefetches)."""
+    return selectors.service_search(filters=filters).prefetch_related(
+        "problem_areas", "forms", "districts"
+    )
+
+
+def service_get(*, pk: int) -> Service:
+    """An active service of an active organisation, as its page shows it (6
+    queries). Raises ``Service.DoesNotExist``."""
+    return selectors.service_get_public(pk=pk)
+
+
+def service_get_for_editor(*, actor, pk: int) -> Service:
+    """A service ``actor`` may edit (also an inactive one), with what the service
+    document shows. Raises ``Service.DoesNotExist``."""
+    return (
+        selectors.service_list_for_editor(actor=actor)
+        .prefetch_related(
+            "problem_areas",
+            "forms",
+            "districts",
+            Prefetch("locations", queryset=Location.objects.select_related("district")),
+            Prefetch(
+                "organisation__subcontracts",
+                queryset=Subcontract.objects.select_related("contract__organisation"),
+            ),
+        )
+        .get(pk=pk)
+    )

@@ -1,0 +1,27 @@
+"""API test fixtures: throttle counts start empty for every test."""
+
+from django.core.cache import cache
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    # The throttles count in the default cache (process memory in tests).
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="class")
+def seeded_demo(django_db_setup, django_db_blocker):
+    """The full fictional demo dataset for the tests of one class (seeding takes
+    a second or two), rolled back when the class is done."""
+    from django.db import transaction
+
+    from registry import demo
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo.seed_demo()
+        yield
+        transaction.set_rollback(True)
