@@ -1,0 +1,349 @@
+"""Assembles the dashboard pages and CSV tables from selectors, tables and charts.
+
+Presentation only: every figure comes from ``selectors``; this module picks
+what a page shows, builds its tables (``tables``) and charts (``charts``).
+"""
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from dashboard import charts, selectors, tables
+from dashboard import definitions as d
+from dashboard.periods import month_start
+from dashboard.selectors import Figures, Filters
+from dashboard.tables import Column
+from registry.models import Perceel
+
+OVERDUE_PREVIEW = 10
+
+
+def level_caption(level: str) -> str:
+    if level == d.GROUP:
+        return _("Hoofdaanbieders met hun onderaannemers")
+    return _("Elke aanbieder afzonderlijk")
+
+
+def query_without(params, *names) -> str:
+    """The query string without ``names`` (for pagination and CSV links)."""
+    query = params.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def overview_link(slug: str, query: str) -> str:
+    """The overview filtered on one provider, keeping the other filters."""
+    url = reverse("dashboard:overview") + "?" + urlencode({"aanbieder": slug})
+    return f"{url}&{query}" if query else url
+
+
+def provisional_from(as_of=None):
+    """The first cohort month whose longest norm has not passed for all its
+    referrals: its waiting times can still change (shown as provisional)."""
+    as_of = as_of or timezone.localdate()
+    return month_start(as_of - timedelta(days=d.TOTAL.norm_days))
+
+
+def figures_context(f: Filters) -> dict:
+    """Everything the overview page (city or one provider) shows."""
+    percelen = list(Perceel.objects.all())
+    data = selectors.overview(f, percelen=percelen)
+    city = selectors.overview(f.city(), percelen=[]) if f.organisation else None
+    overdue = selectors.overdue_referrals(f)
+    capacity = selectors.capacity_now(f)
+    context = {
+        "filters": f,
+        "figures": data.total,
+        "city": city.total if city else None,
+        "refresh": selectors.last_refresh(),
+        "provisional_from": provisional_from(),
+        "waits_table": tables.waits_table(data.total, city.total if city else None),
+        "group_tables": _group_tables(data),
+        "trend_charts": _trend_charts(data, city),
+        "distributions": _distributions(data.total),
+        "declines_table": tables.declines_table(selectors.declines(f)),
+        "capacity": capacity,
+        "capacity_table": tables.capacity_table(capacity),
+        "reported_table": tables.reported_table(capacity, data.total),
+        "capacity_trend": _capacity_trend(selectors.capacity_trend(f)),
+        "overdue_count": overdue.count(),
+        "overdue_table": tables.overdue_table(
+            selectors.overdue_rows(overdue[:OVERDUE_PREVIEW])
+        ),
+        "members_table": _members_table(f),
+    }
+    return context
+
+
+def _group_tables(data: selectors.Overview) -> list[tables.Table]:
+    result = [
+        tables.figures_table(
+            "percelen",
+            _("Per perceel"),
+            Column(_("Perceel"), "text"),
+            [(p.name, fig) for p, fig in data.by_perceel],
+        ),
+        tables.figures_table(
+            "verwijzers",
+            _("Per soort verwijzer"),
+            Column(_("Soort verwijzer"), "text"),
+            [(label, fig) for _code, label, fig in data.by_referrer_type],
+        ),
+        tables.figures_table(
+            "maanden",
+            _("Per maand van verwijzing"),
+            Column(_("Maand"), "month"),
+            data.by_month,
+        ),
+    ]
+    return result
+
+
+def _members_table(f: Filters) -> tables.Table | None:
+    rows = selectors.members(f)
+    if not rows:
+        return None
+    return tables.figures_table(
+        "onderdelen",
+        _("De hoofdaanbieder en elke onderaannemer afzonderlijk"),
+        Column(_("Aanbieder"), "text"),
+        [(r.name, r.figures) for r in rows],
+    )
+
+
+def _weeks(value):
+    return None if value is None else round(value / 7, 2)
+
+
+def _line(id, title, desc, months, series, kind, **options):
+    """A line chart over months and the table with its numbers; months whose
+    figures are still provisional get a grey band."""
+    labels = [tables.month_label(m) for m in months]
+    if options.pop("provisional", False):
+        first = provisional_from()
+        options["shade_from"] = next(
+            (i for i, m in enumerate(months) if m >= first), None
+        )
+        options["shade_label"] = _("voorlopig")
+    chart = charts.line_chart(
+        id=id, title=title, desc=desc, labels=labels, series=series, **options
+    )
+    first = Column(_("Maand"), "month")
+    return chart, tables.series_table(id, title, first, months, series, kind)
+
+
+def _trend_charts(data: selectors.Overview, city) -> list:
+    months = [m for m, _f in data.by_month]
+    own = [f for _m, f in data.by_month]
+    everyone = [f for _m, f in city.by_month] if city else None
+    volume = _line(
+        "trend-volume",
+        _("Verwijzingen per maand"),
+        _(
+            "Aantal verwijzingen per maand van verwijzing: verwezen, gestart en "
+            "afgewezen."
+        ),
+        months,
+        [
+            (_("Verwezen"), [f.made for f in own]),
+            (_("Gestart"), [f.started for f in own]),
+            (_("Afgewezen"), [f.declined for f in own]),
+        ],
+        "int",
+        provisional=True,
+    )
+    return [
+        volume,
+        _wait_trend(months, own, everyone),
+        _share_trend(months, own, everyone),
+    ]
+
+
+def _compare(name_own, own, name_city, everyone, value) -> list:
+    """Series for the selection and, when it is one provider, for Almere."""
+    if everyone is None:
+        return [(name_own, [value(f) for f in own])]
+    return [
+        (_("%(s)s (eigen)") % {"s": name_own}, [value(f) for f in own]),
+        (_("%(s)s (Almere)") % {"s": name_city}, [value(f) for f in everyone]),
+    ]
+
+
+def _wait_trend(months, own, everyone):
+    series = _compare(
+        _("Totaal"),
+        own,
+        _("Totaal"),
+        everyone,
+        lambda f: _weeks(f.wait("total").median),
+    ) + _compare(
+        _("Aanmelding"),
+        own,
+        _("Aanmelding"),
+        everyone,
+        lambda f: _weeks(f.wait("intake").median),
+    )
+    return _line(
+        "trend-wachttijd",
+        _("Mediaan wachttijd per maand (weken)"),
+        _(
+            "Mediaan totale wachttijd en aanmeldwachttijd in weken per maand van "
+            "verwijzing, met de normen van %(total)s en %(intake)s weken."
+        )
+        % {"total": d.TOTAL.norm_weeks, "intake": d.INTAKE.norm_weeks},
+        months,
+        series,
+        "weeks",
+        provisional=True,
+        norms=[
+            (d.TOTAL.norm_weeks, _("norm totaal %(n)s wk") % {"n": d.TOTAL.norm_weeks}),
+            (
+                d.INTAKE.norm_weeks,
+                _("norm aanmelding %(n)s wk") % {"n": d.INTAKE.norm_weeks},
+            ),
+        ],
+        y_title=_("weken"),
+    )
+
+
+def _share_trend(months, own, everyone):
+    series = _compare(
+        _("Totaal"), own, _("Totaal"), everyone, lambda f: f.wait("total").share_within
+    ) + _compare(
+        _("Aanmelding"),
+        own,
+        _("Aanmelding"),
+        everyone,
+        lambda f: f.wait("intake").share_within,
+    )
+    return _line(
+        "trend-binnen-norm",
+        _("Aandeel binnen de norm per maand"),
+        _(
+            "Aandeel verwijzingen per maand van verwijzing waarbij de totale "
+            "wachttijd en de aanmeldwachttijd binnen de norm bleven; nog open "
+            "verwijzingen over de norm tellen als buiten de norm."
+        ),
+        months,
+        series,
+        "share",
+        percent=True,
+        provisional=True,
+    )
+
+
+def _distributions(total: Figures) -> list[tuple[charts.Chart, tables.Table]]:
+    result = []
+    for metric in d.METRICS:
+        buckets = charts.week_buckets(total.histograms.get(metric.code, []), metric)
+        wait = total.wait(metric.code)
+        chart = charts.distribution_chart(
+            id=f"verdeling-{metric.code}",
+            title=metric.label,
+            desc=_(
+                "Aantal verwijzingen per aantal weken %(m)s; de lijn staat bij de "
+                "norm van %(n)s weken. Gemeten: %(count)s."
+            )
+            % {"m": metric.label.lower(), "n": metric.norm_weeks, "count": wait.n},
+            buckets=buckets,
+            metric=metric,
+        )
+        result.append((chart, tables.distribution_table(metric, buckets)))
+    return result
+
+
+def _capacity_trend(months):
+    chart, _numbers = _line(
+        "capaciteit-trend",
+        _("Capaciteit per maand"),
+        _(
+            "Aandeel van het aanbod met een open plek, een wachtlijst of een "
+            "aanmeldstop aan het eind van elke maand, en het aandeel met "
+            "verouderde gegevens."
+        ),
+        [m.month for m in months],
+        [
+            (_("Open"), [m.share("open") for m in months]),
+            (_("Wachtlijst"), [m.share("waitlist") for m in months]),
+            (_("Aanmeldstop"), [m.share("closed") for m in months]),
+            (_("Niet actueel"), [m.stale_share for m in months]),
+        ],
+        "share",
+        percent=True,
+    )
+    return chart, tables.capacity_trend_table(months)
+
+
+# --- CSV ---------------------------------------------------------------------------
+
+
+def csv_table(name: str, form, f: Filters) -> tables.Table | None:
+    """The table called ``name`` (as on the page, with the raw counts too)."""
+    builders = {
+        "kerncijfers": lambda: _csv_summary(f),
+        "wachttijden": lambda: tables.waits_table(
+            selectors.figures(f),
+            selectors.figures(f.city()) if f.organisation else None,
+        ),
+        "percelen": lambda: _csv_groups(f)[0],
+        "verwijzers": lambda: _csv_groups(f)[1],
+        "maanden": lambda: _csv_groups(f)[2],
+        "afwijzingen": lambda: tables.declines_table(selectors.declines(f)),
+        "capaciteit": lambda: tables.capacity_table(selectors.capacity_now(f)),
+        "gemeld-gemeten": lambda: tables.reported_table(
+            selectors.capacity_now(f), selectors.figures(f)
+        ),
+        "capaciteit-trend": lambda: tables.capacity_trend_table(
+            selectors.capacity_trend(f)
+        ),
+        "onderdelen": lambda: _members_table(f),
+        "open-over-norm": lambda: tables.overdue_table(
+            selectors.overdue_rows(selectors.overdue_referrals(f))
+        ),
+        "aanbieders": lambda: _csv_organisations(form, f),
+    }
+    for metric in d.METRICS:
+        builders[f"verdeling-{metric.code}"] = lambda m=metric: _csv_distribution(f, m)
+    builder = builders.get(name)
+    return builder() if builder else None
+
+
+def _csv_summary(f: Filters) -> tables.Table:
+    return tables.figures_table(
+        "kerncijfers",
+        _("Kerncijfers"),
+        Column(_("Selectie"), "text"),
+        [(_("Selectie"), selectors.figures(f))],
+        detail=True,
+    )
+
+
+def _csv_groups(f: Filters) -> list[tables.Table]:
+    data = selectors.overview(f, percelen=list(Perceel.objects.all()))
+    result = []
+    for table in _group_tables(data):
+        items = {
+            "percelen": [(p.name, fig) for p, fig in data.by_perceel],
+            "verwijzers": [(label, fig) for _c, label, fig in data.by_referrer_type],
+            "maanden": data.by_month,
+        }[table.id]
+        result.append(
+            tables.figures_table(
+                table.id, table.caption, table.columns[0], items, detail=True
+            )
+        )
+    return result
+
+
+def _csv_distribution(f: Filters, metric: d.Metric) -> tables.Table:
+    histogram = selectors.figures(f).histograms.get(metric.code, [])
+    return tables.distribution_table(metric, charts.week_buckets(histogram, metric))
+
+
+def _csv_organisations(form, f: Filters) -> tables.Table:
+    page = selectors.organisation_table(f, level=form.level, sort=form.sort, page=None)
+    return tables.organisations_table(page.rows, level_caption(form.level), detail=True)

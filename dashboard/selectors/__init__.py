@@ -1,0 +1,70 @@
+"""The dashboard's figures: reads of the precomputed tables and a few live reads.
+
+Nothing here returns personal data: counts, waiting-time statistics, references
+and organisation names. Callers decide who may see which organisation
+(``dashboard.permissions``); every selector takes explicit ``Filters``.
+
+Precomputed (as of the last ``refresh_dashboard``): counts, waiting times,
+declines, the capacity trend (``figures``, ``capacity``). Live: open referrals
+past a norm (``overdue``) and capacity now (``capacity``).
+"""
+
+from dashboard.selectors.base import (
+    COUNT_FIELDS,
+    Figures,
+    Filters,
+    last_refresh,
+)
+from dashboard.selectors.capacity import (
+    CapacityMonth,
+    CapacityNow,
+    ReportedWaits,
+    capacity_now,
+    capacity_trend,
+)
+from dashboard.selectors.figures import (
+    PER_PAGE,
+    SORTS,
+    OrganisationPage,
+    OrganisationRow,
+    Overview,
+    declines,
+    figures,
+    members,
+    monthly_figures,
+    organisation_table,
+    overview,
+)
+from dashboard.selectors.overdue import (
+    OverdueRow,
+    overdue_referrals,
+    overdue_rows,
+    overdue_values,
+)
+
+__all__ = [
+    "COUNT_FIELDS",
+    "PER_PAGE",
+    "SORTS",
+    "CapacityMonth",
+    "CapacityNow",
+    "Figures",
+    "Filters",
+    "OrganisationPage",
+    "OrganisationRow",
+    "OverdueRow",
+    "Overview",
+    "ReportedWaits",
+    "capacity_now",
+    "capacity_trend",
+    "declines",
+    "figures",
+    "last_refresh",
+    "members",
+    "monthly_figures",
+    "organisation_table",
+    "overdue_referrals",
+    "overdue_rows",
+    "overdue_values",
+    "overview",
+]

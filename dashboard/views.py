@@ -1,0 +1,202 @@
+"""Pages of /regie: thin adapters around the selectors, tables and charts.
+
+Access (``dashboard.permissions``): municipality staff see /regie, the
+organisations side by side and every open referral past a norm; a provider's
+users see /regie/aanbieder with their own figures beside the city's; anyone
+else logged in gets 403, anonymous visitors the log-in page. Another
+organisation's figures are "not found" (404) for a provider.
+"""
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dashboard import pages, selectors, tables
+from dashboard import permissions as perms
+from dashboard.forms import FilterForm, OrganisationTableForm
+from registry.models import Organisation
+
+OVERDUE_PER_PAGE = 50
+
+
+def _require_city(request) -> None:
+    if not perms.can_view_city_figures(request.user):
+        raise PermissionDenied
+
+
+def _own_organisation(request) -> tuple[Organisation, list[Organisation] | None]:
+    """The provider whose own figures to show, and the choice a provider user
+    has (None for municipality staff, who may pick any provider by slug)."""
+    slug = request.GET.get("aanbieder", "")
+    if perms.can_view_city_figures(request.user):
+        organisation = Organisation.objects.filter(
+            slug=slug, kind__in=Organisation.PROVIDER_KINDS
+        ).first()
+        if organisation is None:
+            raise Http404
+        return organisation, None
+    allowed = perms.viewable_organisations(request.user)
+    if not allowed:
+        raise PermissionDenied
+    if not slug:
+        return allowed[0], allowed
+    for organisation in allowed:
+        if organisation.slug == slug:
+            return organisation, allowed
+    raise Http404
+
+
+def _scope(request) -> tuple[Organisation | None, list[Organisation] | None]:
+    """Municipality staff: any selection through the filters (None, None). A
+    provider: its own organisation (404 for another's, 403 for non-providers)."""
+    if perms.can_view_city_figures(request.user):
+        return None, None
+    return _own_organisation(request)
+
+
+def _render(request, template, context, *, organisation=None, status=200):
+    """Render with what every dashboard page needs: the role, and the query
+    string for CSV links (with the provider shown, so a download matches)."""
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    if organisation is not None:
+        query["aanbieder"] = organisation.slug
+    context.setdefault("refresh", None)
+    context.update(
+        city_user=perms.can_view_city_figures(request.user),
+        csv_query=query.urlencode(),
+        organisation=organisation,
+    )
+    return render(request, template, context, status=status)
+
+
+def _render_invalid(request, template, form, organisation=None):
+    return _render(
+        request, template, {"form": form}, organisation=organisation, status=400
+    )
+
+
+@require_GET
+@login_required
+def overview(request):
+    """/regie: the city (or one provider) for municipality staff."""
+    if not perms.can_view_city_figures(request.user):
+        if perms.viewable_organisations(request.user):
+            return redirect("dashboard:own")
+        raise PermissionDenied
+    form = FilterForm(request.GET)
+    if not form.is_valid():
+        return _render_invalid(request, "dashboard/overview.html", form)
+    context = pages.figures_context(form.filters())
+    context.update(form=form, city_view=True)
+    return _render(request, "dashboard/overview.html", context)
+
+
+@require_GET
+@login_required
+def own(request):
+    """/regie/aanbieder: a provider's own figures beside the city's."""
+    if perms.can_view_city_figures(request.user) and not request.GET.get("aanbieder"):
+        return redirect("dashboard:organisations")
+    organisation, allowed = _own_organisation(request)
+    form = FilterForm(request.GET, organisations=allowed or [organisation])
+    if not form.is_valid():
+        return _render_invalid(request, "dashboard/overview.html", form, organisation)
+    context = pages.figures_context(form.filters(organisation))
+    context.update(form=form, city_view=False)
+    return _render(
+        request, "dashboard/overview.html", context, organisation=organisation
+    )
+
+
+@require_GET
+@login_required
+def organisations(request):
+    """/regie/aanbieders: providers side by side (municipality only)."""
+    _require_city(request)
+    form = OrganisationTableForm(request.GET)
+    if not form.is_valid():
+        return _render_invalid(request, "dashboard/organisations.html", form)
+    page = selectors.organisation_table(
+        form.filters(),
+        level=form.level,
+        sort=form.sort,
+        page=form.cleaned_data.get("pagina") or 1,
+    )
+    query = pages.query_without(request.GET, "pagina", "niveau", "sorteer", "aanbieder")
+    context = {
+        "form": form,
+        "page": page,
+        "table": tables.organisations_table(
+            page.rows,
+            pages.level_caption(form.level),
+            link=lambda row: pages.overview_link(row.slug, query),
+        ),
+        "query": pages.query_without(request.GET, "pagina"),
+        "refresh": selectors.last_refresh(),
+    }
+    return _render(request, "dashboard/organisations.html", context)
+
+
+@require_GET
+@login_required
+def overdue(request):
+    """/regie/open: open referrals past a norm, oldest first (scoped by role)."""
+    organisation, allowed = _scope(request)
+    form = FilterForm(request.GET, organisations=allowed)
+    if not form.is_valid():
+        return _render_invalid(request, "dashboard/overdue.html", form, organisation)
+    f = form.filters(organisation)
+    paginator = Paginator(selectors.overdue_referrals(f), OVERDUE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("pagina"))
+    context = {
+        "form": form,
+        "page": page,
+        "table": tables.overdue_table(selectors.overdue_rows(page.object_list)),
+        "query": pages.query_without(request.GET, "pagina"),
+    }
+    return _render(
+        request, "dashboard/overdue.html", context, organisation=f.organisation
+    )
+
+
+@require_GET
+@login_required
+def csv_download(request, table: str):
+    """Any table of the pages as CSV (semicolons, decimal comma, UTF-8)."""
+    city = perms.can_view_city_figures(request.user)
+    organisation, allowed = _scope(request)
+    form_class = OrganisationTableForm if table == "aanbieders" else FilterForm
+    form = form_class(request.GET, organisations=allowed)
+    if table == "aanbieders" and not city:
+        raise Http404
+    if not form.is_valid():
+        messages = [f"{form[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
+        return HttpResponse("\n".join(messages), status=400, content_type="text/plain")
+    result = pages.csv_table(table, form, form.filters(organisation))
+    if result is None:
+        raise Http404
+    return _csv_response(result, table)
+
+
+def _csv_response(table: tables.Table, name: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="regie-{name}-{stamp}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([tables.csv_header(c) for c in table.columns])
+    for row in table.rows:
+        writer.writerow(
+            [
+                tables.csv_value(v, c.kind)
+                for v, c in zip(row, table.columns, strict=True)
+            ]
+        )
+    return response

@@ -1,0 +1,443 @@
+"""Who sees /regie, what the pages and CSV downloads show, and what they never show.
+
+Municipality staff see everything; a provider sees its own figures beside the
+city's (another provider's: 404); referrers and schools get 403; anonymous
+visitors the log-in page. No page or CSV holds initials, birth dates or help
+questions.
+"""
+
+import csv
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.urls import reverse
+
+import pytest
+import time_machine
+
+from dashboard.services import dashboard_refresh
+from tests import factories
+from tests.dashboard.helpers import history
+
+NOW = datetime(2026, 3, 15, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+SECRETS = (
+    "Q.X.",
+    "UNIEKE-HULPVRAAG",
+    "2013-07-19",
+    "19-07-2013",
+    "19-7-2013",
+    "19 jul 2013",
+    "19 juli 2013",
+)
+CSV_TABLES = (
+    "kerncijfers",
+    "wachttijden",
+    "percelen",
+    "verwijzers",
+    "maanden",
+    "verdeling-contact",
+    "verdeling-intake",
+    "verdeling-treatment",
+    "verdeling-total",
+    "afwijzingen",
+    "capaciteit",
+    "gemeld-gemeten",
+    "capaciteit-trend",
+    "open-over-norm",
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def referrals(service, subcontractor_service, outsider_service):
+    """Referrals with recognisable personal data, to prove it never shows."""
+    personal = {
+        "child_initials": "Q.X.",
+        "child_birth_date": datetime(2013, 7, 19).date(),
+        "help_question": "UNIEKE-HULPVRAAG over angst",
+    }
+    made = [
+        history(service, "2026-01-05", [
+            ("received", "2026-01-06"), ("first_contact", "2026-01-10"),
+            ("intake", "2026-01-20"), ("started", "2026-02-20"),
+        ], referrer_type="02", **personal),
+        history(subcontractor_service, "2026-01-02", [("received", "2026-01-02")],
+                referrer_type="03", **personal),
+        history(subcontractor_service, "2026-01-15", [
+            ("received", "2026-01-15"), ("declined", "2026-01-20"),
+        ], referrer_type="02", **personal),
+        history(outsider_service, "2025-11-20", [("received", "2025-11-21")],
+                referrer_type="05", **personal),
+    ]  # fmt: skip
+    dashboard_refresh()
+    return made
+
+
+def url(name, *args, **query):
+    path = reverse(f"dashboard:{name}", args=args)
+    if query:
+        path += "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    return path
+
+
+def csv_rows(response) -> list[list[str]]:
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+# --- who may see what ---------------------------------------------------------
+
+
+def test_municipality_staff_see_every_page(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    for path in (
+        url("overview"),
+        url("organisations"),
+        url("organisations", niveau="aanbieder", sorteer="naam"),
+        url("overdue"),
+    ):
+        assert client.get(path).status_code == 200, path
+
+
+def test_municipality_staff_can_look_at_one_providers_page(
+    client, municipality_user, provider_org, referrals
+):
+    client.force_login(municipality_user)
+    response = client.get(url("own", aanbieder=provider_org.slug))
+    assert response.status_code == 200
+    assert provider_org.name in response.text
+    assert client.get(url("own")).status_code == 302  # pick one first
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, db):
+    for path in (url("overview"), url("own"), url("overdue"), url("csv", "maanden")):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("who", ["referrer_user", "school_user"])
+def test_referrers_and_schools_are_refused(client, db, request, who):
+    if who == "school_user":
+        school = factories.OrganisationFactory(kind="school")
+        user = factories.MembershipFactory(organisation=school).user
+    else:
+        user = request.getfixturevalue(who)
+    client.force_login(user)
+    for path in (
+        url("overview"),
+        url("own"),
+        url("organisations"),
+        url("overdue"),
+        url("csv", "kerncijfers"),
+    ):
+        assert client.get(path).status_code == 403, path
+
+
+def test_a_provider_is_sent_to_its_own_figures(client, provider_user, referrals):
+    client.force_login(provider_user)
+    response = client.get(url("overview"))
+    assert response.status_code == 302
+    assert response.url == url("own")
+
+
+def test_a_provider_sees_its_own_figures_beside_the_city(
+    client, provider_user, provider_org, outsider_org, subcontractor_org, referrals
+):
+    client.force_login(provider_user)
+    response = client.get(url("own", van="2025-11", tot="2026-02"))
+    assert response.status_code == 200
+    text = response.text
+    assert provider_org.name in text
+    assert subcontractor_org.name in text  # its onderaannemer, each on its own
+    assert "Almere, alle aanbieders" in text
+    assert outsider_org.name not in text
+    assert referrals[3].reference not in text  # the outsider's open referral
+
+
+def test_a_provider_gets_404_for_another_providers_figures(
+    client, provider_user, outsider_org, referrals
+):
+    client.force_login(provider_user)
+    assert client.get(url("own", aanbieder=outsider_org.slug)).status_code == 404
+    assert client.get(url("overdue", aanbieder=outsider_org.slug)).status_code == 404
+    response = client.get(url("csv", "kerncijfers", aanbieder=outsider_org.slug))
+    assert response.status_code == 404
+
+
+def test_a_provider_may_not_see_providers_side_by_side(
+    client, provider_user, referrals
+):
+    client.force_login(provider_user)
+    assert client.get(url("organisations")).status_code == 403
+    assert client.get(url("csv", "aanbieders")).status_code == 404
+
+
+def test_a_hoofdaanbieder_sees_its_onderaannemer_but_not_the_reverse(
+    client,
+    provider_user,
+    subcontractor_user,
+    provider_org,
+    subcontractor_org,
+    referrals,
+):
+    client.force_login(provider_user)
+    assert client.get(url("own", aanbieder=subcontractor_org.slug)).status_code == 200
+    client.force_login(subcontractor_user)
+    assert client.get(url("own", aanbieder=provider_org.slug)).status_code == 404
+    own = client.get(url("own"))
+    assert own.status_code == 200
+    assert provider_org.name not in own.text
+
+
+def test_a_hoofdaanbieder_user_starts_at_its_own_organisation(client, perceel):
+    main = factories.HoofdaanbiederFactory(name="Zuiderzorg", percelen=[perceel])
+    sub = factories.OnderaannemerFactory(
+        name="Aan de Haven", main_contractor=main, percelen=[perceel]
+    )
+    client.force_login(factories.MembershipFactory(organisation=main).user)
+    response = client.get(url("own"))
+    assert response.context["organisation"] == main
+    assert sub.name in response.text  # it may choose its onderaannemer
+
+
+def test_a_provider_sees_only_its_own_open_referrals(
+    client, provider_user, subcontractor_user, referrals
+):
+    client.force_login(provider_user)
+    text = client.get(url("overdue")).text
+    assert referrals[1].reference in text  # its onderaannemer's, past the norm
+    assert referrals[3].reference not in text  # the outsider's
+    client.force_login(subcontractor_user)
+    assert referrals[1].reference in client.get(url("overdue")).text
+
+
+# --- no personal data ---------------------------------------------------------
+
+
+def _all_paths(organisation=None):
+    query = {"van": "2025-11", "tot": "2026-03"}
+    if organisation is not None:
+        query["aanbieder"] = organisation.slug
+    tables = CSV_TABLES + (("onderdelen",) if organisation is not None else ())
+    paths = [url("csv", table, **query) for table in tables]
+    paths += [url("overdue", **query), url("csv", "open-over-norm", **query)]
+    return paths
+
+
+def test_no_page_or_csv_shows_personal_data_to_the_municipality(
+    client, municipality_user, provider_org, referrals
+):
+    client.force_login(municipality_user)
+    paths = _all_paths() + _all_paths(provider_org)
+    paths += [
+        url("overview", van="2025-11", tot="2026-03"),
+        url("overview", aanbieder=provider_org.slug),
+        url("organisations"),
+        url("organisations", niveau="aanbieder"),
+        url("csv", "aanbieders", niveau="aanbieder"),
+        url("own", aanbieder=provider_org.slug),
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.content.decode("utf-8-sig")
+        for secret in SECRETS:
+            assert secret not in body, (path, secret)
+        assert referrals[0].family_code not in body
+
+
+def test_no_page_or_csv_shows_personal_data_to_a_provider(
+    client, provider_user, provider_org, referrals
+):
+    client.force_login(provider_user)
+    for path in [url("own", van="2025-11", tot="2026-03"), *_all_paths(provider_org)]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = response.content.decode("utf-8-sig")
+        for secret in SECRETS:
+            assert secret not in body, (path, secret)
+
+
+# --- filters and bad input ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"van": "2026-13"}, "Vul een maand in als JJJJ-MM"),
+        ({"tot": "maart"}, "Vul een maand in als JJJJ-MM"),
+        ({"van": "2026-03", "tot": "2026-01"}, "ligt vóór"),
+        ({"van": "2001-01", "tot": "2026-01"}, "ten hoogste 120 maanden"),
+        ({"perceel": "bestaat-niet"}, "Kies een perceel uit de lijst"),
+        ({"verwijzer": "99"}, "Kies een soort verwijzer uit de lijst"),
+        ({"aanbieder": "bestaat-niet"}, "Kies een aanbieder uit de lijst"),
+    ],
+)
+def test_bad_filters_get_a_clear_message_not_an_error(
+    client, municipality_user, referrals, query, message
+):
+    client.force_login(municipality_user)
+    response = client.get(url("overview", **query))
+    assert response.status_code == 400
+    assert message in response.text
+    assert "Kerncijfers" not in response.text  # no figures for a wrong filter
+    csv_response = client.get(url("csv", "maanden", **query))
+    assert csv_response.status_code == 400
+    assert message in csv_response.content.decode()
+
+
+def test_bad_table_options_get_a_message(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    for query in (
+        {"pagina": "abc"},
+        {"pagina": "0"},
+        {"niveau": "x"},
+        {"sorteer": "x"},
+    ):
+        response = client.get(url("organisations", **query))
+        assert response.status_code == 400, query
+
+
+def test_an_unknown_csv_table_is_not_found(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    assert client.get(url("csv", "bestaat-niet")).status_code == 404
+
+
+def test_an_empty_period_renders_without_figures(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    response = client.get(url("overview", van="2020-01", tot="2020-03"))
+    assert response.status_code == 200
+    assert "Er zijn geen verwijzingen in deze selectie" in response.text
+    rows = csv_rows(client.get(url("csv", "maanden", van="2020-01", tot="2020-03")))
+    assert [r[:2] for r in rows[1:]] == [
+        ["2020-01", "0"],
+        ["2020-02", "0"],
+        ["2020-03", "0"],
+    ]
+
+
+def test_the_page_before_any_refresh_says_so(client, municipality_user):
+    client.force_login(municipality_user)
+    response = client.get(url("overview"))
+    assert response.status_code == 200
+    assert "nog niet berekend" in response.text
+
+
+def test_the_page_shows_how_fresh_the_figures_are(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    response = client.get(url("overview"))
+    assert "Cijfers bijgewerkt op 15 maart 2026" in response.text
+    assert "Zo rekenen we" in response.text  # the definitions
+
+
+def test_charts_are_svg_with_a_title_and_a_table(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    text = client.get(url("overview", van="2025-11", tot="2026-03")).text
+    assert text.count('role="img"') >= 8  # three trends, four distributions, capacity
+    assert '<title id="trend-volume-title">Verwijzingen per maand</title>' in text
+    assert '<desc id="verdeling-total-desc">' in text
+    assert 'id="tabel-trend-volume"' in text
+    assert "<script" not in text
+
+
+# --- CSV content --------------------------------------------------------------
+
+
+def test_csv_per_month_has_the_exact_figures(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    response = client.get(url("csv", "maanden", van="2026-01", tot="2026-01"))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    header, january = csv_rows(response)
+    row = dict(zip(header, january, strict=True))
+    assert row["Maand"] == "2026-01"
+    assert (row["Verwezen"], row["Open"], row["Gestart"], row["Afgewezen"]) == (
+        "3", "1", "1", "1",
+    )  # fmt: skip
+    # Contact: 5 days for the first; the second is open and past the norm; the
+    # third was declined without contact (not assessed).
+    assert row["Eerste contact (norm 2 wk): Mediaan (dagen)"] == "5"
+    assert row["Eerste contact (norm 2 wk): Gemeten"] == "1"
+    assert row["Eerste contact (norm 2 wk): Nog open, over norm"] == "1"
+    assert row["Eerste contact (norm 2 wk): Binnen norm (%)"] == "50,0"
+    assert row["Totaal (norm 14 wk): Mediaan (dagen)"] == "46"
+
+
+def test_csv_for_a_provider_is_its_own(
+    client, provider_user, provider_org, subcontractor_org, referrals
+):
+    client.force_login(provider_user)
+    january = {"van": "2026-01", "tot": "2026-01"}
+    rows = csv_rows(client.get(url("csv", "kerncijfers", **january)))
+    assert rows[1][1] == "3"  # its own one and its onderaannemer's two
+    members = csv_rows(client.get(url("csv", "onderdelen", **january)))
+    assert [r[:2] for r in members[1:]] == [
+        [provider_org.name, "1"],
+        [subcontractor_org.name, "2"],
+    ]
+
+
+def test_csv_cells_cannot_start_a_formula(client, municipality_user, perceel):
+    evil = factories.HoofdaanbiederFactory(name="=HYPERLINK(1)", percelen=[perceel])
+    service = factories.ServiceFactory(organisation=evil, perceel=perceel)
+    history(service, "2026-01-05", [("received", "2026-01-05")])
+    dashboard_refresh()
+    client.force_login(municipality_user)
+    rows = csv_rows(client.get(url("csv", "aanbieders", van="2026-01", tot="2026-01")))
+    assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+# --- query counts -------------------------------------------------------------
+
+
+def test_overview_query_count(
+    client, municipality_user, referrals, django_assert_num_queries
+):
+    client.force_login(municipality_user)
+    # session, user, memberships; the form's provider choices; percelen; counts;
+    # histograms per perceel, referrer type and month; capacity now; last
+    # refresh; declines; capacity trend; open past norm: count and the first
+    # ten; the form's perceel choices.
+    with django_assert_num_queries(16):
+        client.get(url("overview"))
+
+
+def test_own_page_query_count(
+    client, provider_user, referrals, django_assert_num_queries
+):
+    client.force_login(provider_user)
+    # session, user, memberships; the user's providers (current subcontracts and
+    # organisations); percelen; own counts and three histograms; the city's counts
+    # and three histograms; current subcontracts for live capacity and for open
+    # referrals; capacity now; last refresh; declines;
+    # capacity trend; open past norm: count and the first ten; the onderaannemers'
+    # counts, histograms and names; the form's perceel choices.
+    with django_assert_num_queries(26):
+        client.get(url("own"))
+
+
+def test_organisations_page_query_count(
+    client, municipality_user, referrals, django_assert_num_queries
+):
+    client.force_login(municipality_user)
+    # session, user, memberships; counts per organisation; names; histograms of
+    # the page; capacities of the page and current subcontracts; last refresh;
+    # the form's perceel choices.
+    with django_assert_num_queries(10):
+        client.get(url("organisations"))
+
+
+def test_overdue_page_query_count(
+    client, municipality_user, referrals, django_assert_num_queries
+):
+    client.force_login(municipality_user)
+    # session, user, memberships; count; the page; the form's two choice lists.
+    with django_assert_num_queries(7):
+        client.get(url("overdue"))
