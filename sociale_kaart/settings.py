@@ -194,6 +194,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # `manage.py check --deploy --fail-level WARNING` is clean (tests/security).
 _PRODUCTION = not DEBUG and not TESTING
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _PRODUCTION)
+# A balancer's health probe often speaks plain HTTP to the app server.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Opt in only behind a balancer that terminates TLS, sets X-Forwarded-Proto and
 # strips it from clients; otherwise a client could claim to be on HTTPS.
 if env_bool("SECURE_PROXY_SSL_HEADER", False):

@@ -1,0 +1,116 @@
+"""The world the permission matrix walks: eight roles and objects owned by
+provider A (tests/security/test_permission_matrix.py)."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.test import Client
+
+from referrals.models import Notification
+from registry import hsds
+from registry import services as registry_services
+from registry.demo.writer import municipality_group_ensure
+from registry.models import Organisation, Perceel
+from tests import factories
+
+ROLES = (
+    "anonymous",
+    "referrer_a",
+    "referrer_b",
+    "provider_a",
+    "provider_b",
+    "subcontractor_a",
+    "school",
+    "municipality",
+)
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)
+    sessions: dict = field(default_factory=dict)
+
+    def client(self, role: str) -> Client:
+        """A fresh client per request (a log-out must not carry over), logged in
+        with the role's session (one log-in per role)."""
+        client = Client(raise_request_exception=False)
+        if role == "anonymous":
+            return client
+        if role not in self.sessions:
+            client.force_login(self.users[role])
+            self.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+        client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
+        return client
+
+
+def _member(organisation, role="staff", **user_fields):
+    user = factories.UserFactory(**user_fields)
+    factories.MembershipFactory(user=user, organisation=organisation, role=role)
+    return user
+
+
+def build_world() -> World:
+    """Provider A (a hoofdaanbieder) with a location, a service, an API token and
+    an onderaannemer; provider B (another hoofdaanbieder); referrer A (JGZ) who
+    referred a child to provider A's service with the school following (with
+    consent); referrer B (a GP practice); the municipality (admin staff)."""
+    perceel = Perceel.objects.get(code="begeleiding")
+    provider_a = factories.HoofdaanbiederFactory(percelen=[perceel], slug="zorg-a")
+    provider_b = factories.HoofdaanbiederFactory(percelen=[perceel], slug="zorg-b")
+    sub_a = factories.OnderaannemerFactory(
+        main_contractor=provider_a, percelen=[perceel]
+    )
+    referrer_a = factories.OrganisationFactory(kind=Organisation.Kind.JGZ)
+    referrer_b = factories.OrganisationFactory(kind=Organisation.Kind.HUISARTS)
+    school = factories.OrganisationFactory(kind=Organisation.Kind.SCHOOL)
+    municipality = factories.OrganisationFactory(kind=Organisation.Kind.GEMEENTE)
+    world = World()
+    world.users = {
+        "referrer_a": _member(referrer_a),
+        "referrer_b": _member(referrer_b),
+        "provider_a": _member(provider_a, role="admin"),
+        "provider_b": _member(provider_b, role="admin"),
+        "subcontractor_a": _member(sub_a, role="admin"),
+        "school": _member(school),
+        "municipality": _member(municipality, is_staff=True),
+    }
+    world.users["municipality"].groups.add(municipality_group_ensure())
+    location = factories.LocationFactory(organisation=provider_a)
+    service = factories.ServiceFactory(organisation=provider_a, perceel=perceel)
+    service.locations.add(location)
+    factories.ServiceFactory(organisation=sub_a, perceel=perceel)
+    referral = factories.ReferralFactory(
+        service=service,
+        referrer_organisation=referrer_a,
+        referrer_user=world.users["referrer_a"],
+        follower_school=school,
+        school_consent=True,
+        received=True,
+    )
+    token, _key = registry_services.api_token_create(
+        organisation=provider_a, actor=None, name="Planning"
+    )
+    notice = Notification.objects.create(
+        kind=Notification.Kind.STARTED,
+        referral=referral,
+        recipient_user=world.users["referrer_a"],
+        subject="Hulp gestart",
+        body="De hulp is gestart.",
+        dedupe_key="matrix",
+    )
+    world.values = {
+        "service": service.pk,
+        "organisation": provider_a.pk,
+        "organisation_slug": provider_a.slug,
+        "location": location.pk,
+        "token": token.pk,
+        "notification": notice.pk,
+        "reference": referral.reference,
+        "perceel": perceel.code,
+        "district": location.district.slug,
+        "hsds_service": hsds.hsds_id("service", service.pk),
+        "hsds_organization": hsds.hsds_id("organization", provider_a.pk),
+        "capacity_version": service.capacity.version,
+    }
+    return world

@@ -1,0 +1,410 @@
+"""Permission matrix: every URL pattern and every API operation, requested by
+each of eight roles, gives the answer written down in this file.
+
+Roles (tests/security/matrix_world.py), in column order: anonymous; referrer A
+(JGZ, made the referral); referrer B (a GP practice, a stranger to it);
+provider A (hoofdaanbieder: owns the service, location and token, receives the
+referral); provider B (another hoofdaanbieder); the onderaannemer of A; the
+school that follows the referral with the family's consent; the municipality
+(staff with the admin's "Gemeente" group).
+
+Answers: the status code, ``L`` for a redirect to the log-in page and ``A``
+for a redirect to the admin's log-in page. Pages are requested with GET and
+POST (empty form, or a minimal valid one for the writes in ``BODIES``); API
+operations with their own method (``{}``, or a minimal valid JSON body).
+Every answer must carry the Content-Security-Policy header. Every request runs
+in a transaction that is rolled back, so one role's write never changes what
+the next role sees. A URL pattern or API operation that is
+missing here fails the test: a new page or endpoint needs its row.
+"""
+
+import functools
+import json
+import re
+
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.utils import timezone
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from tests.security.matrix_world import ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+EXCLUDED_PREFIXES = ("admin/",)  # Django admin internals: index and one list only
+
+# fmt: off
+# Columns: anonymous, referrer A, referrer B, provider A, provider B,
+# onderaannemer of A, school, municipality.
+PAGES = {
+    "healthz":                        {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "set_language":                   {"GET":  "302 302 302 302 302 302 302 302",
+                                       "POST": "302 302 302 302 302 302 302 302"},
+    "login":                          {"GET":  "200 302 302 302 302 302 302 302",
+                                       "POST": "200 302 302 302 302 302 302 302"},
+    "logout":                         {"GET":  "405 405 405 405 405 405 405 405",
+                                       "POST": "302 302 302 302 302 302 302 302"},
+    "password_reset":                 {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    "password_reset_done":            {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "password_reset_confirm":         {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    "password_reset_complete":        {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "password_change":                {"GET":  "L 200 200 200 200 200 200 200",
+                                       "POST": "L 200 200 200 200 200 200 200"},
+    "password_change_done":           {"GET":  "L 200 200 200 200 200 200 200",
+                                       "POST": "L 405 405 405 405 405 405 405"},
+    "api-schema":                     {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "api-schema-json":                {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "api-docs":                       {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    # Provider self-service: own organisation (and its onderaannemers), or all
+    # for the municipality; anyone else's object is "not found".
+    "provider:my-services":           {"GET":  "L 200 200 200 200 200 200 200",
+                                       "POST": "L 405 405 405 405 405 405 405"},
+    "provider:capacity-confirm-all":  {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 302 302 302 302 302 302 302"},
+    "provider:service-edit":          {"GET":  "L 404 404 200 404 404 404 200",
+                                       "POST": "L 404 404 400 404 404 404 400"},
+    "provider:capacity-update":       {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 302"},
+    "provider:capacity-confirm":      {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 302"},
+    "provider:organisation-edit":     {"GET":  "L 404 404 200 404 404 404 200",
+                                       "POST": "L 404 404 400 404 404 404 400"},
+    "provider:location-create":       {"GET":  "L 404 404 200 404 404 404 200",
+                                       "POST": "L 404 404 400 404 404 404 400"},
+    "provider:location-edit":         {"GET":  "L 404 404 200 404 404 404 200",
+                                       "POST": "L 404 404 400 404 404 404 400"},
+    # API keys: a provider organisation's admins manage their own (the
+    # municipality uses the admin for others').
+    "provider:tokens":                {"GET":  "L 403 403 200 200 200 403 403",
+                                       "POST": "L 403 403 400 400 400 403 403"},
+    "provider:token-revoke":          {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "provider:service-history":       {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    # The public map. (POST renders the page too: read-only views, no write.)
+    "registry:home":                  {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    "registry:start":                 {"GET":  "L 302 302 302 302 302 302 302",
+                                       "POST": "L 302 302 302 302 302 302 302"},
+    "registry:search":                {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    "registry:search-csv":            {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    "registry:organisation-detail":   {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    "registry:service-detail":        {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    # Referrals: only referrer organisations refer; the referral is seen by
+    # referrer A, provider A and the school (status only); everyone else 404,
+    # the municipality included (it sees anonymous figures and the access log).
+    "referrals:referral-create":      {"GET":  "L 200 200 403 403 403 403 403",
+                                       "POST": "L 302 302 403 403 403 403 403"},
+    "referrals:referral-list":        {"GET":  "L 200 200 200 200 200 200 200",
+                                       "POST": "L 200 200 200 200 200 200 200"},
+    "referrals:access-log":           {"GET":  "L 404 404 404 404 404 404 200",
+                                       "POST": "L 404 404 404 404 404 404 200"},
+    "referrals:referral-detail":      {"GET":  "L 200 404 200 404 404 200 404",
+                                       "POST": "L 200 404 200 404 404 200 404"},
+    "referrals:referral-created":     {"GET":  "L 200 404 404 404 404 404 404",
+                                       "POST": "L 200 404 404 404 404 404 404"},
+    "referrals:referral-slip":        {"GET":  "L 200 404 404 404 404 404 404",
+                                       "POST": "L 200 404 404 404 404 404 404"},
+    "referrals:referral-event-create": {"GET": "L 405 405 405 405 405 405 405",
+                                       "POST": "L 403 404 302 404 404 403 404"},
+    "referrals:inbox":                {"GET":  "L 200 200 200 200 200 200 200",
+                                       "POST": "L 200 200 200 200 200 200 200"},
+    "referrals:notification-read":    {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 302 404 404 404 404 404 404"},
+    "referrals:status":               {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "200 200 200 200 200 200 200 200"},
+    # Dashboard: the city for the municipality, own figures for providers.
+    "dashboard:overview":             {"GET":  "L 403 403 302 302 302 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "dashboard:organisations":        {"GET":  "L 403 403 403 403 403 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "dashboard:own":                  {"GET":  "L 403 403 200 200 200 403 302",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "dashboard:overdue":              {"GET":  "L 403 403 200 200 200 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "dashboard:csv":                  {"GET":  "L 403 403 200 200 200 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    # The admin: municipality staff only.
+    "admin:index":                    {"GET":  "A A A A A A A 200"},
+    "admin:registry_organisation_changelist": {"GET": "A A A A A A A 200"},
+}
+API = {
+    # The public catalogue (HSDS included) and capacity: read by anyone.
+    "lot_list":                       "200 200 200 200 200 200 200 200",
+    "lot_retrieve":                   "200 200 200 200 200 200 200 200",
+    "district_list":                  "200 200 200 200 200 200 200 200",
+    "district_retrieve":              "200 200 200 200 200 200 200 200",
+    "problem_area_list":              "200 200 200 200 200 200 200 200",
+    "form_list":                      "200 200 200 200 200 200 200 200",
+    "organisation_list":              "200 200 200 200 200 200 200 200",
+    "organisation_retrieve":          "200 200 200 200 200 200 200 200",
+    "service_list":                   "200 200 200 200 200 200 200 200",
+    "service_retrieve":               "200 200 200 200 200 200 200 200",
+    "hsds_service_list":              "200 200 200 200 200 200 200 200",
+    "hsds_service_retrieve":          "200 200 200 200 200 200 200 200",
+    "hsds_organization_list":         "200 200 200 200 200 200 200 200",
+    "hsds_organization_retrieve":     "200 200 200 200 200 200 200 200",
+    "service_capacity_retrieve":      "200 200 200 200 200 200 200 200",
+    "service_capacity_history_list":  "200 200 200 200 200 200 200 200",
+    # Provider self-service writes: provider A (or the municipality); anyone
+    # else "not found" (the onderaannemer never edits its hoofdaanbieder).
+    "service_capacity_update":        "401 404 404 200 404 404 404 200",
+    "service_capacity_confirm":       "401 404 404 200 404 404 404 200",
+    "service_update":                 "401 404 404 200 404 404 404 200",
+    "organisation_update":            "401 404 404 200 404 404 404 200",
+    "organisation_location_create":   "401 404 404 201 404 404 404 201",
+    "organisation_location_update":   "401 404 404 200 404 404 404 200",
+    # Referrals: as on the pages.
+    "referral_list":                  "401 200 200 200 200 200 200 200",
+    "referral_create":                "401 201 201 403 403 403 403 403",
+    "referral_retrieve":              "401 200 404 200 404 404 200 404",
+    "referral_event_create":          "401 403 404 201 404 404 403 404",
+    # Dashboard figures: as /regie (providers side by side: municipality only).
+    "dashboard_summary":              "401 403 403 200 200 200 403 200",
+    "dashboard_trend_list":           "401 403 403 200 200 200 403 200",
+    "dashboard_provider_list":        "401 403 403 403 403 403 403 200",
+    "dashboard_overdue_list":         "401 403 403 200 200 200 403 200",
+}
+# Which roles find the referral's reference in a list (+) and which do not (-).
+LISTS = {
+    "referrals:referral-list":        "- + - - - - + -",
+    "referrals:inbox":                "- - - + - - - -",
+    "referral_list":                  "- + - + - - + -",
+}
+# fmt: on
+
+# Path arguments: URL name -> {kwarg: key in World.values, or "=literal"}.
+PAGE_ARGS = {
+    "password_reset_confirm": {"uidb64": "=MQ", "token": "=set-password"},
+    "provider:service-edit": {"pk": "service"},
+    "provider:capacity-update": {"pk": "service"},
+    "provider:capacity-confirm": {"pk": "service"},
+    "provider:organisation-edit": {"pk": "organisation"},
+    "provider:location-create": {"pk": "organisation"},
+    "provider:location-edit": {"pk": "location"},
+    "provider:token-revoke": {"pk": "token"},
+    "provider:service-history": {"pk": "service"},
+    "registry:organisation-detail": {"slug": "organisation_slug"},
+    "registry:service-detail": {"pk": "service"},
+    "referrals:referral-create": {"service_pk": "service"},
+    "referrals:referral-detail": {"reference": "reference"},
+    "referrals:referral-created": {"reference": "reference"},
+    "referrals:referral-slip": {"reference": "reference"},
+    "referrals:referral-event-create": {"reference": "reference"},
+    "referrals:notification-read": {"pk": "notification"},
+    "dashboard:csv": {"table": "=kerncijfers"},
+}
+# OpenAPI path parameters -> key in World.values (or "=literal").
+API_ARGS = {
+    "code": "perceel",
+    "slug": "organisation_slug",
+    "reference": "reference",
+}
+API_ARGS_BY_PATH = {
+    "/api/v1/districts/{slug}": {"slug": "district"},
+    "/api/v1/hsds/services/{id}": {"id": "hsds_service"},
+    "/api/v1/hsds/organizations/{id}": {"id": "hsds_organization"},
+    "/api/v1/organisations/{slug}/locations/{id}": {"id": "location"},
+}
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _referral(world) -> dict:
+    return {
+        "child_initials": "Q.X.",
+        "child_birth_date": "2016-04-03",
+        "help_question": "Matrix: slaapt slecht.",
+        "urgency": "regular",
+        "consent_by": "parent",
+        "consent_date": _today(),
+    }
+
+
+# Minimal valid bodies for the writes, so their answer is about permission.
+BODIES = {
+    "provider:capacity-update": lambda w: {
+        f"s{w.values['service']}-status": "waitlist",
+        f"s{w.values['service']}-intake_wait_weeks": "6",
+        f"s{w.values['service']}-version": str(w.values["capacity_version"]),
+    },
+    "referrals:referral-create": lambda w: {
+        **_referral(w),
+        "referrer_type": "01" if w.role == "referrer_a" else "02",
+    },
+    "referrals:referral-event-create": lambda w: {
+        "type": "intake",
+        "intake-occurred_on": _today(),
+    },
+    "service_capacity_update": lambda w: {"status": "waitlist"},
+    "service_update": lambda w: {"description": "Bijgewerkt via de API."},
+    "organisation_update": lambda w: {"phone": "036 123 45 67"},
+    "organisation_location_create": lambda w: {"name": "Matrix-locatie"},
+    "organisation_location_update": lambda w: {"name": "Andere naam"},
+    "referral_create": lambda w: {**_referral(w), "service": w.values["service"]},
+    "referral_event_create": lambda w: {"type": "intake", "occurred_on": _today()},
+}
+
+
+def _walk(resolver, prefix="", namespace=""):
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = namespace
+            if pattern.namespace:
+                ns = f"{ns}:{pattern.namespace}" if ns else pattern.namespace
+            yield from _walk(pattern, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            yield (
+                prefix + str(pattern.pattern),
+                (f"{namespace}:{pattern.name}" if namespace else pattern.name),
+            )
+
+
+def url_names() -> set[str]:
+    return {
+        name
+        for route, name in _walk(get_resolver())
+        if not route.startswith(EXCLUDED_PREFIXES)
+    }
+
+
+@functools.cache
+def api_operations() -> dict[str, tuple[str, str]]:
+    """operationId -> (method, path) from the generated OpenAPI document."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return {
+        operation["operationId"]: (method.upper(), path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def _value(world, key: str) -> str:
+    return key[1:] if key.startswith("=") else str(world.values[key])
+
+
+def _page_url(world, name: str) -> str:
+    kwargs = {k: _value(world, v) for k, v in PAGE_ARGS.get(name, {}).items()}
+    return reverse(name, kwargs=kwargs)
+
+
+def _api_url(world, path: str) -> str:
+    """The OpenAPI path with provider A's objects filled in ({id} is the
+    service unless the path says otherwise)."""
+    names = {**API_ARGS, "id": "service", **API_ARGS_BY_PATH.get(path, {})}
+    return re.sub(r"\{(\w+)\}", lambda m: _value(world, names[m[1]]), path)
+
+
+def _answer(response) -> str:
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith(reverse("login") + "?next="):
+            return "L"
+        if location.startswith(reverse("admin:login")):
+            return "A"
+    return str(response.status_code)
+
+
+def _request(world, role, key, method, url):
+    world.role = role
+    body = BODIES[key](world) if key in BODIES else {}
+    client = world.client(role)
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url)
+        elif url.startswith("/api/"):
+            payload = json.dumps(body)
+            response = client.generic(method, url, payload, "application/json")
+        else:
+            response = client.post(url, body)
+        transaction.set_rollback(True)
+    return response
+
+
+def _mismatches(world, key, method, url, expected: str | None) -> list[str]:
+    """``[]`` when every role gets the expected answer, with the CSP header; else
+    what they got (for a missing row: the answers to check and write down)."""
+    responses = [_request(world, role, key, method, url) for role in ROLES]
+    answers = [_answer(response) for response in responses]
+    problems = []
+    if expected is None or answers != expected.split():
+        got = " ".join(answers)
+        problems.append(f'{key} {method} {url}: expected "{expected}", got "{got}"')
+    for role, response in zip(ROLES, responses, strict=True):
+        if "Content-Security-Policy" not in response:
+            problems.append(f"{key} {method} {url}: no CSP header for {role}")
+    return problems
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def _sample_url(path: str) -> str:
+    """A concrete URL for an OpenAPI path, only to find its URL pattern."""
+    placeholder = "00000000-0000-0000-0000-000000000001" if "/hsds/" in path else "1"
+    return re.sub(r"\{[^}]+\}", placeholder, path)
+
+
+def test_every_url_pattern_has_its_answers():
+    by_api = {resolve(_sample_url(p)).view_name for _m, p in api_operations().values()}
+    missing = url_names() - set(PAGES) - by_api
+    assert not missing, f"add these URL names to PAGES: {sorted(missing)}"
+    stale = {name for name in PAGES if not name.startswith("admin:")} - url_names()
+    assert not stale, f"these URL names are gone: {sorted(stale)}"
+
+
+def test_every_api_operation_has_its_answers():
+    assert set(api_operations()) == set(API)
+
+
+def test_every_page_answers_each_role_as_written_down(world):
+    problems = []
+    for name, methods in PAGES.items():
+        url = _page_url(world, name)
+        for method, expected in methods.items():
+            problems += _mismatches(world, name, method, url, expected)
+    assert not problems, "\n".join(problems)
+
+
+def test_every_api_operation_answers_each_role_as_written_down(world):
+    problems = []
+    for operation, (method, path) in api_operations().items():
+        url = _api_url(world, path)
+        problems += _mismatches(world, operation, method, url, API.get(operation))
+    assert not problems, "\n".join(problems)
+
+
+def test_lists_show_the_referral_only_to_those_who_may_see_it(world):
+    operations = api_operations()
+    reference = world.values["reference"]
+    problems = []
+    for key, expected in LISTS.items():
+        url = (
+            _api_url(world, operations[key][1])
+            if key in operations
+            else _page_url(world, key)
+        )
+        seen = []
+        for role in ROLES:
+            response = _request(world, role, key, "GET", url)
+            seen.append("+" if reference in response.content.decode() else "-")
+        if seen != expected.split():
+            problems.append(f'{key}: expected "{expected}", got "{" ".join(seen)}"')
+    assert not problems, "\n".join(problems)
