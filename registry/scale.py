@@ -112,6 +112,9 @@ class ScaleConfig:
     services: int = 50000
     locations: int = 100000
     seed: int = 1
+    # The ``referrals`` part (registry/scale_referrals.py): how many, over how long.
+    referrals: int = 0
+    referral_years: float = 3
 
     @property
     def slug_prefix(self) -> str:
@@ -394,7 +397,17 @@ def _capacities(state: ScaleState, service_ids: list[int]) -> None:
     _insert(Capacity, fields, rows)
 
 
-PARTS: dict[str, Callable[[ScaleState], None]] = {"catalogue": generate_catalogue}
+def generate_referrals(state: ScaleState) -> None:
+    """Referrer organisations, referrals with events, capacity history."""
+    from registry.scale_referrals import generate_referrals_part
+
+    generate_referrals_part(state)
+
+
+PARTS: dict[str, Callable[[ScaleState], None]] = {
+    "catalogue": generate_catalogue,
+    "referrals": generate_referrals,
+}
 
 
 def register_part(name: str, function: Callable[[ScaleState], None]) -> None:

@@ -29,6 +29,7 @@ def generate(config=SMALL) -> str:
         services=config.services,
         locations=config.locations,
         seed=config.seed,
+        referrals=0,
         stdout=out,
     )
     return out.getvalue()

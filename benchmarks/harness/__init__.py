@@ -1,0 +1,1 @@
+"""Helpers of ``benchmarks/run.py`` (the national-scale benchmark and load test)."""

@@ -1,0 +1,240 @@
+"""National-scale benchmark and load test, one command (PostgreSQL).
+
+    .venv/bin/python benchmarks/run.py [--scale default|small] [--smoke]
+        [--load-seconds 60] [--skip-generate] [--db sk_bench_full]
+
+1. Data: scratch database ``--db`` (created if missing; default
+   ``sk_bench_full``, ``sk_bench_full_small`` for ``--scale small``) on
+   127.0.0.1:5432, migrated, filled by ``generate_scale_data`` (default scale: 5,000
+   organisations, 50,000 services, 100,000 locations, 1,000,000 referrals with
+   their events over 3 years; skipped when the same seed and sizes are there).
+2. In-process: django.test.Client through the full middleware stack, warm-up
+   then ``--requests`` requests per scenario: median, p95, CPU per request
+   (this process + its PostgreSQL backend) and queries per request.
+3. Raw SQL: the search and list requests' captured statements re-run with
+   psycopg, as often; the ratio app time / raw SQL time.
+4. Load: gunicorn (gunicorn.conf.py, ``--workers``) on a free 127.0.0.1 port
+   with production settings, and ``benchmarks/harness/loadgen.py`` in another
+   process: 80 % reads, 20 % writes, bounded by ``--load-seconds`` and
+   ``--max-requests``. Throughput, p50/p95/p99, errors, 5xx.
+5. Correctness after the load (``benchmarks/harness/checks.py``).
+
+Prints one table and writes ``benchmarks/out/run-<timestamp>.json``. Exits 1
+on any request error, 5xx or failed check (targets missed only show in the
+table). ``--smoke``: tiny scale in ``sk_bench_smoke``, 5 requests per
+scenario, a 5-second load with 2 workers (for CI).
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.harness import report  # noqa: E402
+from benchmarks.harness.common import OUT, log  # noqa: E402
+from benchmarks.harness.database import (  # noqa: E402
+    SCALES,
+    data_summary,
+    ensure_database,
+    prepare,
+    server_url,
+    setup_django,
+)
+
+
+def arguments(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=["default", "small"], default="default")
+    parser.add_argument("--smoke", action="store_true", help="tiny and quick (CI)")
+    parser.add_argument("--db", help="scratch database (default sk_bench_full)")
+    parser.add_argument("--host", default="127.0.0.1:5432")
+    parser.add_argument("--skip-generate", action="store_true")
+    parser.add_argument("--requests", type=int, help="per scenario (default 50)")
+    parser.add_argument("--warmup", type=int, help="per scenario (default 5)")
+    parser.add_argument("--load-seconds", type=float, help="default 60")
+    parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default 4)")
+    parser.add_argument("--threads", type=int, help="client threads (2 x workers)")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    smoke = args.smoke
+    # One database per scale: a second scale in the same database would collide.
+    default_db = {"default": "sk_bench_full", "small": "sk_bench_full_small"}
+    args.db = args.db or ("sk_bench_smoke" if smoke else default_db[args.scale])
+    args.requests = args.requests or (5 if smoke else 50)
+    args.warmup = args.warmup if args.warmup is not None else (1 if smoke else 5)
+    args.load_seconds = args.load_seconds or (5 if smoke else 60)
+    args.workers = args.workers or (2 if smoke else 4)
+    args.threads = args.threads or 2 * args.workers
+    args.size = SCALES["smoke" if smoke else args.scale]
+    return args
+
+
+@dataclass
+class Context:
+    """What the scenarios act with (see harness/inprocess.py)."""
+
+    cast: object
+    clients: dict
+    pools: dict
+    notes: list[str] = field(default_factory=list)
+
+
+def _clients(cast) -> dict:
+    from django.test import Client
+
+    clients = {"anonymous": Client(), "api": Client()}
+    for name, user in (
+        ("provider", cast.provider_user),
+        ("referrer", cast.referrer_user),
+        ("municipality", cast.municipality_user),
+    ):
+        clients[name] = Client()
+        clients[name].force_login(user)
+    return clients
+
+
+def inprocess_context(args) -> Context:
+    from benchmarks.harness import actors
+
+    rng = random.Random(args.seed)  # noqa: S311
+    cast = actors.cast(args.seed)
+    cast.tokens[cast.provider.pk] = actors.token_for(cast.provider.pk)
+    plans_needed = args.requests + args.warmup + 10
+    pools = {
+        "services": actors.public_service_ids(rng, 200),
+        "details": actors.referral_references(cast.provider.pk, rng, 50),
+        "family_codes": actors.family_codes(rng, 200),
+        "patch_services": actors.own_services([cast.provider.pk], rng, 20),
+        "event_plans": actors.open_referral_plans(
+            actors.inbox_members([cast.provider.pk]), rng, plans_needed, most_steps=3
+        ),
+    }
+    return Context(cast=cast, clients=_clients(cast), pools=pools)
+
+
+def run_inprocess(args, ctx: Context, database_url: str) -> list[dict]:
+    from benchmarks.harness import inprocess, rawsql
+
+    rows = []
+    for scenario in inprocess.scenarios(ctx):
+        try:
+            row = inprocess.run_scenario(scenario, args.requests, args.warmup)
+            row["target_ratio"] = scenario.target_ratio
+            if scenario.raw_sql:
+                captured = inprocess.capture_statements(scenario, 20)
+                row.update(
+                    rawsql.time_statements(
+                        database_url, captured, row["requests"], args.warmup
+                    )
+                )
+                row["ratio"] = round(row["median_ms"] / row["raw_median_ms"], 2)
+        except RuntimeError as exc:
+            row = {"scenario": scenario.name, "error": str(exc)}
+        log(report.line(row))
+        rows.append(row)
+    return rows
+
+
+def load_plan(args, ctx: Context) -> dict:
+    from benchmarks.harness import actors, inprocess
+
+    rng = random.Random(args.seed + 1)  # noqa: S311
+    providers = actors.top_providers(8)
+    tokens = {str(pk): actors.token_for(pk) for pk in providers}
+    members = actors.inbox_members(providers)
+    plans = actors.open_referral_plans(members, rng, 3000, most_steps=4)
+    return {
+        "seconds": args.load_seconds,
+        "max": args.max_requests,
+        "threads": args.threads,
+        "seed": args.seed,
+        "write_share": 0.2,
+        "retry_share": 0.1,
+        "search_paths": list(inprocess.SEARCH_PAGES),
+        "api_paths": inprocess.search_api_paths() or [],
+        "service_ids": actors.public_service_ids(rng, 2000),
+        "family_codes": actors.family_codes(rng, 500),
+        "patch_services": actors.own_services(providers, rng, 500),
+        "tokens": tokens,
+        "event_plans": plans,
+    }
+
+
+def run_load(args, ctx: Context, database_url: str) -> tuple[dict, dict]:
+    from django.db import connection
+
+    from benchmarks.harness import checks, load
+
+    plan = load_plan(args, ctx)
+    connection.close()  # the server gets the machine to itself
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    outcome = load.load_run(database_url, plan, args.workers, stamp)
+    log(report.load_line(outcome["figures"]))
+    log("correctness checks")
+    found = checks.all_checks(outcome["result"], sample=10_000, seed=args.seed)
+    return outcome["figures"], found
+
+
+def main(argv=None) -> int:
+    args = arguments(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    database_url = server_url(args.host, args.db)
+    ensure_database(args.host, args.db)
+    setup_django(database_url)
+    started, record = time.time(), {"load_average": {"start": os.getloadavg()}}
+    record["preparation_s"] = prepare(args.size, generate=not args.skip_generate)
+    record["data"] = data_summary()
+    ctx = inprocess_context(args)
+    record["load_average"]["before_inprocess"] = os.getloadavg()
+    record["inprocess"] = run_inprocess(args, ctx, database_url)
+    record["load_average"]["after_inprocess"] = os.getloadavg()
+    if not args.skip_load:
+        record["load"], record["checks"] = run_load(args, ctx, database_url)
+        record["load_average"]["after_load"] = os.getloadavg()
+    record.update(_about(args, started, ctx))
+    failed = report.failures(record)
+    record["failures"] = failed
+    path = OUT / f"run-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(record, indent=1, default=str))
+    print(report.table(record))
+    print(f"\nwritten: {path.relative_to(ROOT)}")
+    for failure in failed:
+        print(f"FAILED: {failure}")
+    return 1 if failed else 0
+
+
+def _about(args, started: float, ctx: Context) -> dict:
+    return {
+        "command": " ".join([".venv/bin/python", "benchmarks/run.py", *sys.argv[1:]]),
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
+        "duration_s": round(time.time() - started, 1),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "database": args.db,
+        "scale": asdict(args.size),
+        "notes": ctx.notes,
+        "settings": {
+            "requests": args.requests,
+            "warmup": args.warmup,
+            "load_seconds": args.load_seconds,
+            "workers": args.workers,
+            "client_threads": args.threads,
+        },
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
