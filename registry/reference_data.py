@@ -68,8 +68,20 @@ def seed(perceel_model, district_model, form_model, problem_area_model) -> None:
 
 
 def ensure() -> None:
-    """Seed the reference data when it is missing (e.g. after a database flush)."""
+    """Seed the reference data when it is missing (e.g. after a database flush).
+
+    Sequences restart at 1 first, as after ``migrate``: search keeps these small
+    ids in bit sets, so they must not creep up with every re-seed.
+    """
+    from django.core.management.color import no_style
+    from django.db import connection
+
     from registry.models import DeliveryForm, District, Perceel, ProblemArea
 
-    if not Perceel.objects.exists() or not District.objects.exists():
-        seed(Perceel, District, DeliveryForm, ProblemArea)
+    if Perceel.objects.exists() and District.objects.exists():
+        return
+    models = [Perceel, District, DeliveryForm, ProblemArea]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+    seed(Perceel, District, DeliveryForm, ProblemArea)

@@ -6,7 +6,6 @@ provider), outsider (another hoofdaanbieder), municipality staff and anonymous.
 
 import os
 
-from django.core.management.color import no_style
 from django.db import connection
 
 import pytest
@@ -55,20 +54,6 @@ def _reference_data(request):
     if not (marker or transactional or "db" in names):
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
-    _restore_reference_data()
-
-
-def _restore_reference_data():
-    """Seed the reference rows again after a flush, with ids from 1 as after
-    ``migrate``: search keeps small ids in bit sets, so ids must not creep up."""
-    from registry.models import DeliveryForm, District, Perceel, ProblemArea
-
-    if Perceel.objects.exists() and District.objects.exists():
-        return
-    models = [Perceel, District, DeliveryForm, ProblemArea]
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), models):
-            cursor.execute(sql)
     reference_data.ensure()
 
 

@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 
 import pytest
 
-from registry import demo
+from registry import demo, reference_data
 from registry.models import (
     Capacity,
     Contract,
@@ -53,6 +53,7 @@ def seeded(django_db_setup, django_db_blocker):
     """One seeded database for the read-only tests in a class (seeding takes about
     a second), rolled back when the class is done."""
     with django_db_blocker.unblock(), transaction.atomic():
+        reference_data.ensure()  # a transactional test may have flushed it
         demo.seed_demo()
         yield
         transaction.set_rollback(True)
