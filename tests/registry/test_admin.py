@@ -292,3 +292,12 @@ def test_posting_to_a_history_version_is_refused_and_changes_nothing(
     capacity.refresh_from_db()
     assert capacity.status == "closed"
     assert capacity.history.count() == 1
+
+
+@pytest.mark.django_db
+def test_migrate_provides_the_municipality_group_with_its_permissions():
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="Gemeente")
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert {"change_organisation", "change_contract", "view_capacity"} <= codenames
