@@ -97,6 +97,21 @@ class Event:
     bridging_care: bool | None = None
 
 
+# The milestone dates (and wait details) that derive() sets besides the status.
+MILESTONE_FIELDS = (
+    "received_on",
+    "first_contact_on",
+    "waitlisted_on",
+    "expected_start_on",
+    "bridging_care",
+    "intake_on",
+    "started_on",
+    "ended_on",
+    "declined_on",
+    "withdrawn_on",
+)
+
+
 @dataclass
 class Derived:
     """Status and milestone dates that follow from the events."""
@@ -115,19 +130,7 @@ class Derived:
     recorded: frozenset = field(default_factory=frozenset)
     waitlisted_after_intake: bool = False
 
-    FIELDS = (
-        "status",
-        "received_on",
-        "first_contact_on",
-        "waitlisted_on",
-        "expected_start_on",
-        "bridging_care",
-        "intake_on",
-        "started_on",
-        "ended_on",
-        "declined_on",
-        "withdrawn_on",
-    )
+    FIELDS = ("status", *MILESTONE_FIELDS)
 
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in self.FIELDS}

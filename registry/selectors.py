@@ -494,18 +494,20 @@ def organisation_get_public(*, slug: str) -> Organisation:
 def service_get_public(*, pk: int) -> Service:
     """An active service of an active organisation with what its page shows.
     Raises ``Service.DoesNotExist``. 6 queries."""
-    return (
-        _public_services()
-        .select_related("organisation", "perceel", "capacity")
-        .prefetch_related(
-            "problem_areas",
-            "forms",
-            "districts",
-            Prefetch("locations", queryset=Location.objects.select_related("district")),
-            Prefetch(
-                "organisation__subcontracts",
-                queryset=Subcontract.objects.select_related("contract__organisation"),
-            ),
-        )
-        .get(pk=pk)
+    return with_service_page_relations(
+        _public_services().select_related("organisation", "perceel", "capacity")
+    ).get(pk=pk)
+
+
+def with_service_page_relations(qs: QuerySet[Service]) -> QuerySet[Service]:
+    """Prefetch what a service's page or API document shows (5 queries)."""
+    return qs.prefetch_related(
+        "problem_areas",
+        "forms",
+        "districts",
+        Prefetch("locations", queryset=Location.objects.select_related("district")),
+        Prefetch(
+            "organisation__subcontracts",
+            queryset=Subcontract.objects.select_related("contract__organisation"),
+        ),
     )

@@ -9,21 +9,11 @@ from rest_framework import serializers
 
 from referrals import codes, identifiers, selectors
 from referrals import permissions as perms
+from referrals import workflow as wf
 from referrals.models import EVENT_CHOICES, Referral, ReferralEvent
 from registry.models import Organisation, Service
 
-MILESTONES = (
-    "received_on",
-    "first_contact_on",
-    "waitlisted_on",
-    "expected_start_on",
-    "bridging_care",
-    "intake_on",
-    "started_on",
-    "ended_on",
-    "declined_on",
-    "withdrawn_on",
-)
+MILESTONES = wf.MILESTONE_FIELDS
 PERSONAL = (
     "child_initials",
     "child_birth_date",

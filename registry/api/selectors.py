@@ -11,7 +11,6 @@ from registry.models import (
     Contract,
     DeliveryForm,
     District,
-    Location,
     Organisation,
     Perceel,
     ProblemArea,
@@ -103,17 +102,6 @@ def service_get(*, pk: int) -> Service:
 def service_get_for_editor(*, actor, pk: int) -> Service:
     """A service ``actor`` may edit (also an inactive one), with what the service
     document shows. Raises ``Service.DoesNotExist``."""
-    return (
+    return selectors.with_service_page_relations(
         selectors.service_list_for_editor(actor=actor)
-        .prefetch_related(
-            "problem_areas",
-            "forms",
-            "districts",
-            Prefetch("locations", queryset=Location.objects.select_related("district")),
-            Prefetch(
-                "organisation__subcontracts",
-                queryset=Subcontract.objects.select_related("contract__organisation"),
-            ),
-        )
-        .get(pk=pk)
-    )
+    ).get(pk=pk)
