@@ -98,12 +98,23 @@ class PerceelAdmin(SearchRefreshMixin, admin.ModelAdmin):
 
 
 class TaxonomyAdmin(SearchRefreshMixin, admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    """A facet's terms. A new term gets its bit slot when saved (the model refuses
+    one more than a facet can hold); deleting goes through the service so the
+    search documents forget the term's slot before another term reuses it."""
+
+    list_display = ["name", "slug", "bit_slot"]
+    readonly_fields = ["bit_slot"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     def services_to_refresh(self, obj):
         return obj.services.all()
+
+    def delete_model(self, request, obj):
+        services.facet_terms_delete(terms=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.facet_terms_delete(terms=queryset)
 
 
 admin.site.register(District, TaxonomyAdmin)

@@ -2,6 +2,7 @@
 
 import operator
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 from functools import reduce
 
@@ -11,10 +12,8 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
-    Exists,
     F,
-    OuterRef,
+    PositiveSmallIntegerField,
     Prefetch,
     Q,
     QuerySet,
@@ -24,7 +23,7 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from registry import permissions
+from registry import permissions, search
 from registry.models import (
     ApiToken,
     Contract,
@@ -163,26 +162,61 @@ _REFERENCE_GROUPS = ("perceel", "district", "problem", "form")
 
 def search_reference() -> dict[str, list]:
     """Every filter value by group ("perceel", "district", "problem", "form") as
-    ``search.Option``s in display order: one query (UNION ALL)."""
-    from registry.search import Option
+    ``search.Option``s in display order, facet terms with their bit slot: one
+    query (UNION ALL)."""
 
-    def part(qs, group, slug_field, position):
-        qs = qs.order_by().annotate(group=Value(group), sort_position=position)
-        return qs.values_list("group", "id", slug_field, "name", "sort_position")
+    def part(qs, group, slug_field, position, slot):
+        qs = qs.order_by().annotate(
+            group=Value(group), sort_position=position, slot=slot
+        )
+        columns = ("group", "id", slug_field, "name", "sort_position", "slot")
+        return qs.values_list(*columns)
 
-    rows = part(Perceel.objects.filter(active=True), "perceel", "code", F("position"))
+    no_slot = Value(None, output_field=PositiveSmallIntegerField())
+    percelen = Perceel.objects.filter(active=True)
+    rows = part(percelen, "perceel", "code", F("position"), no_slot)
     rows = rows.union(
-        part(District.objects.all(), "district", "slug", Value(0)),
-        part(ProblemArea.objects.all(), "problem", "slug", Value(0)),
-        part(DeliveryForm.objects.all(), "form", "slug", Value(0)),
+        part(District.objects.all(), "district", "slug", Value(0), F("bit_slot")),
+        part(ProblemArea.objects.all(), "problem", "slug", Value(0), F("bit_slot")),
+        part(DeliveryForm.objects.all(), "form", "slug", Value(0), F("bit_slot")),
         all=True,
     )
     reference: dict[str, list] = {group: [] for group in _REFERENCE_GROUPS}
-    for group, pk, slug, name, _position in sorted(
+    for group, pk, slug, name, _position, slot in sorted(
         rows, key=lambda row: (row[4], row[3].lower())
     ):
-        reference[group].append(Option(pk, slug, name))
+        reference[group].append(search.Option(pk, slug, name, slot))
     return reference
+
+
+def search_run(params) -> search.SearchResult:
+    """A whole search page from URL parameters: a fixed number of queries,
+    whatever the result size."""
+    reference = search_reference()
+    filters, errors = search.parse_params(params, reference)
+    filters = replace(filters, corrections=search_corrections(filters))
+    counts = facet_counts(filters=filters, reference=reference)
+    filters, pagination = search.clamp_page(filters, counts["total"], errors)
+    page = service_search_page(
+        filters=filters, offset=pagination.offset, limit=search.PAGE_SIZE
+    )
+    return search.SearchResult(
+        filters=filters,
+        errors=errors,
+        pagination=pagination,
+        services=page,
+        facets=search.facet_groups(reference, filters, counts),
+        open_count=counts["open"],
+        suggestion=search.suggestion_text(filters),
+    )
+
+
+def search_csv_services(params):
+    """All services matching ``params`` (no paging), for the CSV download."""
+    reference = search_reference()
+    filters, _errors = search.parse_params(params, reference)
+    filters = replace(filters, corrections=search_corrections(filters))
+    return service_search(filters=filters)
 
 
 def search_corrections(filters) -> dict[str, str]:
@@ -213,12 +247,12 @@ SELECT w.word,
        SELECT 1 FROM registry_search_term k WHERE k.term LIKE w.word || '%%')
 """
 
-_M2M_GROUPS = (
-    ("district", Service.districts.through, "district_id", "search_district_bits"),
-    ("problem", Service.problem_areas.through, "problemarea_id", "search_problem_bits"),
-    ("form", Service.forms.through, "deliveryform_id", "search_form_bits"),
-)
-_M2M_FILTERS = {"district": "districts", "problem": "problem_areas", "form": "forms"}
+# Facet group -> the services' stored bit set of its terms' slots.
+_BIT_FIELDS = {
+    "district": "search_district_bits",
+    "problem": "search_problem_bits",
+    "form": "search_form_bits",
+}
 
 
 def _public_services():
@@ -229,8 +263,6 @@ def _public_services():
 
 
 def _text_filter(qs, filters):
-    from registry import search
-
     if not filters.words:
         return qs
     if connection.vendor == "postgresql":
@@ -256,26 +288,13 @@ def _base_services(filters):
 
 def _group_conditions(filters) -> dict[str, Q]:
     """One ORM condition per chosen facet group ("any of the chosen values")."""
-    from registry import search
-
     conditions = {}
     if filters.percelen:
         conditions["perceel"] = Q(perceel_id__in=filters.percelen)
-    for group, through, column, bit_field in _M2M_GROUPS:
-        ids = getattr(filters, _M2M_FILTERS[group])
-        if not ids:
-            continue
-        if filters.use_bits:
-            chosen = F(bit_field).bitand(search.bits(ids))
-            conditions[group] = Q(GreaterThan(chosen, 0))
-        else:
-            conditions[group] = Q(
-                Exists(
-                    through.objects.filter(
-                        service_id=OuterRef("pk"), **{f"{column}__in": ids}
-                    )
-                )
-            )
+    for group, bit_field in _BIT_FIELDS.items():
+        chosen = filters.chosen_bits.get(group, 0)
+        if chosen:
+            conditions[group] = Q(GreaterThan(F(bit_field).bitand(chosen), 0))
     if filters.has_room:
         conditions["room"] = Q(search_open=True)
     return conditions
@@ -299,16 +318,14 @@ _FACET_COLUMNS = {"district": "d", "problem": "p", "form": "f"}
 def _facet_sql_conditions(filters) -> dict[str, str]:
     """SQL condition on the subquery's columns per chosen group. Only integers
     (ids, bit sets) are written into it."""
-    from registry import search
-
     conditions = {}
     if filters.percelen:
         ids = ", ".join(str(int(pk)) for pk in filters.percelen)
         conditions["perceel"] = f"b.perceel_ref IN ({ids})"
     for group, column in _FACET_COLUMNS.items():
-        ids = getattr(filters, _M2M_FILTERS[group])
-        if ids:
-            conditions[group] = f"(b.{column} & {int(search.bits(ids))}) <> 0"
+        chosen = int(filters.chosen_bits.get(group, 0))
+        if chosen:
+            conditions[group] = f"(b.{column} & {chosen}) <> 0"
     if filters.has_room:
         conditions["room"] = "b.is_open"
     return conditions
@@ -330,12 +347,9 @@ def facet_counts(*, filters, reference) -> dict:
 
     ``total``: services matching all filters; ``open``: how many of them, ignoring
     the "has room" filter, have room now; per group: option id -> the number of
-    services matching all other filters and that option. With the documents'
-    bit sets this is one query (one pass, an aggregate per option); without
-    them, one query per group.
+    services matching all other filters and that option. One query: one pass
+    over the services' stored bit sets, an aggregate per option.
     """
-    if not filters.use_bits:
-        return _facet_counts_by_group(filters)
     row = _facet_row(filters, _facet_columns(filters, reference))
     counts = {"total": row["total"], "open": row["open"]}
     for group in _REFERENCE_GROUPS:
@@ -357,7 +371,7 @@ def _facet_columns(filters, reference) -> list[tuple[str, str]]:
         )
     for group, column in _FACET_COLUMNS.items():
         for option in reference[group]:
-            extra = f"(b.{column} & {1 << int(option.id)}) <> 0"
+            extra = f"(b.{column} & {1 << int(option.slot)}) <> 0"
             sql = _facet_count_sql(conditions, group, extra)
             columns.append((f"{group}_{option.id}", sql))
     return columns
@@ -396,33 +410,6 @@ def _facet_row(filters, columns) -> dict[str, int]:
     return dict(zip([name for name, _sql in columns], values, strict=True))
 
 
-def _facet_counts_by_group(filters) -> dict:
-    """The same counts with one aggregate query per facet group (5 queries)."""
-    room = _filtered_services(filters, skip="room").aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=Q(search_open=True)),
-    )
-    counts = {
-        "total": room["open"] if filters.has_room else room["total"],
-        "open": room["open"],
-        "perceel": dict(
-            _filtered_services(filters, skip="perceel")
-            .order_by()
-            .values_list("perceel_id")
-            .annotate(n=Count("pk"))
-        ),
-    }
-    for group, through, column, _bit_field in _M2M_GROUPS:
-        matching = _filtered_services(filters, skip=group).values("pk")
-        counts[group] = dict(
-            through.objects.filter(service_id__in=matching)
-            .order_by()
-            .values_list(column)
-            .annotate(n=Count("service_id"))
-        )
-    return counts
-
-
 def service_search(*, filters):
     """Public services matching ``filters`` in the chosen order, with what a result
     line shows (organisation, perceel, capacity) joined in."""
@@ -448,8 +435,6 @@ _RESULT_DEFERRED = ("search_text", "search_vector", "description", "how_to_refer
 
 
 def _in_search_order(qs, filters):
-    from registry import search
-
     if filters.sort == "wachttijd":
         wait = F("search_total_wait").asc(nulls_last=True)
         return qs.order_by(wait, "name", "id")

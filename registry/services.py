@@ -21,6 +21,7 @@ from registry.models import (
     ApiToken,
     Capacity,
     CapacityReminder,
+    FacetTerm,
     Location,
     Organisation,
     Service,
@@ -368,8 +369,8 @@ def service_refresh_search(*, services: Iterable[Service | int]) -> int:
     organisation's or perceel's name, its problem areas, forms, districts or
     locations. Returns the number of services refreshed.
     Invariants: ``search_text`` is the folded text of the document
-    (``search.build_document``), the ``search_*_bits`` hold the ids of its
-    districts, problem areas and forms; on PostgreSQL ``search_vector`` weighs
+    (``search.build_document``), the ``search_*_bits`` hold the bit slots of
+    its districts, problem areas and forms; on PostgreSQL ``search_vector`` weighs
     the name A, organisation/perceel/tags B and descriptions/places C.
     Side effects: updates only the search columns (no history row, no
     ``updated_at`` change); on PostgreSQL adds new words to the spelling
@@ -414,6 +415,26 @@ def _search_fields(document) -> Service:
     for name in _SEARCH_EXTRA_FIELDS:
         setattr(service, f"search_{name}", getattr(document, name))
     return service
+
+
+def facet_terms_delete(*, terms: Iterable[FacetTerm]) -> int:
+    """Delete facet terms (stadsdelen, problem areas, forms) and refresh the
+    search documents of the services that had them.
+
+    Invariants: no service's stored bit set keeps a deleted term's bit, so a new
+    term that reuses the freed ``bit_slot`` is not found on those services.
+    Side effects: the terms' links to services go with them (cascade). Returns
+    the number of terms deleted. One transaction.
+    """
+    terms = list(terms)
+    with transaction.atomic():
+        affected: set[int] = set()
+        for term in terms:
+            affected.update(term.services.values_list("pk", flat=True))
+        for term in terms:
+            term.delete()
+        service_refresh_search(services=affected)
+    return len(terms)
 
 
 def search_index_rebuild() -> int:

@@ -31,7 +31,7 @@ def start(request):
 
 
 def search_page(request):
-    result = search.run_search(request.GET)
+    result = selectors.search_run(request.GET)
     return render(
         request,
         "registry/search.html",
@@ -47,7 +47,7 @@ class _Echo:
 
 
 def search_csv(request):
-    services = search.csv_services(request.GET)
+    services = selectors.search_csv_services(request.GET)
     writer = csv.writer(_Echo())
     site_url = request.build_absolute_uri("/").rstrip("/")
 
