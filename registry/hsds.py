@@ -23,7 +23,7 @@ from registry.models import Capacity, Location, Organisation, Service
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sociale-kaart-jeugd.nl/hsds")
 TAXONOMY_PREFIX = "sociale-kaart-jeugd"
 
-# iJw JZ020 product categories a service maps to (see ../shared/ijw.md).
+# iJw JZ020 product categories a service maps to (iJw 3.2 code list JZ020).
 JZ020 = {
     "41": "Dagbehandeling",
     "45": "Jeugdhulp ambulant",
