@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from sociale_kaart.env import env_bool, env_int, env_list, env_str
+from sociale_kaart.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -188,7 +188,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Sociale Kaart Jeugd <noreply@localhost>"
 )
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in mails and documents (sociale_kaart.site.site_url): SITE_URL, which
+# production must set; unset, the address served (the request's host, or outside a
+# request SERVED_URL, which bin/run-demo sets to the address it serves).
+SITE_URL = env_url("SITE_URL", "")
+SERVED_URL = env_url("SERVED_URL", "http://127.0.0.1:8000")
 
 # --- Security. Production (DEBUG off, outside the test suite) is HTTPS only and
 # `manage.py check --deploy --fail-level WARNING` is clean (tests/security).
