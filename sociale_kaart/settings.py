@@ -328,9 +328,21 @@ REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 2 * 365, minimum=1)
 # Contracts the catalogue import creates start on this date (current period).
 CONTRACT_PERIOD_START = env_str("CONTRACT_PERIOD_START", "2019-01-01")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
-# Map tiles for location maps; empty disables the tile layer (pages still work).
-MAP_TILE_URL = env_str("MAP_TILE_URL", "")
-MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# Map tiles for location maps. Default: the Dutch government's free BRT
+# Achtergrondkaart from PDOK (Kadaster, CC BY 4.0; no key), web-mercator tiles.
+# Empty disables the tile layer. Pages never depend on the tiles: without them
+# (unset, or unreachable) the markers are drawn on a plain background and every
+# address is listed as text. The test suite requests nothing outside the machine.
+PDOK_TILE_URL = (
+    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857"
+    "/{z}/{x}/{y}.png"
+)
+PDOK_TILE_ATTRIBUTION = "Kaartgegevens © Kadaster"
+MAP_TILE_URL = env_str("MAP_TILE_URL", "" if TESTING else PDOK_TILE_URL).strip()
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    PDOK_TILE_ATTRIBUTION if MAP_TILE_URL == PDOK_TILE_URL else "",
+)
 
 
 def _tile_origins(template: str) -> list[str]:
