@@ -108,7 +108,8 @@ def own(request):
     form = FilterForm(request.GET, organisations=allowed or [organisation])
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overview.html", form, organisation)
-    context = pages.figures_context(form.filters(organisation))
+    f = perms.limit_to_viewer(request.user, form.filters(organisation))
+    context = pages.figures_context(f)
     context.update(form=form, city_view=False)
     return _render(
         request, "dashboard/overview.html", context, organisation=organisation
@@ -152,7 +153,7 @@ def overdue(request):
     form = FilterForm(request.GET, organisations=allowed)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overdue.html", form, organisation)
-    f = form.filters(organisation)
+    f = perms.limit_to_viewer(request.user, form.filters(organisation))
     paginator = Paginator(selectors.overdue_referrals(f), OVERDUE_PER_PAGE)
     page = paginator.get_page(request.GET.get("pagina"))
     context = {
@@ -179,7 +180,9 @@ def csv_download(request, table: str):
     if not form.is_valid():
         messages = [f"{form[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
         return HttpResponse("\n".join(messages), status=400, content_type="text/plain")
-    result = pages.csv_table(table, form, form.filters(organisation))
+    result = pages.csv_table(
+        table, form, perms.limit_to_viewer(request.user, form.filters(organisation))
+    )
     if result is None:
         raise Http404
     return _csv_response(result, table)

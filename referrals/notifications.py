@@ -90,6 +90,14 @@ def _context(referral: Referral, **extra) -> dict:
     }
 
 
+def _on_behalf(event: ReferralEvent):
+    """The hoofdaanbieder that recorded a step for its onderaannemer (the mail
+    names who acted), or None when the provider acted itself."""
+    if event.actor_organisation_id in (None, event.referral.provider_id):
+        return None
+    return event.actor_organisation
+
+
 def _render(name: str, context: dict) -> tuple[str, str]:
     """A template's first line is the subject, the rest the body. Always in the
     site's language (Dutch): a command or an English page may be the caller."""
@@ -106,7 +114,7 @@ def notifications_for_event(event: ReferralEvent) -> None:
         return
     referral = event.referral
     kind = Kind.STARTED if event.type == wf.STARTED else Kind.DECLINED
-    context = _context(referral, event=event)
+    context = _context(referral, event=event, on_behalf=_on_behalf(event))
     user = referral.referrer_user
     if user is not None:
         subject, body = _render(f"{kind}_referrer", context)

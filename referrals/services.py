@@ -211,17 +211,6 @@ def _save_with_new_codes(referral: Referral) -> Referral:
 # --- recording a step: the one path that changes a status ---------------------
 
 
-def _acting_organisation_id(actor, referral: Referral, event_type: str) -> int | None:
-    if event_type in wf.REFERRER_EVENTS:
-        return referral.referrer_organisation_id
-    own = perms.scope(actor)
-    if referral.provider_id in own.member_ids:
-        return referral.provider_id
-    # A hoofdaanbieder recording for its onderaannemer.
-    main = own.member_ids & own.provider_ids
-    return min(main) if main else None
-
-
 def _check_may_record(actor, referral: Referral, event_type: str) -> None:
     if not perms.can_see_referral(actor, referral):
         raise Http404(_("Verwijzing niet gevonden."))
@@ -381,7 +370,7 @@ def _new_event(referral, events, actor, event_type, occurred_on, note, type_fiel
         type=event_type,
         occurred_on=occurred_on,
         actor=actor if isinstance(actor, User) else None,
-        actor_organisation_id=_acting_organisation_id(actor, referral, event_type),
+        actor_organisation_id=perms.acting_organisation_id(actor, referral, event_type),
         note=note,
         **_type_field_values(event_type, occurred_on, type_fields),
     )
@@ -406,19 +395,13 @@ def _send_after_commit(referral_id: int, event_type: str) -> None:
 
 
 def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
-    token = getattr(actor, "api_token", None)
+    """The reader and the organisation through which it was entitled: for a
+    hoofdaanbieder's user (or key) reading an onderaannemer's referral, the
+    hoofdaanbieder, not the onderaannemer."""
     user = actor if isinstance(actor, User) else None
-    if token is not None:
-        organisation_id = token.organisation_id
-    elif user is None:
-        organisation_id = None
-    else:
-        view = perms.referral_view(user, referral)
-        organisation_id = {
-            perms.REFERRER: referral.referrer_organisation_id,
-            perms.PROVIDER: referral.provider_id,
-            perms.SCHOOL: referral.follower_school_id,
-        }.get(view)
+    organisation_id = None
+    if actor is not None:
+        organisation_id = perms.acting_organisation_id(actor, referral)
     return AccessLogEntry(
         referral=referral, user=user, organisation_id=organisation_id, purpose=purpose
     )

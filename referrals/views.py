@@ -249,7 +249,7 @@ def inbox(request):
         "page": page,
         "rows": [(r, selectors.referral_timing(r, today=today)) for r in referrals],
         "show_all": show_all,
-        "is_provider": bool(perms.scope(request.user).provider_ids),
+        "is_provider": perms.scope(request.user).is_provider,
         "own_ids": perms.scope(request.user).member_ids,
     }
     return render(request, "referrals/inbox.html", context)

@@ -59,7 +59,7 @@ def service_list_for_editor(*, actor) -> QuerySet[Service]:
     """
     return (
         Service.objects.filter(
-            organisation__in=permissions.editable_organisations(actor),
+            permissions.editable_services_q(actor),
             capacity__isnull=False,  # every service has one; never trip over a gap
         )
         .select_related("organisation", "capacity", "perceel")
@@ -103,8 +103,9 @@ def api_token_get_by_hash(*, key_hash: str) -> ApiToken | None:
 def stale_services_by_organisation() -> dict[Organisation, list[Service]]:
     """Per provider organisation, the active services to remind it about.
 
-    A hoofdaanbieder also gets its current onderaannemers' stale services (it
-    answers for them); the onderaannemer gets its own as well.
+    A hoofdaanbieder also gets its current onderaannemers' stale services in the
+    percelen of its subcontracts with them (it answers for those); the
+    onderaannemer gets its own as well.
     """
     stale = list(
         Service.objects.filter(
@@ -120,23 +121,23 @@ def stale_services_by_organisation() -> dict[Organisation, list[Service]]:
     main_of = _current_main_contractors({s.organisation_id for s in stale})
     for service in stale:
         result[service.organisation].append(service)
-        for main in main_of.get(service.organisation_id, ()):
+        for main in main_of.get((service.organisation_id, service.perceel_id), ()):
             result[main].append(service)
     return dict(result)
 
 
-def _current_main_contractors(subcontractor_ids) -> dict[int, list[Organisation]]:
-    today = timezone.localdate()
-    pairs = Subcontract.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today),
-        Q(contract__end_date__isnull=True) | Q(contract__end_date__gte=today),
-        subcontractor_id__in=subcontractor_ids,
-        contract__organisation__active=True,
-    ).select_related("contract__organisation")
-    mains: dict[int, list[Organisation]] = defaultdict(list)
-    for pair in pairs:
-        if pair.contract.organisation not in mains[pair.subcontractor_id]:
-            mains[pair.subcontractor_id].append(pair.contract.organisation)
+def _current_main_contractors(
+    subcontractor_ids,
+) -> dict[tuple[int, int], list[Organisation]]:
+    """{(onderaannemer, perceel): its active hoofdaanbieders there}."""
+    pairs = permissions.current_subcontracts(
+        subcontractor_ids=subcontractor_ids
+    ).filter(contract__organisation__active=True)
+    mains: dict[tuple[int, int], list[Organisation]] = defaultdict(list)
+    for pair in pairs.select_related("contract__organisation"):
+        key = (pair.subcontractor_id, pair.contract.perceel_id)
+        if pair.contract.organisation not in mains[key]:
+            mains[key].append(pair.contract.organisation)
     return mains
 
 

@@ -10,13 +10,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from registry import permissions
 from registry.models import (
     ApiToken,
     Capacity,
@@ -243,9 +244,15 @@ def api_token_create(
     """Create an API token for a provider's own systems; returns (token, key).
 
     Invariants: only a hash of the key is stored (sha256; the key is 256 random
-    bits, so a slow hash adds nothing); the key is returned once, here.
-    Errors: ``ValidationError`` on ``organisation`` (not a provider) or ``name``.
+    bits, so a slow hash adds nothing); the key is returned once, here. A person
+    creates a key only for an organisation they are an admin of
+    (``permissions.can_manage_tokens``; never municipality staff); ``actor=None``
+    is the system (commands, tests).
+    Errors: ``PermissionDenied`` for any other person (nothing stored);
+    ``ValidationError`` on ``organisation`` (not a provider) or ``name``.
     """
+    if actor is not None and not permissions.can_manage_tokens(actor, organisation):
+        raise PermissionDenied("Alleen een beheerder van de aanbieder maakt sleutels.")
     if not organisation.is_provider:
         raise ValidationError(
             {"organisation": "Alleen een aanbieder kan een API-sleutel krijgen."}
