@@ -320,7 +320,12 @@ NORM_FIRST_CONTACT_WEEKS = env_int("NORM_FIRST_CONTACT_WEEKS", 2, minimum=1)
 NORM_INTAKE_WEEKS = env_int("NORM_INTAKE_WEEKS", 4, minimum=1)
 NORM_TREATMENT_WEEKS = env_int("NORM_TREATMENT_WEEKS", 10, minimum=1)
 NORM_TOTAL_WEEKS = env_int("NORM_TOTAL_WEEKS", 14, minimum=1)
+# Personal data of a referral goes once nothing has happened on it for this many
+# days; referrer and provider are warned REFERRAL_RETENTION_WARNING_DAYS before.
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 2 * 365, minimum=1)
+REFERRAL_RETENTION_WARNING_DAYS = env_int(
+    "REFERRAL_RETENTION_WARNING_DAYS", 30, minimum=1
+)
 # Contracts the catalogue import creates start on this date (current period).
 CONTRACT_PERIOD_START = env_str("CONTRACT_PERIOD_START", "2019-01-01")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
