@@ -9,6 +9,7 @@
 Notices go through the outbox in ``referrals.notifications``.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -16,14 +17,14 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from referrals import codes, identifiers, notifications
+from referrals import codes, identifiers, notifications, selectors
 from referrals import permissions as perms
 from referrals import workflow as wf
 from referrals.models import (
@@ -57,6 +58,16 @@ class IdempotencyKeyReused(Exception):
     def __init__(self, event: ReferralEvent):
         super().__init__(_("Deze Idempotency-Key is al gebruikt voor een andere stap."))
         self.event = event
+
+
+class DuplicateReferral(Exception):
+    """The actor's organisations already have an open referral for this child in
+    this perceel; ``found`` lists them (the caller shows them, or retries with
+    ``allow_duplicate``)."""
+
+    def __init__(self, found: list[Referral]):
+        super().__init__("duplicate referral")
+        self.found = found
 
 
 class TooManyAttempts(Exception):
@@ -148,7 +159,9 @@ def _service_errors(service: Service) -> dict:
     return {}
 
 
-def referral_create(*, actor, service: Service, data: dict) -> Referral:
+def referral_create(
+    *, actor, service: Service, data: dict, allow_duplicate: bool = False
+) -> Referral:
     """Create a referral from ``actor``'s referrer organisation to ``service``.
 
     ``data``: child_initials, child_birth_date, help_question, urgency,
@@ -160,8 +173,11 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
     provider and perceel copied from the service; a follower school only with
     school consent; reference and family code random and independent.
     Errors: PermissionDenied if the actor may not refer; ValidationError naming
-    the field(s); nothing is stored then. The duplicate guard is the caller's:
-    ``selectors.referral_open_duplicates``.
+    the field(s); DuplicateReferral when the actor's organisations have an open
+    referral of this child in this perceel (unless ``allow_duplicate``); nothing
+    is stored then. The duplicate guard holds under concurrency: the check and
+    the INSERT run under a transaction-level advisory lock per child and perceel
+    (PostgreSQL), so ten identical requests at once create one referral.
     """
     organisation = _referrer_organisation(actor, data.get("referrer_organisation"))
     today = timezone.localdate()
@@ -190,7 +206,42 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
     }
     if errors:
         raise ValidationError(errors)
-    return _save_with_new_codes(referral)
+    with transaction.atomic():
+        if not allow_duplicate:
+            _lock_child_in_perceel(referral)
+            found = list(
+                selectors.referral_open_duplicates(
+                    actor=actor,
+                    child_initials=referral.child_initials,
+                    child_birth_date=referral.child_birth_date,
+                    perceel_id=referral.perceel_id,
+                )
+            )
+            if found:
+                raise DuplicateReferral(found)
+        return _save_with_new_codes(referral)
+
+
+def _lock_child_in_perceel(referral: Referral) -> None:
+    """Serialise creating referrals of one child in one perceel until commit.
+
+    The key is a hash of perceel, initials and date of birth (not the referrer
+    organisation: the actor may belong to several). SQLite (trying things out)
+    serialises writes itself and has no advisory locks.
+    """
+    if connection.vendor != "postgresql":
+        return
+    text = "|".join(
+        (
+            str(referral.perceel_id),
+            referral.child_initials.casefold(),
+            referral.child_birth_date.isoformat(),
+        )
+    )
+    digest = hashlib.blake2b(text.encode(), digest_size=8, person=b"referral-dup")
+    key = int.from_bytes(digest.digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _save_with_new_codes(referral: Referral) -> Referral:
