@@ -7,8 +7,6 @@ else logged in gets 403, anonymous visitors the log-in page. Another
 organisation's figures are "not found" (404) for a provider.
 """
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -21,6 +19,7 @@ from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm
 from registry.models import Organisation
+from sociale_kaart import csvsafe
 
 OVERDUE_PER_PAGE = 50
 
@@ -193,7 +192,7 @@ def _csv_response(table: tables.Table, name: str) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="regie-{name}-{stamp}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read UTF-8
-    writer = csv.writer(response, delimiter=";")
+    writer = csvsafe.writer(response, delimiter=";")
     writer.writerow([tables.csv_header(c) for c in table.columns])
     for row in table.rows:
         writer.writerow(

@@ -23,7 +23,8 @@ Design:
   ``send_notifications`` command (cron, every few minutes) sends whatever is due.
 - In-app: rows with a ``recipient_user`` are listed unread on /verwijzingen.
 - Notices never contain the help question or the child's initials or date of
-  birth; they name the referral by its reference.
+  birth; they name the referral by its reference. The retention warning holds
+  only the reference, dates and a link (not even the service's name).
 """
 
 from datetime import date, timedelta
@@ -184,6 +185,43 @@ def _enqueue_overdue(referral: Referral, deadline: wf.Deadline) -> None:
         recipient_user=user,
         recipient_email=user.email or "",
     )
+
+
+def notification_enqueue_retention_warning(
+    *, referral: Referral, recipients, last_activity_on: date, purge_on: date
+) -> int:
+    """Enqueue "personal data goes on ``purge_on``" for each recipient (app and
+    e-mail), once per referral and quiet period (dedupe key
+    ``retention:<pk>:<last activity>:<user>``). Returns 1 if this referral was
+    not warned for this quiet period before, else 0. Call inside a transaction.
+    """
+    prefix = f"retention:{referral.pk}:{last_activity_on.isoformat()}:"
+    if (
+        not recipients
+        or Notification.objects.filter(dedupe_key__startswith=prefix).exists()
+    ):
+        return 0
+    subject, body = _render(
+        "retention_warning",
+        {
+            "reference": referral.reference,
+            "detail_url": settings.SITE_URL + referral.get_absolute_url(),
+            "last_activity_on": last_activity_on,
+            "purge_on": purge_on,
+            "retention_days": settings.REFERRAL_RETENTION_DAYS,
+        },
+    )
+    for user in recipients:
+        notification_enqueue(
+            kind=Kind.RETENTION,
+            referral=referral,
+            dedupe_key=f"{prefix}{user.pk}",
+            subject=subject,
+            body=body,
+            recipient_user=user,
+            recipient_email=user.email or "",
+        )
+    return 1
 
 
 def _due(now) -> Q:

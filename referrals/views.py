@@ -58,23 +58,6 @@ def _referrer_referral(request, reference):
 # --- referrer: refer ----------------------------------------------------------
 
 
-def _duplicates(actor, service, data) -> list:
-    if data.get("confirm_duplicate"):
-        return []
-    found = list(
-        selectors.referral_open_duplicates(
-            actor=actor,
-            child_initials=data["child_initials"],
-            child_birth_date=data["child_birth_date"],
-            perceel_id=service.perceel_id,
-        )
-    )
-    services.access_log_record_many(
-        actor=actor, referrals=found, purpose="duplicate_warning"
-    )
-    return found
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -90,16 +73,22 @@ def referral_create(request, service_pk: int):
     form = ReferralForm(request.POST or None, referrer_organisations=own)
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        duplicates = _duplicates(request.user, service, form.cleaned_data)
-        if not duplicates:
-            try:
-                referral = services.referral_create(
-                    actor=request.user, service=service, data=form.cleaned_data
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                return redirect("referrals:referral-created", referral.reference)
+        try:
+            referral = services.referral_create(
+                actor=request.user,
+                service=service,
+                data=form.cleaned_data,
+                allow_duplicate=bool(form.cleaned_data.get("confirm_duplicate")),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except services.DuplicateReferral as exc:
+            duplicates = exc.found
+            services.access_log_record_many(
+                actor=request.user, referrals=duplicates, purpose="duplicate_warning"
+            )
+        else:
+            return redirect("referrals:referral-created", referral.reference)
     context = {"service": service, "form": form, "duplicates": duplicates}
     return render(request, "referrals/referral_form.html", context)
 

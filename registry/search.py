@@ -401,8 +401,6 @@ def suggestion_text(filters: SearchFilters) -> str:
 
 # --- CSV ---------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def csv_header() -> list[str]:
     return [
@@ -421,13 +419,8 @@ def csv_header() -> list[str]:
     ]
 
 
-def _cell(value) -> str:
-    """A spreadsheet never runs a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_row(service, site_url: str) -> list[str]:
+def csv_row(service, site_url: str) -> list:
+    """One row; the view writes it through ``sociale_kaart.csvsafe``."""
     from registry.templatetags.registry_tags import status_label
 
     capacity = getattr(service, "capacity", None)
@@ -445,4 +438,4 @@ def csv_row(service, site_url: str) -> list[str]:
         service.intake_email,
         site_url + service.get_absolute_url(),
     ]
-    return [_cell(value) for value in values]
+    return values

@@ -1,7 +1,5 @@
 """Public pages of the social map: thin adapters over ``search`` and ``selectors``."""
 
-import csv
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
@@ -11,6 +9,7 @@ from django.utils import timezone
 from registry import search, selectors
 from registry.context_processors import user_roles
 from registry.models import Organisation, Service
+from sociale_kaart import csvsafe
 from sociale_kaart.site import site_url
 
 
@@ -49,7 +48,7 @@ class _Echo:
 
 def search_csv(request):
     services = selectors.search_csv_services(request.GET)
-    writer = csv.writer(_Echo())
+    writer = csvsafe.writer(_Echo())
     base_url = site_url(request)
 
     def lines():

@@ -245,7 +245,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON with a nesting limit (deep nesting: 400, not a RecursionError 500).
+    "DEFAULT_PARSER_CLASSES": ["sociale_kaart.parsers.LimitedJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -324,7 +325,12 @@ NORM_FIRST_CONTACT_WEEKS = env_int("NORM_FIRST_CONTACT_WEEKS", 2, minimum=1)
 NORM_INTAKE_WEEKS = env_int("NORM_INTAKE_WEEKS", 4, minimum=1)
 NORM_TREATMENT_WEEKS = env_int("NORM_TREATMENT_WEEKS", 10, minimum=1)
 NORM_TOTAL_WEEKS = env_int("NORM_TOTAL_WEEKS", 14, minimum=1)
+# Personal data of a referral goes once nothing has happened on it for this many
+# days; referrer and provider are warned REFERRAL_RETENTION_WARNING_DAYS before.
 REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 2 * 365, minimum=1)
+REFERRAL_RETENTION_WARNING_DAYS = env_int(
+    "REFERRAL_RETENTION_WARNING_DAYS", 30, minimum=1
+)
 # Contracts the catalogue import creates start on this date (current period).
 CONTRACT_PERIOD_START = env_str("CONTRACT_PERIOD_START", "2019-01-01")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
