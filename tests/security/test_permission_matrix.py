@@ -88,8 +88,8 @@ PAGES = {
                                        "POST": "L 404 404 400 404 404 404 400"},
     "provider:location-edit":         {"GET":  "L 404 404 200 404 404 404 200",
                                        "POST": "L 404 404 400 404 404 404 400"},
-    # API keys: a provider organisation's admins manage their own (the
-    # municipality uses the admin for others').
+    # API keys: a provider organisation's admins manage their own (nobody
+    # else, the municipality included: the admin makes no keys).
     "provider:tokens":                {"GET":  "L 403 403 200 200 200 403 403",
                                        "POST": "L 403 403 400 400 400 403 403"},
     "provider:token-revoke":          {"GET":  "L 405 405 405 405 405 405 405",
@@ -504,11 +504,28 @@ def _admin_attempts(world):
                 "memberships-0-role": "admin",
             },
         ),
+        "another user's password": (
+            reverse(
+                "admin:auth_user_password_change",
+                args=[world.users["referrer_a"].pk],
+            ),
+            {"password1": "Overgenomen-2026!", "password2": "Overgenomen-2026!"},
+        ),
+        "user add": (
+            reverse("admin:registry_user_add"),
+            {
+                "username": "stroman",
+                "password1": "Stroman-2026!x",
+                "password2": "Stroman-2026!x",
+            },
+        ),
         "_counts": lambda: (
             Membership.objects.count(),
             ApiToken.objects.count(),
             User.objects.filter(is_superuser=True).count(),
             Membership.objects.filter(user=staff).count(),
+            User.objects.count(),
+            User.objects.get(pk=world.users["referrer_a"].pk).password,
         ),
     }
 
