@@ -128,23 +128,23 @@ def can_record_event(actor, referral, event_type: str) -> bool:
 
 
 def acting_organisation_id(actor, referral, event_type: str | None = None):
-    """The organisation through which ``actor`` sees or acts on ``referral``: the
-    referrer organisation, the provider, the hoofdaanbieder whose subcontract
-    covers the referral's perceel, or the following school. None for outsiders.
-
-    ``event_type``: a referrer's step is always the referrer organisation's.
+    """The organisation through which ``actor`` reads ``referral`` (no
+    ``event_type``) or records a step of ``event_type`` on it: the referrer
+    organisation, the provider, the hoofdaanbieder whose subcontract covers the
+    referral's perceel, or the following school. None for outsiders.
     """
-    own = scope(actor)
-    if event_type in wf.REFERRER_EVENTS:
-        return referral.referrer_organisation_id
-    if event_type is None and referral.referrer_organisation_id in own.referrer_ids:
-        return referral.referrer_organisation_id
-    through = own.provider.entitled_through(referral.provider_id, referral.perceel_id)
-    if through is not None or event_type is not None:
-        return through
-    if referral.school_consent and referral.follower_school_id in own.school_ids:
-        return referral.follower_school_id
-    return None
+    provider_side = scope(actor).provider.entitled_through(
+        referral.provider_id, referral.perceel_id
+    )
+    if event_type is not None:
+        if event_type in wf.REFERRER_EVENTS:
+            return referral.referrer_organisation_id
+        return provider_side
+    return {
+        REFERRER: referral.referrer_organisation_id,
+        PROVIDER: provider_side,
+        SCHOOL: referral.follower_school_id,
+    }.get(referral_view(actor, referral))
 
 
 def recordable_events(actor, referral) -> set[str]:

@@ -143,16 +143,27 @@ def _onderaannemer(index: int) -> OrgSpec:
 
 
 def _subcontracts(rng, hoofd: list[OrgSpec], onder: list[OrgSpec]):
-    """(hoofdaanbieder, perceel, onderaannemer); a few big ones have many."""
+    """(hoofdaanbieder, perceel, onderaannemer); a few big ones have many.
+
+    An onderaannemer that works for a second hoofdaanbieder does so in another
+    perceel, so each hoofdaanbieder's reach (the percelen of its own
+    subcontract, DESIGN.md "One permission scope") shows in the demo.
+    """
     weights = [rng.choice((1, 1, 1, 2, 3, 6)) for _ in hoofd]
     links = []
     for index, sub in enumerate(onder):
         # The first onderaannemer works for the first hoofdaanbieder (demo logins).
-        mains = [hoofd[0] if index == 0 else rng.choices(hoofd, weights)[0]]
+        first = hoofd[0] if index == 0 else rng.choices(hoofd, weights)[0]
+        pairs = [(first, rng.choice(first.percelen))]
         if rng.random() < 0.12:  # a few work for a second hoofdaanbieder
-            mains.append(rng.choice([h for h in hoofd if h is not mains[0]]))
-        for main in mains:
-            perceel = rng.choice(main.percelen)
+            others = [
+                h for h in hoofd if h is not first and set(h.percelen) - {pairs[0][1]}
+            ]
+            second = rng.choice(others)
+            pairs.append(
+                (second, rng.choice([p for p in second.percelen if p != pairs[0][1]]))
+            )
+        for main, perceel in pairs:
             links.append((main.slug, perceel, sub.slug))
             if perceel not in sub.percelen:
                 sub.percelen.append(perceel)

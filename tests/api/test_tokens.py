@@ -1,5 +1,5 @@
-"""API tokens: stored hashed, shown once, revocable; managed by the provider's admin
-(/mijn/api-sleutels) or the municipality (admin)."""
+"""API tokens: stored hashed, shown once, revocable; made by the provider's own admin
+(/mijn/api-sleutels) only; the admin lists and revokes them, never makes one."""
 
 import hashlib
 from datetime import timedelta

@@ -175,3 +175,19 @@ def test_the_started_mail_says_which_hoofdaanbieder_recorded_it(
             )
     [message] = [m for m in mail.outbox if world.users["referrer"].email in m.to]
     assert f"Vastgelegd door hoofdaanbieder {_org('hoofd-b').name}." in message.body
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_hoofdaanbieders_inbox_query_count_does_not_grow_with_the_pairs(
+    count, client, world, django_assert_num_queries
+):
+    for lot in "ab":
+        service = Service.objects.get(pk=world.values[f"service_{lot}"])
+        factories.ReferralFactory.create_batch(count, service=service, received=True)
+    client.force_login(world.users["main_a"])
+    # session, user, memberships, subcontracts, page count, page rows,
+    # access log INSERT
+    with django_assert_num_queries(7):
+        response = client.get(reverse("referrals:inbox") + "?filter=all")
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == count + 1  # lot a only

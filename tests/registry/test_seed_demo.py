@@ -3,6 +3,7 @@ demo log-ins that exist only with DEBUG on."""
 
 import io
 import re
+from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -77,6 +78,24 @@ class TestTheDataset:
         assert not Organisation.objects.filter(
             kind="onderaannemer", subcontracts__isnull=True
         ).exists()
+
+    def test_a_shared_onderaannemer_works_for_each_hoofdaanbieder_in_its_own_perceel(
+        self,
+    ):
+        """So each hoofdaanbieder's reach (its own subcontract's percelen) shows;
+        and every onderaannemer's service is answered for by a hoofdaanbieder."""
+        lots = Subcontract.objects.values_list(
+            "subcontractor", "contract__perceel", "contract__organisation"
+        )
+        mains, per_lot = defaultdict(set), defaultdict(set)
+        for sub, perceel, main in lots:
+            mains[sub].add(main)
+            per_lot[sub, perceel].add(main)
+        assert sum(1 for found in mains.values() if len(found) > 1) >= 5
+        assert all(len(found) == 1 for found in per_lot.values())
+        offered = Service.objects.filter(organisation__kind="onderaannemer")
+        for sub, perceel in offered.values_list("organisation", "perceel"):
+            assert (sub, perceel) in per_lot
 
     def test_services_cover_every_perceel_with_a_realistic_capacity_spread(self):
         assert Service.objects.count() >= 200

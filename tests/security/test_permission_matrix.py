@@ -23,6 +23,7 @@ import json
 import re
 
 from django.db import transaction
+from django.forms import MultiWidget
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
@@ -88,8 +89,8 @@ PAGES = {
                                        "POST": "L 404 404 400 404 404 404 400"},
     "provider:location-edit":         {"GET":  "L 404 404 200 404 404 404 200",
                                        "POST": "L 404 404 400 404 404 404 400"},
-    # API keys: a provider organisation's admins manage their own (the
-    # municipality uses the admin for others').
+    # API keys: a provider organisation's admins manage their own (nobody
+    # else, the municipality included: the admin makes no keys).
     "provider:tokens":                {"GET":  "L 403 403 200 200 200 403 403",
                                        "POST": "L 403 403 400 400 400 403 403"},
     "provider:token-revoke":          {"GET":  "L 405 405 405 405 405 405 405",
@@ -434,6 +435,11 @@ def _form_data(context) -> dict:
                 continue
             if value is True:
                 value = "on"
+            widget = bound.field.widget
+            if isinstance(widget, MultiWidget):  # e.g. a date and a time
+                for index, part in enumerate(widget.decompress(value)):
+                    data[f"{bound.html_name}_{index}"] = str(part)
+                continue
             data[bound.html_name] = (
                 [str(v) for v in value] if isinstance(value, list | tuple) else value
             )
@@ -504,11 +510,28 @@ def _admin_attempts(world):
                 "memberships-0-role": "admin",
             },
         ),
+        "another user's password": (
+            reverse(
+                "admin:auth_user_password_change",
+                args=[world.users["referrer_a"].pk],
+            ),
+            {"password1": "Overgenomen-2026!", "password2": "Overgenomen-2026!"},
+        ),
+        "user add": (
+            reverse("admin:registry_user_add"),
+            {
+                "username": "stroman",
+                "password1": "Stroman-2026!x",
+                "password2": "Stroman-2026!x",
+            },
+        ),
         "_counts": lambda: (
             Membership.objects.count(),
             ApiToken.objects.count(),
             User.objects.filter(is_superuser=True).count(),
             Membership.objects.filter(user=staff).count(),
+            User.objects.count(),
+            User.objects.get(pk=world.users["referrer_a"].pk).password,
         ),
     }
 
@@ -745,3 +768,32 @@ def test_municipality_staff_cannot_turn_their_organisation_into_a_provider(world
     assert client.post(url, data).status_code == 302
     own.refresh_from_db()
     assert own.kind == Organisation.Kind.GEMEENTE
+
+
+def test_staff_who_may_change_users_still_grant_no_rights(world):
+    """Should a group ever let municipality staff change users, they still
+    cannot make themselves superuser or give themselves groups or permissions."""
+    from django.contrib.auth.models import Permission
+
+    staff = world.users["municipality"]
+    staff.user_permissions.add(Permission.objects.get(codename="change_user"))
+    client = world.client("municipality")
+    url = reverse("admin:registry_user_change", args=[staff.pk])
+    data = _form_data(client.get(url).context)
+    data.update(
+        is_superuser="on",
+        user_permissions=[str(Permission.objects.get(codename="add_membership").pk)],
+    )
+    assert client.post(url, data).status_code == 302
+    staff.refresh_from_db()
+    assert not staff.is_superuser
+    assert not staff.user_permissions.filter(codename="add_membership").exists()
+
+
+def test_municipality_staff_open_no_referral_in_the_admin(world):
+    client = world.client("municipality")
+    for name in (
+        "admin:referrals_referral_changelist",
+        "admin:referrals_accesslogentry_changelist",
+    ):
+        assert client.get(reverse(name)).status_code == 403, name
