@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from axes.utils import reset as axes_reset
+
 from registry import history, permissions, selectors, services
 from registry.forms import (
     ApiTokenCreateForm,
@@ -43,6 +45,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         self.extra_email_context = {"site_url": settings.SITE_URL}
         return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through a valid reset link (sent to the address on
+    file) also lifts a log-in lock-out of that account: the safe way back in
+    for someone whose account was locked by another's guesses."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response
 
 
 def _capacity_prefix(service) -> str:

@@ -144,10 +144,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:start"
 LOGOUT_REDIRECT_URL = "registry:home"
 
-# Log-in throttling (django-axes): lock an account/address pair after repeated failures.
+# Log-in throttling (django-axes): lock an account after repeated failures, from
+# one address or spread over many (a distributed guess). The lock lifts after
+# LOGIN_COOLOFF_MINUTES, or at once when the account holder sets a new password
+# through a reset link (registry.provider_views.PasswordResetConfirmView).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
