@@ -24,6 +24,8 @@ max_requests_jitter = 200
 # Only the balancer may set X-Forwarded-* (and thus the client address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+# Redacts password-reset links from access-log lines (sociale_kaart/logs.py).
+logger_class = "sociale_kaart.logs.GunicornLogger"
 accesslog = "-"
 errorlog = "-"
 # The path without the query string: search terms and codes stay out of logs.
