@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sociale_kaart.api.ApiVersionMiddleware",
+    "sociale_kaart.api.ApiCacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sociale_kaart.middleware.RequestSizeLimitMiddleware",
