@@ -11,12 +11,19 @@ import os
 
 wsgi_app = "sociale_kaart.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Two workers per core plus one is the usual start for a database-bound app.
+# Threaded workers: a request waiting on the database or a slow client holds a
+# thread, not a whole process. Production sits behind a buffering reverse proxy
+# (deploy/nginx.conf) that reads each request completely before passing it on,
+# so slow clients never reach gunicorn at all (docs/deploy.md).
+worker_class = "gthread"
+# Two workers per core plus one is the usual start for a database-bound app;
+# each serves GUNICORN_THREADS requests at once (one database connection each).
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # A request that takes longer than this is killed; its transaction rolls back.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+# An idle keep-alive connection is closed after this many seconds.
 keepalive = 5
 # Recycle workers now and then so a slow leak never builds up.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
@@ -24,6 +31,8 @@ max_requests_jitter = 200
 # Only the balancer may set X-Forwarded-* (and thus the client address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+# Redacts password-reset links from access-log lines (sociale_kaart/logs.py).
+logger_class = "sociale_kaart.logs.GunicornLogger"
 accesslog = "-"
 errorlog = "-"
 # The path without the query string: search terms and codes stay out of logs.

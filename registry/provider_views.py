@@ -7,6 +7,9 @@ page. The public history page (/aanbod/<id>/geschiedenis) lives here too because
 it shows the changes these pages make.
 """
 
+import logging
+import time
+from functools import partial
 from itertools import groupby
 
 from django.contrib import messages
@@ -14,7 +17,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +25,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from axes.utils import reset as axes_reset
+
+from referrals.views import client_address
 from registry import history, permissions, selectors, services
 from registry.forms import (
     ApiTokenCreateForm,
@@ -33,17 +39,69 @@ from registry.forms import (
 from registry.models import ApiToken, Service
 from sociale_kaart.exceptions import PreconditionFailed
 from sociale_kaart.site import site_url
+from sociale_kaart.throttling import password_reset_allowed
+
+logger = logging.getLogger(__name__)
 
 HISTORY_PAGE_SIZE = 50
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Reset links point at ``SITE_URL`` (unset in development: the address
-    served), not at whatever Host the request named."""
+    served), not at whatever Host the request named.
+
+    The answer is the same, and as fast, for an unknown address as for a known
+    one: the look-up and the mail happen after the response has been sent (a
+    resource closer, run when the WSGI server closes the response). Requests
+    are limited per address and per client (429 with a Dutch message).
+    """
 
     def form_valid(self, form):
-        self.extra_email_context = {"site_url": site_url(self.request)}
-        return super().form_valid(form)
+        allowed = password_reset_allowed(
+            email=form.cleaned_data["email"],
+            client=client_address(self.request),
+            now=time.time(),
+        )
+        if not allowed:
+            form.add_error(
+                "email",
+                _(
+                    "U heeft te vaak een nieuw wachtwoord aangevraagd. Probeer "
+                    "het over een uur opnieuw."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        opts = {
+            "use_https": self.request.is_secure(),
+            "token_generator": self.token_generator,
+            "from_email": self.from_email,
+            "email_template_name": self.email_template_name,
+            "subject_template_name": self.subject_template_name,
+            "request": self.request,
+            "html_email_template_name": self.html_email_template_name,
+            "extra_email_context": {"site_url": site_url(self.request)},
+        }
+        response = HttpResponseRedirect(self.get_success_url())
+        response._resource_closers.append(partial(_send_reset_mail, form, opts))
+        return response
+
+
+def _send_reset_mail(form, opts) -> None:
+    try:
+        form.save(**opts)
+    except Exception:  # noqa: BLE001 - after the response; nobody to tell but the log
+        logger.exception("Password-reset mail could not be sent")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a new password through a valid reset link (sent to the address on
+    file) also lifts a log-in lock-out of that account: the safe way back in
+    for someone whose account was locked by another's guesses."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        axes_reset(username=form.user.get_username())
+        return response
 
 
 def _capacity_prefix(service) -> str:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -177,6 +178,38 @@ class ApiVersionMiddleware:
         response = self.get_response(request)
         if request.path.startswith(API_PREFIX):
             response[API_VERSION_HEADER] = api_version()
+        return response
+
+
+# Answers under these paths may hold a child's personal data (a referral, its
+# steps, its parent's contact): no cache anywhere may keep them.
+PERSONAL_DATA_PREFIXES = ("/api/v1/referrals",)
+
+
+class ApiCacheControlMiddleware:
+    """``Cache-Control`` for the API: ``private`` on every answer to an
+    authenticated request (session or token: no shared cache may serve it to
+    someone else), and ``no-store, private`` on every answer about referrals,
+    errors included. Anonymous catalogue answers are left cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(API_PREFIX):
+            return response
+        user = getattr(request, "user", None)  # DRF sets it for tokens too
+        authenticated = getattr(user, "is_authenticated", False) or (
+            "HTTP_AUTHORIZATION" in request.META
+        )
+        if request.path.startswith(PERSONAL_DATA_PREFIXES):
+            response.headers.pop("Cache-Control", None)
+            patch_cache_control(response, no_store=True, private=True)
+        elif authenticated:
+            patch_cache_control(response, private=True)
+        if authenticated:
+            patch_vary_headers(response, ("Authorization", "Cookie"))
         return response
 
 

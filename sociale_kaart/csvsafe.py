@@ -8,7 +8,7 @@ apostrophe, which spreadsheets show as "this is text".
 
 The escape is reversible, so a written file can be read back (the catalogue export
 is re-imported): a cell that already starts with an apostrophe gets one more, and
-``read_cell`` drops exactly one leading apostrophe. A plain number (``-3``,
+``read_cell`` drops exactly that one leading apostrophe. A plain number (``-3``,
 ``4,5``) is left alone: as a formula it only evaluates to itself.
 """
 
@@ -33,8 +33,14 @@ def safe_cell(value) -> str:
 
 
 def read_cell(text: str) -> str:
-    """The original text of a cell written by ``safe_cell``."""
-    return text[1:] if text.startswith(ESCAPE) else text
+    """The original text of a cell written by ``safe_cell``.
+
+    Only an apostrophe that ``safe_cell`` would have added is dropped, so a
+    hand-made file keeps a real one: "'s-Hertogenbosch" stays as it is.
+    """
+    if text.startswith(ESCAPE) and safe_cell(text[1:]) != text[1:]:
+        return text[1:]
+    return text
 
 
 class _SafeWriter:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "sociale_kaart.api.ApiVersionMiddleware",
+    "sociale_kaart.api.ApiCacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "sociale_kaart.middleware.RequestSizeLimitMiddleware",
@@ -144,10 +145,21 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "registry:start"
 LOGOUT_REDIRECT_URL = "registry:home"
 
-# Log-in throttling (django-axes): lock an account/address pair after repeated failures.
+# Password-reset requests per hour, per e-mail address and per client address
+# (counted in the cache, atomically); the mail goes out after the response.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int(
+    "PASSWORD_RESET_LIMIT_PER_ADDRESS", 3, minimum=1
+)
+PASSWORD_RESET_LIMIT_PER_CLIENT = env_int(
+    "PASSWORD_RESET_LIMIT_PER_CLIENT", 10, minimum=1
+)
+# Log-in throttling (django-axes): lock an account after repeated failures, from
+# one address or spread over many (a distributed guess). The lock lifts after
+# LOGIN_COOLOFF_MINUTES, or at once when the account holder sets a new password
+# through a reset link (registry.provider_views.PasswordResetConfirmView).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
@@ -179,7 +191,14 @@ STORAGES = {
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 if DEBUG and "EMAIL_BACKEND" not in __import__("os").environ:
+    # Development only: mails (password-reset links too) are printed.
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if not DEBUG and EMAIL_BACKEND.rsplit(".", 2)[-2] in ("console", "filebased"):
+    # They write every mail, password-reset links included, to a log or file.
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND console/filebased would log password-reset links: "
+        "only with DEBUG on"
+    )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
@@ -389,7 +408,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "sociale_kaart.logs.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "text": {
+            "()": "sociale_kaart.logs.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}

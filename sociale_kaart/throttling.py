@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
+from django.utils.crypto import salted_hmac
 
 from rest_framework import throttling
 
@@ -114,3 +115,31 @@ class ClientRateThrottle(_SettingsRateThrottle):
         token = getattr(user, "api_token", None)
         ident = f"token-{token.pk}" if token is not None else f"user-{user.pk}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+HOUR = 60 * 60
+
+
+def password_reset_allowed(*, email: str, client: str, now: float) -> bool:
+    """Count one password-reset request for ``email`` and for ``client`` (this
+    hour's windows) and say whether both are within their hourly limits.
+
+    The keys are keyed hashes, never the address itself. Known and unknown
+    addresses count alike, so the limit tells nothing about an account.
+    """
+    window = int(now // HOUR)
+    counts = [
+        (
+            window_hit(f"pwreset:{_hashed('email', email.casefold())}:{window}", HOUR),
+            settings.PASSWORD_RESET_LIMIT_PER_ADDRESS,
+        ),
+        (
+            window_hit(f"pwreset:{_hashed('client', client)}:{window}", HOUR),
+            settings.PASSWORD_RESET_LIMIT_PER_CLIENT,
+        ),
+    ]
+    return all(count <= limit for count, limit in counts)
+
+
+def _hashed(kind: str, value: str) -> str:
+    return salted_hmac(f"sociale_kaart.pwreset.{kind}", value).hexdigest()[:32]

@@ -33,7 +33,7 @@ auth_urlpatterns = [
     ),
     path(
         "wachtwoord-herstellen/<uidb64>/<token>",
-        auth_views.PasswordResetConfirmView.as_view(),
+        provider_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -2,11 +2,14 @@
 password reset by e-mail, strong hashing."""
 
 import re
+from datetime import timedelta
 
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 import pytest
+import time_machine
 
 from tests import factories
 
@@ -123,3 +126,57 @@ def test_passwords_are_hashed_with_argon2_and_must_be_long():
         if v["NAME"].endswith("MinimumLengthValidator")
     )
     assert minimum["OPTIONS"]["min_length"] >= 12
+
+
+# --- lock-out per account across addresses (issue 12) -------------------------
+
+
+def _login_from(client, address, username="jan", password=PASSWORD):
+    return client.post(
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_failures_from_many_addresses_lock_the_account(client, user):
+    for n in range(5):
+        _login_from(client, f"10.7.0.{n}", password="fout")
+    locked = _login_from(client, "10.7.0.99")  # right password, new address
+    assert locked.status_code == 429
+    assert "Inloggen is tijdelijk geblokkeerd" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_account_lock_out_leaves_other_accounts_alone(client, user):
+    other = factories.UserFactory(username="piet")
+    for n in range(5):
+        _login_from(client, f"10.7.1.{n}", password="fout")
+    response = _login_from(client, "10.7.1.1", username=other.username)
+    assert response.status_code == 302
+
+
+def test_the_lock_out_ends_after_the_cool_off_time(client, user):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        for n in range(5):
+            _login_from(client, f"10.7.2.{n}", password="fout")
+        assert _login(client).status_code == 429
+    with time_machine.travel(start + timedelta(minutes=16), tick=False):
+        assert _login_from(client, "10.7.2.50").status_code == 302
+
+
+def test_setting_a_new_password_by_reset_link_lifts_the_lock_out(client, user):
+    for n in range(5):
+        _login_from(client, f"10.7.3.{n}", password="fout")
+    assert _login(client).status_code == 429
+    client.post(reverse("password_reset"), {"email": "jan@example.org"})
+    path = re.search(
+        r"https?://[^/\s]+(/wachtwoord-herstellen/\S+)", mail.outbox[0].body
+    )
+    form_page = client.get(path.group(1), follow=True)
+    new = "een heel ander lang wachtwoord"
+    client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
+    assert _login(client, password=new).status_code == 302

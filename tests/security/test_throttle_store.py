@@ -127,6 +127,6 @@ def test_with_redis_login_failures_from_two_processes_add_up_in_redis(
     )
     assert statuses[-1] == 429
     counts = [int(raw.get(key)) for key in raw.scan_iter(f"{prefix}:*")]
-    assert counts == [5]  # one key: the username + address pair
+    assert counts == [5, 5]  # two keys: the username + address pair, the username
     assert _login(user.username, PASSWORD).status_code == 429
     assert not AccessAttempt.objects.exists()
