@@ -16,13 +16,27 @@ from registry.models import ApiToken, Organisation
 class ApiTokenAddForm(forms.ModelForm):
     class Meta:
         model = ApiToken
-        fields = ["organisation", "name"]
+        fields = ["organisation", "name", "scopes"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A municipality's key needs scope "ijw" (api_token_create checks).
         self.fields["organisation"].queryset = Organisation.objects.filter(
-            kind__in=Organisation.PROVIDER_KINDS
+            kind__in=[*Organisation.PROVIDER_KINDS, Organisation.Kind.GEMEENTE]
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        organisation = cleaned.get("organisation")
+        scopes = " ".join((cleaned.get("scopes") or "").split())
+        if organisation is not None and organisation.is_municipality:
+            if scopes != ApiToken.SCOPE_IJW:
+                self.add_error(
+                    "scopes", _("Een gemeente krijgt alleen de bevoegdheid 'ijw'.")
+                )
+        elif scopes:
+            self.add_error("scopes", _("Een aanbieder heeft geen bevoegdheden nodig."))
+        return cleaned
 
 
 @admin.register(ApiToken)
@@ -42,6 +56,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "organisation",
         "name",
         "prefix",
+        "scopes",
         "created_by",
         "created_at",
         "last_used_at",
@@ -58,7 +73,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj is not None else []
 
     def get_fields(self, request, obj=None):
-        return self.readonly_fields if obj is not None else ["organisation", "name"]
+        if obj is not None:
+            return self.readonly_fields
+        return ["organisation", "name", "scopes"]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -67,6 +84,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             organisation=form.cleaned_data["organisation"],
             actor=request.user,
             name=form.cleaned_data["name"],
+            scopes=form.cleaned_data.get("scopes", ""),
         )
         for field in ApiToken._meta.concrete_fields:
             setattr(obj, field.attname, getattr(token, field.attname))

@@ -1,0 +1,74 @@
+"""``POST /api/v1/ijw/messages``: a municipality delivers one iJw message.
+
+The body is the message's XML (``Content-Type: application/xml``). Answers 201
+with what it did, 200 for a message received before (nothing changed), 400
+problem+json naming the element for an invalid or refused message, 401 without
+a key, 403 for any key or session that is not a municipality key with scope
+``ijw``.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, permissions, status
+from rest_framework.parsers import BaseParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ijw import permissions as perms
+from ijw import services
+from registry.api.serializers import ProblemSerializer
+from sociale_kaart.api import PROBLEM_CONTENT_TYPE
+
+
+class XmlBytesParser(BaseParser):
+    """Hands the raw bytes to ``ijw.messages`` (which parses them safely)."""
+
+    media_type = "application/xml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream is not None else b""
+
+
+class TextXmlBytesParser(XmlBytesParser):
+    media_type = "text/xml"
+
+
+class CanDeliverMessages(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return perms.can_deliver_messages(request.user)
+
+
+def _problem(code: int, text: str):
+    return {(code, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, text)}
+
+
+class MessageView(APIView):
+    parser_classes = [XmlBytesParser, TextXmlBytesParser]
+    permission_classes = [CanDeliverMessages]
+
+    @extend_schema(
+        operation_id="ijw_messages_create",
+        summary="Deliver one iJw 3.2 message (JW315, JW301, JW319, JW305, JW307)",
+        request={"application/xml": OpenApiTypes.BINARY},
+        responses={
+            201: OpenApiResponse(OpenApiTypes.OBJECT, "Received; what it did."),
+            200: OpenApiResponse(OpenApiTypes.OBJECT, "Received before; no change."),
+            **_problem(400, "Invalid against the XSD, or refused (AGB, birth date)."),
+            **_problem(401, "No key, or an unknown or revoked key."),
+            **_problem(403, "Not a municipality key with scope ijw."),
+            **_problem(415, "Not application/xml."),
+        },
+    )
+    def post(self, request):
+        data = request.data
+        if not isinstance(data, bytes):
+            raise exceptions.UnsupportedMediaType(request.content_type)
+        outcome = services.ijw_message_receive(
+            data=data, delivered_by=request.user.api_token.organisation
+        )
+        code = (
+            status.HTTP_200_OK
+            if outcome.outcome == services.DUPLICATE
+            else status.HTTP_201_CREATED
+        )
+        return Response(outcome.as_dict(), status=code)
