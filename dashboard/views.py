@@ -19,9 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dashboard import pages, selectors, tables
-from ijw import selectors as ijw_selectors
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm
+from ijw import selectors as ijw_selectors
 from registry.models import Organisation
 
 OVERDUE_PER_PAGE = 50

@@ -118,9 +118,9 @@ def test_a_revoked_municipality_key_is_401(client, municipality_key, msg):
 @pytest.mark.parametrize(
     "who", ["municipality_user", "provider_user", "school_user", "referrer_user"]
 )
-def test_a_session_is_403(client, who, request, msg):
+def test_a_session_is_not_enough(client, who, request, msg):
     client.force_login(request.getfixturevalue(who))
-    assert xml_post(client, msg("JW315")).status_code == 403
+    assert xml_post(client, msg("JW315")).status_code == 401
     assert not Message.objects.exists()
 
 

@@ -185,9 +185,9 @@ API = {
     "dashboard_trend_list":           "401 403 403 200 200 200 403 200",
     "dashboard_provider_list":        "401 403 403 403 403 403 403 200",
     "dashboard_overdue_list":         "401 403 403 200 200 200 403 200",
-    # iJw messages: only a municipality key with scope ijw (tests/ijw), never
-    # a session or a provider's key.
-    "ijw_messages_create":            "401 403 403 403 403 403 403 403",
+    # iJw messages: only a municipality key with scope ijw (tests/ijw); a
+    # session does not count (401), a provider's key is 403.
+    "ijw_messages_create":            "401 401 401 401 401 401 401 401",
 }
 # Which roles find the referral's reference in a list (+) and which do not (-).
 LISTS = {
