@@ -189,7 +189,6 @@ def compliance_report(*, today: date | None = None) -> Compliance:
     IJW_REPORT_WORKING_DAYS working days, allocations without a start after 4
     and 8 weeks, starts recorded by hand but never reported; and per month."""
     today = today or timezone.localdate()
-    rows: dict = {}
 
     class _Rows(dict):
         def __missing__(self, key):

@@ -467,11 +467,28 @@ def _retract(allocation: Allocation, step: str, line: _Line, row: Message) -> No
                 ]
             }
         )
+    if report.event_id and _has_later_steps(report.event):
+        raise ValidationError(
+            {
+                "StatusAanlevering": [
+                    _(
+                        "Na deze stap zijn in de app nog stappen vastgelegd; de "
+                        "melding kan niet worden ingetrokken."
+                    )
+                ]
+            }
+        )
     report.retracted_at = timezone.now()
     report.retracted_by = row
     report.save(update_fields=["retracted_at", "retracted_by"])
     if report.event_id:
         _retract_event(event=report.event)
+
+
+def _has_later_steps(event: ReferralEvent) -> bool:
+    return ReferralEvent.objects.filter(
+        referral_id=event.referral_id, pk__gt=event.pk, retracted_at__isnull=True
+    ).exists()
 
 
 def _retract_event(*, event: ReferralEvent) -> None:

@@ -336,3 +336,45 @@ def test_the_queue_expires_after_90_days(msg, ijw_referral, today):
     assert services.ijw_queue_expire(today=today + timedelta(days=91)) == 1
     assert not PendingProduct.objects.exists()
     assert Message.objects.get(kind="JW305").outcome == "not_ours"
+
+
+def test_status_3_retracts_the_end(msg, ijw_referral, today):
+    allocate(msg, ijw_referral)
+    begin, finish = today - timedelta(days=4), today - timedelta(days=1)
+    receive(msg("JW305", allocation="300201", begin_on=begin))
+    stop = {
+        "allocation": "300201",
+        "begin_on": begin,
+        "end_on": finish,
+        "end_reason": "31",
+    }
+    receive(msg("JW307", **stop))
+    receive(msg("JW307", **stop, status="3"))
+    ijw_referral.refresh_from_db()
+    assert (ijw_referral.status, ijw_referral.ended_on) == ("started", None)
+    # With the end withdrawn, the start may be withdrawn too.
+    receive(msg("JW305", allocation="300201", begin_on=begin, status="3"))
+    ijw_referral.refresh_from_db()
+    assert ijw_referral.status == "sent"
+
+
+def test_a_start_with_later_steps_in_the_app_cannot_be_withdrawn(
+    msg, ijw_referral, today, provider_user
+):
+    from referrals.services import referral_event_record  # noqa: PLC0415
+
+    allocate(msg, ijw_referral)
+    receive(msg("JW305", allocation="300201", begin_on=today - timedelta(days=3)))
+    referral_event_record(
+        referral=ijw_referral,
+        type="ended",
+        occurred_on=today,
+        actor=provider_user,
+        end_reason="31",
+    )
+    assert_refused(
+        msg(
+            "JW305", allocation="300201", begin_on=today - timedelta(days=3), status="3"
+        ),
+        "StatusAanlevering",
+    )
