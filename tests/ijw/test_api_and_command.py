@@ -192,3 +192,30 @@ def test_import_ijw_reports_a_refused_file_and_goes_on(tmp_path, msg, ijw_referr
 def test_import_ijw_refuses_a_missing_path(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_ijw", str(tmp_path / "none.xml"))
+
+
+def test_import_ijw_does_not_read_an_oversized_file(tmp_path, settings, msg):
+    settings.IJW_MAX_MESSAGE_BYTES = 1024
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"<x>" + b" " * 2048 + b"</x>")
+    err = StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_ijw", str(big), stderr=err, stdout=StringIO())
+    assert "big.xml: bericht: te groot" in err.getvalue()
+    assert not Message.objects.exists()
+
+
+def test_only_an_organisation_records_an_ijw_step(ijw_referral, provider_user):
+    from django.core.exceptions import PermissionDenied  # noqa: PLC0415
+
+    from referrals.services import referral_event_record  # noqa: PLC0415
+
+    with pytest.raises(PermissionDenied):
+        referral_event_record(
+            referral=ijw_referral,
+            type="started",
+            occurred_on=ijw_referral.referred_on,
+            actor=provider_user,
+            source="ijw",
+        )
+    assert not ijw_referral.events.exists()

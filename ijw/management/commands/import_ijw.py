@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -51,6 +52,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         refused = 0
         for path in _files(options["paths"]):
+            if path.stat().st_size > settings.IJW_MAX_MESSAGE_BYTES:
+                refused += 1
+                self.stderr.write(f"{path.name}: bericht: te groot, niet gelezen")
+                continue
             try:
                 outcome = services.ijw_message_receive(data=path.read_bytes())
             except ValidationError as exc:
