@@ -301,3 +301,24 @@ def test_the_invite_command_reaches_families_whose_help_ended_by_hand(make_refer
         Notification.objects.filter(kind="experience", referral=referral).count() == 1
     )
     assert Report.objects.count() == 0
+
+
+def test_the_compliance_page_query_count(
+    client,
+    municipality_user,
+    msg,
+    make_referral,
+    agbs,
+    today,
+    django_assert_num_queries,
+):
+    for number in range(3):
+        referral = make_referral(child_birth_date=helpers.BORN)
+        start(msg, referral, today - timedelta(days=1), number=str(500 + number))
+    factories.ReferralFactory(started=True, days_ago=30)
+    client.force_login(municipality_user)
+    # session, user, memberships; reported starts and ends; allocations without
+    # a start; starts by hand only; family experience.
+    with django_assert_num_queries(7):
+        response = client.get(COMPLIANCE)
+    assert response.status_code == 200
