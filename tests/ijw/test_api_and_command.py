@@ -219,3 +219,16 @@ def test_only_an_organisation_records_an_ijw_step(ijw_referral, provider_user):
             source="ijw",
         )
     assert not ijw_referral.events.exists()
+
+
+def test_an_empty_body_is_named(client, municipality_key):
+    # As curl sends it: a content type and Content-Length 0.
+    response = client.post(
+        "/api/v1/ijw/messages",
+        data=b"",
+        content_type="application/xml",
+        CONTENT_TYPE="application/xml",
+        HTTP_AUTHORIZATION=f"Token {municipality_key}",
+    )
+    assert response.status_code == 400
+    assert response.json()["invalid_params"][0]["name"] == "bericht"
