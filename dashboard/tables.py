@@ -300,7 +300,8 @@ def overdue_table(rows: list[OverdueRow]) -> Table:
 
 
 def csv_value(value, kind: str) -> str:
-    """A cell for a Dutch spreadsheet: decimal comma, ISO dates, no formulas."""
+    """A cell for a Dutch spreadsheet: decimal comma, ISO dates. The view writes
+    it through ``sociale_kaart.csvsafe``, which neutralises formulas."""
     if value is None:
         return ""
     if kind == "share":
@@ -312,9 +313,7 @@ def csv_value(value, kind: str) -> str:
         return value.strftime("%Y-%m")
     if kind == "date":
         return value.isoformat()
-    text = str(value[0] if kind == "link" else value)
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return str(value[0] if kind == "link" else value)
 
 
 _UNITS = {"share": " (%)", "days": " (dagen)", "weeks": " (weken)"}

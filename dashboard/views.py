@@ -7,8 +7,6 @@ else logged in gets 403, anonymous visitors the log-in page. Another
 organisation's figures are "not found" (404) for a provider.
 """
 
-import csv
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,6 +21,7 @@ from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm
 from ijw import selectors as ijw_selectors
 from registry.models import Organisation
+from sociale_kaart import csvsafe
 
 OVERDUE_PER_PAGE = 50
 
@@ -118,7 +117,8 @@ def own(request):
     form = FilterForm(request.GET, organisations=allowed or [organisation])
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overview.html", form, organisation)
-    context = pages.figures_context(form.filters(organisation))
+    f = perms.limit_to_viewer(request.user, form.filters(organisation))
+    context = pages.figures_context(f)
     context.update(form=form, city_view=False, **_experience({organisation.pk}))
     return _render(
         request, "dashboard/overview.html", context, organisation=organisation
@@ -162,7 +162,7 @@ def overdue(request):
     form = FilterForm(request.GET, organisations=allowed)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overdue.html", form, organisation)
-    f = form.filters(organisation)
+    f = perms.limit_to_viewer(request.user, form.filters(organisation))
     paginator = Paginator(selectors.overdue_referrals(f), OVERDUE_PER_PAGE)
     page = paginator.get_page(request.GET.get("pagina"))
     context = {
@@ -189,7 +189,9 @@ def csv_download(request, table: str):
     if not form.is_valid():
         messages = [f"{form[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
         return HttpResponse("\n".join(messages), status=400, content_type="text/plain")
-    result = pages.csv_table(table, form, form.filters(organisation))
+    result = pages.csv_table(
+        table, form, perms.limit_to_viewer(request.user, form.filters(organisation))
+    )
     if result is None:
         raise Http404
     return _csv_response(result, table)
@@ -200,7 +202,7 @@ def _csv_response(table: tables.Table, name: str) -> HttpResponse:
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="regie-{name}-{stamp}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read UTF-8
-    writer = csv.writer(response, delimiter=";")
+    writer = csvsafe.writer(response, delimiter=";")
     writer.writerow([tables.csv_header(c) for c in table.columns])
     for row in table.rows:
         writer.writerow(

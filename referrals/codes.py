@@ -1,6 +1,7 @@
 """Code lists from the iJw standard (iStandaard Jeugdwet, release 3.2) used by the
 referral tracker, so the API speaks the codes provider systems already know.
-See ../shared/ijw.md for the source lists.
+The lists follow the Zorginstituut's iJw 3.2 code lists (COD327, JZ588, JZ020;
+https://www.istandaarden.nl/ijw); check them there before relying on an exact code.
 """
 
 from django.db import models

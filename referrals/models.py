@@ -270,6 +270,7 @@ class Notification(models.Model):
         DECLINED = "declined", _("Verwijzing afgewezen")
         STARTED = "started", _("Hulp gestart")
         OVERDUE = "overdue", _("Norm verstreken")
+        RETENTION = "retention", _("Gegevens worden binnenkort verwijderd")
         EXPERIENCE = "experience", _("Vraag naar ervaring")
 
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)

@@ -23,7 +23,8 @@ Design:
   ``send_notifications`` command (cron, every few minutes) sends whatever is due.
 - In-app: rows with a ``recipient_user`` are listed unread on /verwijzingen.
 - Notices never contain the help question or the child's initials or date of
-  birth; they name the referral by its reference.
+  birth; they name the referral by its reference. The retention warning holds
+  only the reference, dates and a link (not even the service's name).
 """
 
 from datetime import date, timedelta
@@ -40,6 +41,7 @@ from django.utils import timezone, translation
 from referrals import workflow as wf
 from referrals.models import Notification, Referral, ReferralEvent
 from referrals.selectors import norms, stored_derived
+from sociale_kaart.site import site_domain, site_url
 
 Kind = Notification.Kind
 RETRY_BASE_SECONDS = 60
@@ -83,10 +85,18 @@ def _context(referral: Referral, **extra) -> dict:
         "service": referral.service,
         "provider": referral.provider,
         "referrer": referral.referrer_organisation,
-        "detail_url": settings.SITE_URL + referral.get_absolute_url(),
-        "status_url": settings.SITE_URL + reverse("referrals:status"),
+        "detail_url": site_url() + referral.get_absolute_url(),
+        "status_url": site_url() + reverse("referrals:status"),
         **extra,
     }
+
+
+def _on_behalf(event: ReferralEvent):
+    """The hoofdaanbieder that recorded a step for its onderaannemer (the mail
+    names who acted), or None when the provider acted itself."""
+    if event.actor_organisation_id in (None, event.referral.provider_id):
+        return None
+    return event.actor_organisation
 
 
 def _render(name: str, context: dict) -> tuple[str, str]:
@@ -105,7 +115,7 @@ def notifications_for_event(event: ReferralEvent) -> None:
         return
     referral = event.referral
     kind = Kind.STARTED if event.type == wf.STARTED else Kind.DECLINED
-    context = _context(referral, event=event)
+    context = _context(referral, event=event, on_behalf=_on_behalf(event))
     user = referral.referrer_user
     if user is not None:
         subject, body = _render(f"{kind}_referrer", context)
@@ -177,6 +187,43 @@ def _enqueue_overdue(referral: Referral, deadline: wf.Deadline) -> None:
     )
 
 
+def notification_enqueue_retention_warning(
+    *, referral: Referral, recipients, last_activity_on: date, purge_on: date
+) -> int:
+    """Enqueue "personal data goes on ``purge_on``" for each recipient (app and
+    e-mail), once per referral and quiet period (dedupe key
+    ``retention:<pk>:<last activity>:<user>``). Returns 1 if this referral was
+    not warned for this quiet period before, else 0. Call inside a transaction.
+    """
+    prefix = f"retention:{referral.pk}:{last_activity_on.isoformat()}:"
+    if (
+        not recipients
+        or Notification.objects.filter(dedupe_key__startswith=prefix).exists()
+    ):
+        return 0
+    subject, body = _render(
+        "retention_warning",
+        {
+            "reference": referral.reference,
+            "detail_url": settings.SITE_URL + referral.get_absolute_url(),
+            "last_activity_on": last_activity_on,
+            "purge_on": purge_on,
+            "retention_days": settings.REFERRAL_RETENTION_DAYS,
+        },
+    )
+    for user in recipients:
+        notification_enqueue(
+            kind=Kind.RETENTION,
+            referral=referral,
+            dedupe_key=f"{prefix}{user.pk}",
+            subject=subject,
+            body=body,
+            recipient_user=user,
+            recipient_email=user.email or "",
+        )
+    return 1
+
+
 def _due(now) -> Q:
     return (
         Q(sent_at__isnull=True, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS)
@@ -234,12 +281,11 @@ def _send_one(pk: int, now) -> bool | None:
 
 
 def _message(row: Notification) -> EmailMessage:
-    domain = settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0]
     return EmailMessage(
         subject=row.subject,
         body=row.body,
         to=[row.recipient_email],
-        headers={"Message-ID": f"<notification-{row.pk}@{domain or 'localhost'}>"},
+        headers={"Message-ID": f"<notification-{row.pk}@{site_domain()}>"},
     )
 
 

@@ -10,8 +10,10 @@ Rules (DESIGN.md, issue 5):
 - see a referral:
   * the referrer organisation's members (everything);
   * the provider's members, and a hoofdaanbieder's members for referrals to its
-    current onderaannemers (the hoofdaanbieder answers for them), and the
-    provider's API token (everything: they give the help);
+    current onderaannemers in the percelen of its own subcontract with them (the
+    hoofdaanbieder answers for them there; ``registry.permissions.provider_reach``
+    is the one scope), and the provider's API token (everything: they give the
+    help);
   * the follower school's members, only with school consent: status and dates,
     never the help question (``referral_view`` returns ``SCHOOL``).
   * Municipality staff do NOT open a referral's personal data: the least that
@@ -27,11 +29,10 @@ actor object (two queries at most: memberships, subcontracts).
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from referrals import workflow as wf
 from registry import permissions as registry_permissions
-from registry.models import Organisation, Subcontract
+from registry.models import Organisation
+from registry.permissions import ProviderReach
 
 REFERRER = "referrer"
 PROVIDER = "provider"
@@ -43,51 +44,38 @@ class Scope:
     """The organisations an actor acts for, by role."""
 
     referrer_ids: frozenset = frozenset()
-    provider_ids: frozenset = frozenset()  # own providers and their onderaannemers
+    # The provider side: own providers, and onderaannemers in the percelen of a
+    # hoofdaanbieder's current subcontract (``registry.permissions``).
+    provider: ProviderReach = ProviderReach()
     school_ids: frozenset = frozenset()
     municipality: bool = False
     referrer_organisations: tuple = ()
     member_ids: frozenset = frozenset()  # every organisation the actor belongs to
+
+    @property
+    def is_provider(self) -> bool:
+        return bool(self.provider.organisation_ids)
+
+    def reaches_as_provider(self, referral) -> bool:
+        return self.provider.covers(referral.provider_id, referral.perceel_id)
 
 
 def _is_authenticated(actor) -> bool:
     return bool(getattr(actor, "is_authenticated", False))
 
 
-def _current_subcontractor_ids(main_ids: list[int]) -> set[int]:
-    if not main_ids:
-        return set()
-    today = timezone.localdate()
-    return set(
-        Subcontract.objects.filter(contract__organisation_id__in=main_ids)
-        .exclude(end_date__lt=today)
-        .exclude(contract__end_date__lt=today)
-        .values_list("subcontractor_id", flat=True)
-    )
-
-
-def _token_scope(token) -> Scope:
-    org = token.organisation
-    if not (token.is_active and org.active and org.is_provider):
-        return Scope()
-    main = [org.pk] if org.kind == Organisation.Kind.HOOFDAANBIEDER else []
-    return Scope(
-        provider_ids=frozenset({org.pk} | _current_subcontractor_ids(main)),
-        member_ids=frozenset({org.pk}),
-    )
+def _token_scope(actor) -> Scope:
+    reach = registry_permissions.provider_reach(actor)  # empty for a revoked key
+    return Scope(provider=reach, member_ids=reach.own)
 
 
 def _user_scope(user) -> Scope:
     # Shares the memoised membership query with registry.permissions.
     orgs = [m.organisation for m in registry_permissions.memberships(user)]
-    own_providers = [o for o in orgs if o.is_provider]
-    main = [o.pk for o in own_providers if o.kind == Organisation.Kind.HOOFDAANBIEDER]
     referrers = tuple(sorted((o for o in orgs if o.is_referrer), key=str))
     return Scope(
         referrer_ids=frozenset(o.pk for o in referrers),
-        provider_ids=frozenset(
-            {o.pk for o in own_providers} | _current_subcontractor_ids(main)
-        ),
+        provider=registry_permissions.provider_reach(user),
         school_ids=frozenset(o.pk for o in orgs if o.kind == Organisation.Kind.SCHOOL),
         municipality=any(o.is_municipality for o in orgs),
         referrer_organisations=referrers,
@@ -102,7 +90,7 @@ def scope(actor) -> Scope:
     cached = getattr(actor, "_referrals_scope", None)
     if cached is None:
         token = getattr(actor, "api_token", None)
-        cached = _token_scope(token) if token is not None else _user_scope(actor)
+        cached = _token_scope(actor) if token is not None else _user_scope(actor)
         actor._referrals_scope = cached
     return cached
 
@@ -116,7 +104,7 @@ def referral_view(actor, referral) -> str | None:
     own = scope(actor)
     if referral.referrer_organisation_id in own.referrer_ids:
         return REFERRER
-    if referral.provider_id in own.provider_ids:
+    if own.reaches_as_provider(referral):
         return PROVIDER
     if referral.school_consent and referral.follower_school_id in own.school_ids:
         return SCHOOL
@@ -136,7 +124,27 @@ def can_record_event(actor, referral, event_type: str) -> bool:
     own = scope(actor)
     if event_type in wf.REFERRER_EVENTS:
         return referral.referrer_organisation_id in own.referrer_ids
-    return referral.provider_id in own.provider_ids
+    return own.reaches_as_provider(referral)
+
+
+def acting_organisation_id(actor, referral, event_type: str | None = None):
+    """The organisation through which ``actor`` sees or acts on ``referral``: the
+    referrer organisation, the provider, the hoofdaanbieder whose subcontract
+    covers the referral's perceel, or the following school. None for outsiders.
+
+    ``event_type``: a referrer's step is always the referrer organisation's.
+    """
+    own = scope(actor)
+    if event_type in wf.REFERRER_EVENTS:
+        return referral.referrer_organisation_id
+    if event_type is None and referral.referrer_organisation_id in own.referrer_ids:
+        return referral.referrer_organisation_id
+    through = own.provider.entitled_through(referral.provider_id, referral.perceel_id)
+    if through is not None or event_type is not None:
+        return through
+    if referral.school_consent and referral.follower_school_id in own.school_ids:
+        return referral.follower_school_id
+    return None
 
 
 def recordable_events(actor, referral) -> set[str]:

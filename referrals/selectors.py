@@ -76,7 +76,7 @@ def _visible_q(actor) -> Q:
     own = perms.scope(actor)
     return (
         Q(referrer_organisation_id__in=own.referrer_ids)
-        | Q(provider_id__in=own.provider_ids)
+        | own.provider.q("provider", "perceel")
         | Q(school_consent=True, follower_school_id__in=own.school_ids)
     )
 
@@ -105,8 +105,9 @@ def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Re
 
 def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
     """Referrals to the services of the actor's provider organisations (and, for a
-    hoofdaanbieder, its onderaannemers), oldest first."""
-    qs = Referral.objects.filter(provider_id__in=perms.scope(actor).provider_ids)
+    hoofdaanbieder, its onderaannemers' in the percelen of its subcontracts with
+    them), oldest first."""
+    qs = Referral.objects.filter(perms.scope(actor).provider.q("provider", "perceel"))
     if open_only:
         qs = qs.filter(status__in=wf.OPEN_STATUSES)
     return qs.select_related(*_LIST_RELATED).order_by("referred_on", "id")

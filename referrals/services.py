@@ -5,25 +5,26 @@
   milestone dates (STYLE.md "Changing a referral's status: one path only").
 - ``access_log_record`` / ``access_log_record_many``: who read personal data.
 - ``family_status_check``: the family's code + date of birth, throttled.
-- ``referral_purge_personal_data``: retention.
+- ``referral_purge_personal_data`` / ``referral_warn_before_purge``: retention.
 Notices go through the outbox in ``referrals.notifications``.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from referrals import codes, identifiers, notifications
+from referrals import codes, identifiers, notifications, selectors
 from referrals import permissions as perms
 from referrals import workflow as wf
 from referrals.models import (
@@ -33,7 +34,7 @@ from referrals.models import (
     ReferralEvent,
     StatusLookupFailure,
 )
-from registry.models import Organisation, Service, User
+from registry.models import Membership, Organisation, Service, User
 
 MAX_CHILD_AGE_YEARS = 23  # verlengde jeugdhulp
 MAX_INITIALS_LENGTH = 10
@@ -57,6 +58,16 @@ class IdempotencyKeyReused(Exception):
     def __init__(self, event: ReferralEvent):
         super().__init__(_("Deze Idempotency-Key is al gebruikt voor een andere stap."))
         self.event = event
+
+
+class DuplicateReferral(Exception):
+    """The actor's organisations already have an open referral for this child in
+    this perceel; ``found`` lists them (the caller shows them, or retries with
+    ``allow_duplicate``)."""
+
+    def __init__(self, found: list[Referral]):
+        super().__init__("duplicate referral")
+        self.found = found
 
 
 class TooManyAttempts(Exception):
@@ -148,7 +159,9 @@ def _service_errors(service: Service) -> dict:
     return {}
 
 
-def referral_create(*, actor, service: Service, data: dict) -> Referral:
+def referral_create(
+    *, actor, service: Service, data: dict, allow_duplicate: bool = False
+) -> Referral:
     """Create a referral from ``actor``'s referrer organisation to ``service``.
 
     ``data``: child_initials, child_birth_date, help_question, urgency,
@@ -160,8 +173,11 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
     provider and perceel copied from the service; a follower school only with
     school consent; reference and family code random and independent.
     Errors: PermissionDenied if the actor may not refer; ValidationError naming
-    the field(s); nothing is stored then. The duplicate guard is the caller's:
-    ``selectors.referral_open_duplicates``.
+    the field(s); DuplicateReferral when the actor's organisations have an open
+    referral of this child in this perceel (unless ``allow_duplicate``); nothing
+    is stored then. The duplicate guard holds under concurrency: the check and
+    the INSERT run under a transaction-level advisory lock per child and perceel
+    (PostgreSQL), so ten identical requests at once create one referral.
     """
     organisation = _referrer_organisation(actor, data.get("referrer_organisation"))
     today = timezone.localdate()
@@ -190,7 +206,42 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
     }
     if errors:
         raise ValidationError(errors)
-    return _save_with_new_codes(referral)
+    with transaction.atomic():
+        if not allow_duplicate:
+            _lock_child_in_perceel(referral)
+            found = list(
+                selectors.referral_open_duplicates(
+                    actor=actor,
+                    child_initials=referral.child_initials,
+                    child_birth_date=referral.child_birth_date,
+                    perceel_id=referral.perceel_id,
+                )
+            )
+            if found:
+                raise DuplicateReferral(found)
+        return _save_with_new_codes(referral)
+
+
+def _lock_child_in_perceel(referral: Referral) -> None:
+    """Serialise creating referrals of one child in one perceel until commit.
+
+    The key is a hash of perceel, initials and date of birth (not the referrer
+    organisation: the actor may belong to several). SQLite (trying things out)
+    serialises writes itself and has no advisory locks.
+    """
+    if connection.vendor != "postgresql":
+        return
+    text = "|".join(
+        (
+            str(referral.perceel_id),
+            referral.child_initials.casefold(),
+            referral.child_birth_date.isoformat(),
+        )
+    )
+    digest = hashlib.blake2b(text.encode(), digest_size=8, person=b"referral-dup")
+    key = int.from_bytes(digest.digest(), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _save_with_new_codes(referral: Referral) -> Referral:
@@ -209,17 +260,6 @@ def _save_with_new_codes(referral: Referral) -> Referral:
 
 
 # --- recording a step: the one path that changes a status ---------------------
-
-
-def _acting_organisation_id(actor, referral: Referral, event_type: str) -> int | None:
-    if event_type in wf.REFERRER_EVENTS:
-        return referral.referrer_organisation_id
-    own = perms.scope(actor)
-    if referral.provider_id in own.member_ids:
-        return referral.provider_id
-    # A hoofdaanbieder recording for its onderaannemer.
-    main = own.member_ids & own.provider_ids
-    return min(main) if main else None
 
 
 def _check_may_record(actor, referral: Referral, event_type: str) -> None:
@@ -404,7 +444,7 @@ def _new_event(
         actor_organisation_id=(
             actor.pk
             if reported
-            else _acting_organisation_id(actor, referral, event_type)
+            else perms.acting_organisation_id(actor, referral, event_type)
         ),
         note=note,
         source=source,
@@ -431,19 +471,13 @@ def _send_after_commit(referral_id: int, event_type: str) -> None:
 
 
 def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
-    token = getattr(actor, "api_token", None)
+    """The reader and the organisation through which it was entitled: for a
+    hoofdaanbieder's user (or key) reading an onderaannemer's referral, the
+    hoofdaanbieder, not the onderaannemer."""
     user = actor if isinstance(actor, User) else None
-    if token is not None:
-        organisation_id = token.organisation_id
-    elif user is None:
-        organisation_id = None
-    else:
-        view = perms.referral_view(user, referral)
-        organisation_id = {
-            perms.REFERRER: referral.referrer_organisation_id,
-            perms.PROVIDER: referral.provider_id,
-            perms.SCHOOL: referral.follower_school_id,
-        }.get(view)
+    organisation_id = None
+    if actor is not None:
+        organisation_id = perms.acting_organisation_id(actor, referral)
     return AccessLogEntry(
         referral=referral, user=user, organisation_id=organisation_id, purpose=purpose
     )
@@ -543,28 +577,36 @@ def family_status_check(
 # --- retention ----------------------------------------------------------------
 
 
+def _idle(quiet_since: date) -> QuerySet[Referral]:
+    """Referrals with personal data on which nothing happened after ``quiet_since``:
+    made on or before it, and no step dated or recorded after it. Recording a
+    step counts the day it is recorded, even when the step is dated earlier."""
+    after = timezone.make_aware(datetime.combine(quiet_since, time.min))
+    after += timedelta(days=1)
+    recent = ReferralEvent.objects.filter(referral=OuterRef("pk")).filter(
+        Q(occurred_on__gt=quiet_since) | Q(recorded_at__gte=after)
+    )
+    return Referral.objects.filter(
+        referred_on__lte=quiet_since, personal_data_purged_at__isnull=True
+    ).exclude(Exists(recent))
+
+
 def referral_purge_personal_data(*, today: date | None = None) -> dict[str, int]:
     """Remove the child's initials and date of birth, the help question, the
-    parent's e-mail and the event notes from referrals that ended, were declined
-    or were withdrawn more than REFERRAL_RETENTION_DAYS ago.
+    parent's e-mail (on the referral and on notices to the parent) and the event
+    notes from every referral on which nothing has happened for
+    REFERRAL_RETENTION_DAYS, whatever its status (a stalled or never-ended
+    referral too; DESIGN.md "Retention").
 
-    Invariants: status, milestone dates and events stay (anonymous timings for
-    statistics); ``personal_data_purged_at`` marks the referral; running it again
-    changes nothing. Returns counts: referrals, notes, notifications.
+    Invariants: status, milestone dates, events (but their notes), notices to
+    professionals and the access log stay (anonymous timings for statistics);
+    ``personal_data_purged_at`` marks the referral; running it again changes
+    nothing. Returns counts: referrals, notes, notifications.
     """
     today = today or timezone.localdate()
-    cutoff = today - timedelta(days=settings.REFERRAL_RETENTION_DAYS)
-    finished = (
-        Q(status=wf.ENDED, ended_on__lt=cutoff)
-        | Q(status=wf.DECLINED, declined_on__lt=cutoff)
-        | Q(status=wf.WITHDRAWN, withdrawn_on__lt=cutoff)
-    )
+    quiet_since = today - timedelta(days=settings.REFERRAL_RETENTION_DAYS)
     with transaction.atomic():
-        ids = list(
-            Referral.objects.select_for_update()
-            .filter(finished, personal_data_purged_at__isnull=True)
-            .values_list("pk", flat=True)
-        )
+        ids = list(_idle(quiet_since).select_for_update().values_list("pk", flat=True))
         notes = (
             ReferralEvent.objects.filter(referral_id__in=ids)
             .exclude(note="")
@@ -583,3 +625,74 @@ def referral_purge_personal_data(*, today: date | None = None) -> dict[str, int]
             personal_data_purged_at=timezone.now(),
         )
     return {"referrals": purged, "notes": notes, "notifications": mails}
+
+
+def _last_activity(referral: Referral) -> date:
+    days = [referral.referred_on, referral.last_step_on]
+    if referral.last_recorded_at is not None:
+        days.append(timezone.localtime(referral.last_recorded_at).date())
+    return max(day for day in days if day is not None)
+
+
+def referral_warn_before_purge(*, today: date | None = None) -> int:
+    """Warn referrer and provider REFERRAL_RETENTION_WARNING_DAYS before a
+    referral's personal data is purged. Returns the number of referrals warned
+    about now.
+
+    Recipients: the referring user (if still a member of the referring
+    organisation, else that organisation's admins) and the provider's admins
+    (its members if it has none); in the app and by e-mail through the outbox.
+    The notice holds the reference, the date and a link, never personal data.
+    Once per quiet period: the dedupe key holds the date of the last activity,
+    so a referral that becomes active again is warned again before its purge.
+    """
+    today = today or timezone.localdate()
+    lead = settings.REFERRAL_RETENTION_DAYS - settings.REFERRAL_RETENTION_WARNING_DAYS
+    candidates = (
+        _idle(today - timedelta(days=max(lead, 0)))
+        .annotate(
+            last_step_on=Max("events__occurred_on"),
+            last_recorded_at=Max("events__recorded_at"),
+        )
+        .select_related("referrer_user")
+        .order_by("pk")
+    )
+    contacts: dict[int, list[User]] = {}
+    warned = 0
+    for referral in candidates.iterator(chunk_size=500):
+        last = _last_activity(referral)
+        purge_on = last + timedelta(days=settings.REFERRAL_RETENTION_DAYS)
+        recipients = _retention_recipients(referral, contacts)
+        with transaction.atomic():
+            warned += notifications.notification_enqueue_retention_warning(
+                referral=referral,
+                recipients=recipients,
+                last_activity_on=last,
+                purge_on=purge_on,
+            )
+    return warned
+
+
+def _organisation_contacts(organisation_id: int, cache: dict) -> list[User]:
+    """Active members of an organisation: its admins, or all if it has none."""
+    if organisation_id not in cache:
+        members = Membership.objects.filter(
+            organisation_id=organisation_id, user__is_active=True
+        ).select_related("user")
+        admins = [m.user for m in members if m.role == Membership.Role.ADMIN]
+        cache[organisation_id] = admins or [m.user for m in members]
+    return cache[organisation_id]
+
+
+def _retention_recipients(referral: Referral, cache: dict) -> list[User]:
+    referrer = _organisation_contacts(referral.referrer_organisation_id, cache)
+    members = Membership.objects.filter(
+        organisation_id=referral.referrer_organisation_id,
+        user_id=referral.referrer_user_id,
+        user__is_active=True,
+    )
+    if referral.referrer_user_id and members.exists():
+        referrer = [referral.referrer_user]
+    provider = _organisation_contacts(referral.provider_id, cache)
+    unique = {user.pk: user for user in [*referrer, *provider]}
+    return list(unique.values())

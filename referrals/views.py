@@ -32,6 +32,7 @@ from referrals.forms import (
     apply_errors,
 )
 from registry.models import Service
+from sociale_kaart.site import site_url
 
 PAGE_SIZE = 50
 # The next step along the main flow first; the side exits (wait, decline) after.
@@ -58,23 +59,6 @@ def _referrer_referral(request, reference):
 # --- referrer: refer ----------------------------------------------------------
 
 
-def _duplicates(actor, service, data) -> list:
-    if data.get("confirm_duplicate"):
-        return []
-    found = list(
-        selectors.referral_open_duplicates(
-            actor=actor,
-            child_initials=data["child_initials"],
-            child_birth_date=data["child_birth_date"],
-            perceel_id=service.perceel_id,
-        )
-    )
-    services.access_log_record_many(
-        actor=actor, referrals=found, purpose="duplicate_warning"
-    )
-    return found
-
-
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -90,16 +74,22 @@ def referral_create(request, service_pk: int):
     form = ReferralForm(request.POST or None, referrer_organisations=own)
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        duplicates = _duplicates(request.user, service, form.cleaned_data)
-        if not duplicates:
-            try:
-                referral = services.referral_create(
-                    actor=request.user, service=service, data=form.cleaned_data
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            else:
-                return redirect("referrals:referral-created", referral.reference)
+        try:
+            referral = services.referral_create(
+                actor=request.user,
+                service=service,
+                data=form.cleaned_data,
+                allow_duplicate=bool(form.cleaned_data.get("confirm_duplicate")),
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except services.DuplicateReferral as exc:
+            duplicates = exc.found
+            services.access_log_record_many(
+                actor=request.user, referrals=duplicates, purpose="duplicate_warning"
+            )
+        else:
+            return redirect("referrals:referral-created", referral.reference)
     context = {"service": service, "form": form, "duplicates": duplicates}
     return render(request, "referrals/referral_form.html", context)
 
@@ -130,7 +120,7 @@ def referral_slip(request, reference: str):
         {
             "referral": referral,
             "family_code": identifiers.format_family_code(referral.family_code),
-            "status_page_url": request.build_absolute_uri(reverse("referrals:status")),
+            "status_page_url": site_url(request) + reverse("referrals:status"),
             "norms": selectors.norms(),
         },
     )
@@ -249,7 +239,7 @@ def inbox(request):
         "page": page,
         "rows": [(r, selectors.referral_timing(r, today=today)) for r in referrals],
         "show_all": show_all,
-        "is_provider": bool(perms.scope(request.user).provider_ids),
+        "is_provider": perms.scope(request.user).is_provider,
         "own_ids": perms.scope(request.user).member_ids,
     }
     return render(request, "referrals/inbox.html", context)

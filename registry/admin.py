@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import (
+    permissions,
     services,
     token_admin,  # noqa: F401 - registers the API-token admin
 )
@@ -98,12 +99,23 @@ class PerceelAdmin(SearchRefreshMixin, admin.ModelAdmin):
 
 
 class TaxonomyAdmin(SearchRefreshMixin, admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    """A facet's terms. A new term gets its bit slot when saved (the model refuses
+    one more than a facet can hold); deleting goes through the service so the
+    search documents forget the term's slot before another term reuses it."""
+
+    list_display = ["name", "slug", "bit_slot"]
+    readonly_fields = ["bit_slot"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     def services_to_refresh(self, obj):
         return obj.services.all()
+
+    def delete_model(self, request, obj):
+        services.facet_terms_delete(terms=[obj])
+
+    def delete_queryset(self, request, queryset):
+        services.facet_terms_delete(terms=queryset)
 
 
 admin.site.register(District, TaxonomyAdmin)
@@ -156,7 +168,31 @@ class ServiceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("perceel")
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipWritesMixin:
+    """Memberships are written in the admin by superusers (the operator) only,
+    whatever permissions a group grants: municipality staff manage
+    organisations and contracts, never who belongs to a referrer, provider or
+    school (``permissions.can_write_memberships_in_admin``). Staff without the
+    right see the rows read-only; an inline they may not write takes no rows
+    from a hand-made POST."""
+
+    def has_add_permission(self, request, *args) -> bool:
+        return permissions.can_write_memberships_in_admin(
+            request.user
+        ) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return permissions.can_write_memberships_in_admin(
+            request.user
+        ) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return permissions.can_write_memberships_in_admin(
+            request.user
+        ) and super().has_delete_permission(request, obj)
+
+
+class MembershipInline(MembershipWritesMixin, admin.TabularInline):
     model = Membership
     fields = ["user", "role", "created_at"]
     readonly_fields = ["created_at"]
@@ -171,6 +207,15 @@ class OrganisationAdmin(SearchRefreshMixin, ReadOnlyHistoryAdmin):
     search_fields = ["name", "slug", "kvk", "agb", "email"]
     readonly_fields = ["created_at", "updated_at"]
     history_list_display = ["name", "kind", "phone", "email"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """The kind of an existing organisation is the operator's (superuser's):
+        turning the municipality's own organisation into a hoofdaanbieder would
+        let its staff subcontract themselves into providers' referrals."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields.append("kind")
+        return fields
 
     def get_prepopulated_fields(self, request, obj=None):
         # Only on add: a slug is part of public URLs. (Not the class attribute:
@@ -452,7 +497,7 @@ class CapacityAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(MembershipWritesMixin, admin.ModelAdmin):
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role", "organisation__kind"]
     list_select_related = ["user", "organisation"]
@@ -460,7 +505,7 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "organisation"]
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(MembershipWritesMixin, admin.TabularInline):
     model = Membership
     fields = ["organisation", "role"]
     autocomplete_fields = ["organisation"]
@@ -470,6 +515,15 @@ class UserMembershipInline(admin.TabularInline):
 @admin.register(User)
 class RegistryUserAdmin(UserAdmin):
     inlines = [UserMembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Only a superuser grants rights: staff who may change users (a group
+        could give them that) still cannot make anyone, themselves included, a
+        superuser or give groups and permissions."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_staff", "is_superuser", "groups", "user_permissions"]
+        return fields
 
 
 @admin.register(CapacityReminder)

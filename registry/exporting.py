@@ -3,11 +3,12 @@
 Writes active providers with a KvK and their active services, sorted by KvK (and
 aanbod name), lists sorted, UTF-8 with a BOM (so Excel shows accents) and ``;``.
 Exporting, importing into an empty database and exporting again gives identical
-files. The format holds one hoofdaanbieder per onderaannemer: one working under
-several is written with the one it holds most percelen under, and a warning.
+files. Cells are written through ``sociale_kaart.csvsafe`` (no formulas in a
+spreadsheet); the import reverses its escape. The format holds one hoofdaanbieder
+per onderaannemer: one working under several is written with the one it holds
+most percelen under, and a warning.
 """
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from registry.importing import (
     link_model,
 )
 from registry.models import Contract, Location, Organisation, Service, Subcontract
+from sociale_kaart import csvsafe
 
 STATUS_WORDS = {status: word for word, status in STATUSES.items()}
 # Service link -> the attribute written for each linked object.
@@ -49,7 +51,7 @@ def catalogue_export(*, organisations, services) -> ExportResult:
 
 def write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, delimiter=";")
+        writer = csvsafe.dict_writer(handle, fieldnames=columns, delimiter=";")
         writer.writeheader()
         writer.writerows(rows)
 

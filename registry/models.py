@@ -2,7 +2,8 @@
 
 Field and row invariants live here as validators, ``clean()`` and database
 constraints; cross-object rules are plain functions in ``validators.py``. Writes
-go through ``services.py``; nothing here has side effects in ``save()``.
+go through ``services.py``; nothing here has side effects in ``save()`` (a facet
+term's ``save()`` only fills its own missing ``bit_slot``).
 """
 
 from datetime import timedelta
@@ -49,7 +50,79 @@ class Perceel(models.Model):
         return self.name
 
 
-class District(models.Model):
+# Search keeps a service's facet terms as bit sets in signed 64-bit integers
+# (bits 0..62), so a search filters and counts every facet in one pass over one
+# table (selectors.facet_counts). Each term owns one bit: its ``bit_slot``,
+# independent of its primary key, which grows without bound as terms come and go.
+BIT_SLOTS = 63
+
+
+def facet_bits(slots) -> int:
+    """The bit set of the given slots (0..62)."""
+    return sum(1 << slot for slot in set(slots))
+
+
+class FacetTerm(models.Model):
+    """A term of a search facet (stadsdeel, problem area, form, ...).
+
+    ``bit_slot`` is assigned once, when the term is first saved: the lowest slot
+    no other term of the same facet holds, so a deleted term's slot is reused.
+    A facet has at most ``BIT_SLOTS`` terms; ``clean()`` refuses one more with a
+    message naming the field, and ``save()`` raises the same ``ValidationError``
+    for code that skips ``full_clean()``. ``save()`` fills only this field of its
+    own row; deleting a term goes through ``services.facet_terms_delete`` so the
+    search documents forget its bit before another term can take it.
+    """
+
+    bit_slot = models.PositiveSmallIntegerField(
+        _("zoekpositie"),
+        editable=False,
+        help_text=_("Vaste plek van deze term in de zoekindex (0 tot en met 62)."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if self.bit_slot is None:
+            slot = self.free_bit_slot()
+            if slot is None:
+                raise self._full_error()
+            self.bit_slot = slot
+        super().save(*args, **kwargs)
+
+    def free_bit_slot(self) -> int | None:
+        """The lowest slot no other term of this facet holds, or None when full."""
+        taken = set(
+            type(self).objects.exclude(pk=self.pk).values_list("bit_slot", flat=True)
+        )
+        return next((slot for slot in range(BIT_SLOTS) if slot not in taken), None)
+
+    def _full_error(self) -> ValidationError:
+        message = _(
+            "Zoekpositie (bit_slot): %(facet)s kan ten hoogste %(max)s termen hebben "
+            "en die zijn allemaal in gebruik. Verwijder eerst een term die niet meer "
+            "nodig is."
+        )
+        params = {"facet": self._meta.verbose_name_plural, "max": BIT_SLOTS}
+        return ValidationError(message, code="facet_full", params=params)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.bit_slot is None and self.free_bit_slot() is None:
+            raise self._full_error()
+
+
+def _facet_constraints(prefix: str) -> list:
+    return [
+        models.UniqueConstraint(fields=["bit_slot"], name=f"{prefix}_bit_slot_unique"),
+        models.CheckConstraint(
+            condition=Q(bit_slot__lt=BIT_SLOTS), name=f"{prefix}_bit_slot_range"
+        ),
+    ]
+
+
+class District(FacetTerm):
     """A stadsdeel of the municipality."""
 
     name = models.CharField(_("naam"), max_length=100, unique=True)
@@ -59,12 +132,13 @@ class District(models.Model):
         ordering = ["name"]
         verbose_name = _("stadsdeel")
         verbose_name_plural = _("stadsdelen")
+        constraints = _facet_constraints("district")
 
     def __str__(self) -> str:
         return self.name
 
 
-class ProblemArea(models.Model):
+class ProblemArea(FacetTerm):
     """A problem area (problematiek) a service addresses; a small taxonomy."""
 
     slug = models.SlugField(_("code"), max_length=60, unique=True)
@@ -74,12 +148,13 @@ class ProblemArea(models.Model):
         ordering = ["name"]
         verbose_name = _("probleemgebied")
         verbose_name_plural = _("probleemgebieden")
+        constraints = _facet_constraints("problemarea")
 
     def __str__(self) -> str:
         return self.name
 
 
-class DeliveryForm(models.Model):
+class DeliveryForm(FacetTerm):
     """How help is given (vorm): ambulant, groep, online, thuis, op school, ..."""
 
     slug = models.SlugField(_("code"), max_length=40, unique=True)
@@ -89,6 +164,7 @@ class DeliveryForm(models.Model):
         ordering = ["name"]
         verbose_name = _("vorm")
         verbose_name_plural = _("vormen")
+        constraints = _facet_constraints("deliveryform")
 
     def __str__(self) -> str:
         return self.name
@@ -456,8 +532,8 @@ class Service(models.Model):
     # (SQLite matching, trigram typo tolerance); search_vector is PostgreSQL's
     # weighted tsvector in the dutch_unaccent configuration (NULL on SQLite).
     # The search document also holds the service's districts, problem areas and
-    # forms as bit sets (bit n = reference id n), so a search filters and counts
-    # all facets in one pass over one table (see selectors.facet_counts).
+    # forms as bit sets (bit n = the term with bit_slot n), so a search filters and
+    # counts all facets in one pass over one table (see selectors.facet_counts).
     search_text = models.TextField(_("zoektekst"), blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
     search_district_bits = models.BigIntegerField(default=0, editable=False)

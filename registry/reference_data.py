@@ -70,8 +70,8 @@ def seed(perceel_model, district_model, form_model, problem_area_model) -> None:
 def ensure() -> None:
     """Seed the reference data when it is missing (e.g. after a database flush).
 
-    Sequences restart at 1 first, as after ``migrate``: search keeps these small
-    ids in bit sets, so they must not creep up with every re-seed.
+    Sequences restart at 1 first, as after ``migrate``, so ids stay as a fresh
+    database has them (search does not depend on them: terms have bit slots).
     """
     from django.core.management.color import no_style
     from django.db import connection

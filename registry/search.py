@@ -3,9 +3,10 @@
 The URL is the state of a search (shareable, the back button works), so every
 parameter is parsed here from a ``QueryDict`` into a frozen ``SearchFilters``.
 Bad parameters never raise: each gives a Dutch message naming the field and is
-ignored. Database access lives in ``selectors``; this module only orchestrates it
-(``run_search``) and holds the pure parts: text folding, the search document and
-the PostgreSQL ``tsquery`` built from the words.
+ignored. This module holds the pure parts (text folding, the search document,
+parameter parsing, the PostgreSQL ``tsquery`` built from the words, paging and
+facet groups); it reads nothing from the database. ``selectors`` runs a search
+with them (``selectors.search_run``): imports go one way, selectors -> search.
 """
 
 import re
@@ -17,6 +18,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from registry import validators
+from registry.models import facet_bits
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -53,21 +55,11 @@ def vocabulary(text: str) -> set[str]:
 # --- the search document -------------------------------------------------------
 
 
-# Bit n of a bit set stands for reference id n; a signed 64-bit integer holds
-# ids 0..62. With a larger id in use, selectors fall back to join queries.
-BITS_MAX_ID = 62
-
-
-def bits(ids: Iterable[int]) -> int:
-    """The bit set of ``ids`` (ids above ``BITS_MAX_ID`` cannot be held)."""
-    return sum(1 << i for i in set(ids) if 0 <= i <= BITS_MAX_ID)
-
-
 @dataclass(frozen=True)
 class SearchDocument:
     """What a service is found by. ``title``/``tags``/``body`` carry the weights
     A/B/C of the PostgreSQL vector; ``text`` is all of it, folded; the bit sets
-    hold its districts, problem areas and forms."""
+    hold the bit slots of its districts, problem areas and forms."""
 
     service_id: int
     title: str
@@ -98,9 +90,9 @@ def build_document(service) -> SearchDocument:
         title=service.name,
         tags=" ".join(tags),
         body=" ".join(part for part in body if part),
-        district_bits=bits(d.pk for d in service.districts.all()),
-        problem_bits=bits(a.pk for a in service.problem_areas.all()),
-        form_bits=bits(f.pk for f in service.forms.all()),
+        district_bits=facet_bits(d.bit_slot for d in service.districts.all()),
+        problem_bits=facet_bits(a.bit_slot for a in service.problem_areas.all()),
+        form_bits=facet_bits(f.bit_slot for f in service.forms.all()),
         open=bool(capacity and capacity.status == "open"),
         total_wait=capacity.total_wait_weeks if capacity else None,
     )
@@ -122,9 +114,12 @@ class ParamError:
 
 @dataclass(frozen=True)
 class Option:
+    """A filter value; ``slot`` is a facet term's bit slot (None for percelen)."""
+
     id: int
     slug: str
     name: str
+    slot: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +139,9 @@ class SearchFilters:
     page: int = 1
     # Spelling corrections found for words of ``text``: word -> known term.
     corrections: Mapping[str, str] = field(default_factory=dict)
-    # Whether every reference id fits the documents' bit sets (``BITS_MAX_ID``).
-    use_bits: bool = True
+    # Per facet group ("district", "problem", "form"): the bit set of the chosen
+    # terms' slots, matched against the services' stored bit sets.
+    chosen_bits: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def words(self) -> list[str]:
@@ -192,9 +188,13 @@ def parse_params(
     )  # fmt: skip
     values["has_room"] = _parse_flag(params, "plek", errors)
     values["sort"] = _parse_sort(params, errors)
-    values["use_bits"] = all(
-        option.id <= BITS_MAX_ID for group in reference.values() for option in group
-    )
+    values["chosen_bits"] = {
+        group: facet_bits(
+            o.slot for o in reference.get(group, []) if o.id in values[name]
+        )
+        for group, name in _GROUP_FIELDS.items()
+        if group != "perceel"
+    }
     values["page"] = _parse_int(
         params, "pagina", 1, 10**6, errors,
         _("Pagina: vul een paginanummer vanaf 1 in."),
@@ -399,42 +399,7 @@ def suggestion_text(filters: SearchFilters) -> str:
     return " ".join(filters.corrections.get(w, w) for w in filters.words)
 
 
-def run_search(params) -> SearchResult:
-    """A whole search page: a fixed number of queries, whatever the result size."""
-    from registry import selectors
-
-    reference = selectors.search_reference()
-    filters, errors = parse_params(params, reference)
-    filters = replace(filters, corrections=selectors.search_corrections(filters))
-    counts = selectors.facet_counts(filters=filters, reference=reference)
-    filters, pagination = clamp_page(filters, counts["total"], errors)
-    page = selectors.service_search_page(
-        filters=filters, offset=pagination.offset, limit=PAGE_SIZE
-    )
-    return SearchResult(
-        filters=filters,
-        errors=errors,
-        pagination=pagination,
-        services=page,
-        facets=facet_groups(reference, filters, counts),
-        open_count=counts["open"],
-        suggestion=suggestion_text(filters),
-    )
-
-
-def csv_services(params):
-    """All services matching ``params`` (no paging), for the CSV download."""
-    from registry import selectors
-
-    reference = selectors.search_reference()
-    filters, _errors = parse_params(params, reference)
-    filters = replace(filters, corrections=selectors.search_corrections(filters))
-    return selectors.service_search(filters=filters)
-
-
 # --- CSV ---------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_header() -> list[str]:
@@ -454,13 +419,8 @@ def csv_header() -> list[str]:
     ]
 
 
-def _cell(value) -> str:
-    """A spreadsheet never runs a cell as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_row(service, site_url: str) -> list[str]:
+def csv_row(service, site_url: str) -> list:
+    """One row; the view writes it through ``sociale_kaart.csvsafe``."""
     from registry.templatetags.registry_tags import status_label
 
     capacity = getattr(service, "capacity", None)
@@ -478,4 +438,4 @@ def csv_row(service, site_url: str) -> list[str]:
         service.intake_email,
         site_url + service.get_absolute_url(),
     ]
-    return [_cell(value) for value in values]
+    return values

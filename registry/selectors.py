@@ -2,6 +2,7 @@
 
 import operator
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 from functools import reduce
 
@@ -11,10 +12,8 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
-    Exists,
     F,
-    OuterRef,
+    PositiveSmallIntegerField,
     Prefetch,
     Q,
     QuerySet,
@@ -24,7 +23,7 @@ from django.db.models import (
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from registry import permissions
+from registry import permissions, search
 from registry.models import (
     ApiToken,
     Contract,
@@ -60,7 +59,7 @@ def service_list_for_editor(*, actor) -> QuerySet[Service]:
     """
     return (
         Service.objects.filter(
-            organisation__in=permissions.editable_organisations(actor),
+            permissions.editable_services_q(actor),
             capacity__isnull=False,  # every service has one; never trip over a gap
         )
         .select_related("organisation", "capacity", "perceel")
@@ -104,8 +103,9 @@ def api_token_get_by_hash(*, key_hash: str) -> ApiToken | None:
 def stale_services_by_organisation() -> dict[Organisation, list[Service]]:
     """Per provider organisation, the active services to remind it about.
 
-    A hoofdaanbieder also gets its current onderaannemers' stale services (it
-    answers for them); the onderaannemer gets its own as well.
+    A hoofdaanbieder also gets its current onderaannemers' stale services in the
+    percelen of its subcontracts with them (it answers for those); the
+    onderaannemer gets its own as well.
     """
     stale = list(
         Service.objects.filter(
@@ -121,23 +121,23 @@ def stale_services_by_organisation() -> dict[Organisation, list[Service]]:
     main_of = _current_main_contractors({s.organisation_id for s in stale})
     for service in stale:
         result[service.organisation].append(service)
-        for main in main_of.get(service.organisation_id, ()):
+        for main in main_of.get((service.organisation_id, service.perceel_id), ()):
             result[main].append(service)
     return dict(result)
 
 
-def _current_main_contractors(subcontractor_ids) -> dict[int, list[Organisation]]:
-    today = timezone.localdate()
-    pairs = Subcontract.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today),
-        Q(contract__end_date__isnull=True) | Q(contract__end_date__gte=today),
-        subcontractor_id__in=subcontractor_ids,
-        contract__organisation__active=True,
-    ).select_related("contract__organisation")
-    mains: dict[int, list[Organisation]] = defaultdict(list)
-    for pair in pairs:
-        if pair.contract.organisation not in mains[pair.subcontractor_id]:
-            mains[pair.subcontractor_id].append(pair.contract.organisation)
+def _current_main_contractors(
+    subcontractor_ids,
+) -> dict[tuple[int, int], list[Organisation]]:
+    """{(onderaannemer, perceel): its active hoofdaanbieders there}."""
+    pairs = permissions.current_subcontracts(
+        subcontractor_ids=subcontractor_ids
+    ).filter(contract__organisation__active=True)
+    mains: dict[tuple[int, int], list[Organisation]] = defaultdict(list)
+    for pair in pairs.select_related("contract__organisation"):
+        key = (pair.subcontractor_id, pair.contract.perceel_id)
+        if pair.contract.organisation not in mains[key]:
+            mains[key].append(pair.contract.organisation)
     return mains
 
 
@@ -163,26 +163,61 @@ _REFERENCE_GROUPS = ("perceel", "district", "problem", "form")
 
 def search_reference() -> dict[str, list]:
     """Every filter value by group ("perceel", "district", "problem", "form") as
-    ``search.Option``s in display order: one query (UNION ALL)."""
-    from registry.search import Option
+    ``search.Option``s in display order, facet terms with their bit slot: one
+    query (UNION ALL)."""
 
-    def part(qs, group, slug_field, position):
-        qs = qs.order_by().annotate(group=Value(group), sort_position=position)
-        return qs.values_list("group", "id", slug_field, "name", "sort_position")
+    def part(qs, group, slug_field, position, slot):
+        qs = qs.order_by().annotate(
+            group=Value(group), sort_position=position, slot=slot
+        )
+        columns = ("group", "id", slug_field, "name", "sort_position", "slot")
+        return qs.values_list(*columns)
 
-    rows = part(Perceel.objects.filter(active=True), "perceel", "code", F("position"))
+    no_slot = Value(None, output_field=PositiveSmallIntegerField())
+    percelen = Perceel.objects.filter(active=True)
+    rows = part(percelen, "perceel", "code", F("position"), no_slot)
     rows = rows.union(
-        part(District.objects.all(), "district", "slug", Value(0)),
-        part(ProblemArea.objects.all(), "problem", "slug", Value(0)),
-        part(DeliveryForm.objects.all(), "form", "slug", Value(0)),
+        part(District.objects.all(), "district", "slug", Value(0), F("bit_slot")),
+        part(ProblemArea.objects.all(), "problem", "slug", Value(0), F("bit_slot")),
+        part(DeliveryForm.objects.all(), "form", "slug", Value(0), F("bit_slot")),
         all=True,
     )
     reference: dict[str, list] = {group: [] for group in _REFERENCE_GROUPS}
-    for group, pk, slug, name, _position in sorted(
+    for group, pk, slug, name, _position, slot in sorted(
         rows, key=lambda row: (row[4], row[3].lower())
     ):
-        reference[group].append(Option(pk, slug, name))
+        reference[group].append(search.Option(pk, slug, name, slot))
     return reference
+
+
+def search_run(params) -> search.SearchResult:
+    """A whole search page from URL parameters: a fixed number of queries,
+    whatever the result size."""
+    reference = search_reference()
+    filters, errors = search.parse_params(params, reference)
+    filters = replace(filters, corrections=search_corrections(filters))
+    counts = facet_counts(filters=filters, reference=reference)
+    filters, pagination = search.clamp_page(filters, counts["total"], errors)
+    page = service_search_page(
+        filters=filters, offset=pagination.offset, limit=search.PAGE_SIZE
+    )
+    return search.SearchResult(
+        filters=filters,
+        errors=errors,
+        pagination=pagination,
+        services=page,
+        facets=search.facet_groups(reference, filters, counts),
+        open_count=counts["open"],
+        suggestion=search.suggestion_text(filters),
+    )
+
+
+def search_csv_services(params):
+    """All services matching ``params`` (no paging), for the CSV download."""
+    reference = search_reference()
+    filters, _errors = search.parse_params(params, reference)
+    filters = replace(filters, corrections=search_corrections(filters))
+    return service_search(filters=filters)
 
 
 def search_corrections(filters) -> dict[str, str]:
@@ -213,12 +248,12 @@ SELECT w.word,
        SELECT 1 FROM registry_search_term k WHERE k.term LIKE w.word || '%%')
 """
 
-_M2M_GROUPS = (
-    ("district", Service.districts.through, "district_id", "search_district_bits"),
-    ("problem", Service.problem_areas.through, "problemarea_id", "search_problem_bits"),
-    ("form", Service.forms.through, "deliveryform_id", "search_form_bits"),
-)
-_M2M_FILTERS = {"district": "districts", "problem": "problem_areas", "form": "forms"}
+# Facet group -> the services' stored bit set of its terms' slots.
+_BIT_FIELDS = {
+    "district": "search_district_bits",
+    "problem": "search_problem_bits",
+    "form": "search_form_bits",
+}
 
 
 def _public_services():
@@ -229,8 +264,6 @@ def _public_services():
 
 
 def _text_filter(qs, filters):
-    from registry import search
-
     if not filters.words:
         return qs
     if connection.vendor == "postgresql":
@@ -256,26 +289,13 @@ def _base_services(filters):
 
 def _group_conditions(filters) -> dict[str, Q]:
     """One ORM condition per chosen facet group ("any of the chosen values")."""
-    from registry import search
-
     conditions = {}
     if filters.percelen:
         conditions["perceel"] = Q(perceel_id__in=filters.percelen)
-    for group, through, column, bit_field in _M2M_GROUPS:
-        ids = getattr(filters, _M2M_FILTERS[group])
-        if not ids:
-            continue
-        if filters.use_bits:
-            chosen = F(bit_field).bitand(search.bits(ids))
-            conditions[group] = Q(GreaterThan(chosen, 0))
-        else:
-            conditions[group] = Q(
-                Exists(
-                    through.objects.filter(
-                        service_id=OuterRef("pk"), **{f"{column}__in": ids}
-                    )
-                )
-            )
+    for group, bit_field in _BIT_FIELDS.items():
+        chosen = filters.chosen_bits.get(group, 0)
+        if chosen:
+            conditions[group] = Q(GreaterThan(F(bit_field).bitand(chosen), 0))
     if filters.has_room:
         conditions["room"] = Q(search_open=True)
     return conditions
@@ -299,16 +319,14 @@ _FACET_COLUMNS = {"district": "d", "problem": "p", "form": "f"}
 def _facet_sql_conditions(filters) -> dict[str, str]:
     """SQL condition on the subquery's columns per chosen group. Only integers
     (ids, bit sets) are written into it."""
-    from registry import search
-
     conditions = {}
     if filters.percelen:
         ids = ", ".join(str(int(pk)) for pk in filters.percelen)
         conditions["perceel"] = f"b.perceel_ref IN ({ids})"
     for group, column in _FACET_COLUMNS.items():
-        ids = getattr(filters, _M2M_FILTERS[group])
-        if ids:
-            conditions[group] = f"(b.{column} & {int(search.bits(ids))}) <> 0"
+        chosen = int(filters.chosen_bits.get(group, 0))
+        if chosen:
+            conditions[group] = f"(b.{column} & {chosen}) <> 0"
     if filters.has_room:
         conditions["room"] = "b.is_open"
     return conditions
@@ -330,12 +348,9 @@ def facet_counts(*, filters, reference) -> dict:
 
     ``total``: services matching all filters; ``open``: how many of them, ignoring
     the "has room" filter, have room now; per group: option id -> the number of
-    services matching all other filters and that option. With the documents'
-    bit sets this is one query (one pass, an aggregate per option); without
-    them, one query per group.
+    services matching all other filters and that option. One query: one pass
+    over the services' stored bit sets, an aggregate per option.
     """
-    if not filters.use_bits:
-        return _facet_counts_by_group(filters)
     row = _facet_row(filters, _facet_columns(filters, reference))
     counts = {"total": row["total"], "open": row["open"]}
     for group in _REFERENCE_GROUPS:
@@ -357,7 +372,7 @@ def _facet_columns(filters, reference) -> list[tuple[str, str]]:
         )
     for group, column in _FACET_COLUMNS.items():
         for option in reference[group]:
-            extra = f"(b.{column} & {1 << int(option.id)}) <> 0"
+            extra = f"(b.{column} & {1 << int(option.slot)}) <> 0"
             sql = _facet_count_sql(conditions, group, extra)
             columns.append((f"{group}_{option.id}", sql))
     return columns
@@ -396,33 +411,6 @@ def _facet_row(filters, columns) -> dict[str, int]:
     return dict(zip([name for name, _sql in columns], values, strict=True))
 
 
-def _facet_counts_by_group(filters) -> dict:
-    """The same counts with one aggregate query per facet group (5 queries)."""
-    room = _filtered_services(filters, skip="room").aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=Q(search_open=True)),
-    )
-    counts = {
-        "total": room["open"] if filters.has_room else room["total"],
-        "open": room["open"],
-        "perceel": dict(
-            _filtered_services(filters, skip="perceel")
-            .order_by()
-            .values_list("perceel_id")
-            .annotate(n=Count("pk"))
-        ),
-    }
-    for group, through, column, _bit_field in _M2M_GROUPS:
-        matching = _filtered_services(filters, skip=group).values("pk")
-        counts[group] = dict(
-            through.objects.filter(service_id__in=matching)
-            .order_by()
-            .values_list(column)
-            .annotate(n=Count("service_id"))
-        )
-    return counts
-
-
 def service_search(*, filters):
     """Public services matching ``filters`` in the chosen order, with what a result
     line shows (organisation, perceel, capacity) joined in."""
@@ -448,8 +436,6 @@ _RESULT_DEFERRED = ("search_text", "search_vector", "description", "how_to_refer
 
 
 def _in_search_order(qs, filters):
-    from registry import search
-
     if filters.sort == "wachttijd":
         wait = F("search_total_wait").asc(nulls_last=True)
         return qs.order_by(wait, "name", "id")

@@ -10,22 +10,25 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from registry import permissions
 from registry.models import (
     ApiToken,
     Capacity,
     CapacityReminder,
+    FacetTerm,
     Location,
     Organisation,
     Service,
 )
 from sociale_kaart.exceptions import PreconditionFailed
+from sociale_kaart.site import site_url
 
 CAPACITY_FIELDS = (
     "status",
@@ -243,10 +246,17 @@ def api_token_create(
     A municipality gets a key only with scope ``ijw`` (delivering iJw messages,
     nothing else); a provider's key has no scopes (its own data, as before).
     Invariants: only a hash of the key is stored (sha256; the key is 256 random
-    bits, so a slow hash adds nothing); the key is returned once, here.
-    Errors: ``ValidationError`` on ``organisation`` (neither a provider nor a
+    bits, so a slow hash adds nothing); the key is returned once, here. A person
+    creates a key only for an organisation they are an admin of
+    (``permissions.can_manage_tokens``; never municipality staff); ``actor=None``
+    is the system (commands, tests): a municipality's ``ijw`` key is made only
+    so (``manage.py create_ijw_key``).
+    Errors: ``PermissionDenied`` for any other person (nothing stored);
+    ``ValidationError`` on ``organisation`` (neither a provider nor a
     municipality), ``scopes`` or ``name``.
     """
+    if actor is not None and not permissions.can_manage_tokens(actor, organisation):
+        raise PermissionDenied("Alleen een beheerder van de aanbieder maakt sleutels.")
     scopes = " ".join(sorted(set((scopes or "").split())))
     if organisation.is_municipality:
         if scopes != ApiToken.SCOPE_IJW:
@@ -328,7 +338,7 @@ def _capacity_reminder_message(organisation, period, services, recipients):
         "organisation": organisation,
         "period": period,
         "services": services,
-        "site_url": settings.SITE_URL,
+        "site_url": site_url(),
         "stale_days": settings.CAPACITY_STALE_DAYS,
     }
     with translation.override("nl"):
@@ -382,8 +392,8 @@ def service_refresh_search(*, services: Iterable[Service | int]) -> int:
     organisation's or perceel's name, its problem areas, forms, districts or
     locations. Returns the number of services refreshed.
     Invariants: ``search_text`` is the folded text of the document
-    (``search.build_document``), the ``search_*_bits`` hold the ids of its
-    districts, problem areas and forms; on PostgreSQL ``search_vector`` weighs
+    (``search.build_document``), the ``search_*_bits`` hold the bit slots of
+    its districts, problem areas and forms; on PostgreSQL ``search_vector`` weighs
     the name A, organisation/perceel/tags B and descriptions/places C.
     Side effects: updates only the search columns (no history row, no
     ``updated_at`` change); on PostgreSQL adds new words to the spelling
@@ -428,6 +438,26 @@ def _search_fields(document) -> Service:
     for name in _SEARCH_EXTRA_FIELDS:
         setattr(service, f"search_{name}", getattr(document, name))
     return service
+
+
+def facet_terms_delete(*, terms: Iterable[FacetTerm]) -> int:
+    """Delete facet terms (stadsdelen, problem areas, forms) and refresh the
+    search documents of the services that had them.
+
+    Invariants: no service's stored bit set keeps a deleted term's bit, so a new
+    term that reuses the freed ``bit_slot`` is not found on those services.
+    Side effects: the terms' links to services go with them (cascade). Returns
+    the number of terms deleted. One transaction.
+    """
+    terms = list(terms)
+    with transaction.atomic():
+        affected: set[int] = set()
+        for term in terms:
+            affected.update(term.services.values_list("pk", flat=True))
+        for term in terms:
+            term.delete()
+        service_refresh_search(services=affected)
+    return len(terms)
 
 
 def search_index_rebuild() -> int:

@@ -1,7 +1,5 @@
 """Public pages of the social map: thin adapters over ``search`` and ``selectors``."""
 
-import csv
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
@@ -11,6 +9,8 @@ from django.utils import timezone
 from registry import search, selectors
 from registry.context_processors import user_roles
 from registry.models import Organisation, Service
+from sociale_kaart import csvsafe
+from sociale_kaart.site import site_url
 
 
 def home(request):
@@ -31,7 +31,7 @@ def start(request):
 
 
 def search_page(request):
-    result = search.run_search(request.GET)
+    result = selectors.search_run(request.GET)
     return render(
         request,
         "registry/search.html",
@@ -47,15 +47,15 @@ class _Echo:
 
 
 def search_csv(request):
-    services = search.csv_services(request.GET)
-    writer = csv.writer(_Echo())
-    site_url = request.build_absolute_uri("/").rstrip("/")
+    services = selectors.search_csv_services(request.GET)
+    writer = csvsafe.writer(_Echo())
+    base_url = site_url(request)
 
     def lines():
         yield "\ufeff"  # a BOM so spreadsheet programs read UTF-8
         yield writer.writerow(search.csv_header())
         for service in services.iterator(chunk_size=2000):
-            yield writer.writerow(search.csv_row(service, site_url))
+            yield writer.writerow(search.csv_row(service, base_url))
 
     stamp = timezone.localdate().isoformat()
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -84,7 +84,7 @@ def selection(request, *, with_provider: bool = True) -> selectors.Filters:
     organisation = None
     if allowed is not None and with_provider:
         organisation = form.cleaned_data.get("aanbieder") or allowed[0]
-    return form.filters(organisation)
+    return perms.limit_to_viewer(request.user, form.filters(organisation))
 
 
 def _month(day) -> str:

@@ -7,13 +7,13 @@ from datetime import date
 
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
 
 from dashboard import definitions as d
 from dashboard import stats
 from dashboard.models import DashboardRefresh, ReferralDayHistogram
 from dashboard.periods import months_between
-from registry.models import Organisation, Perceel, Subcontract
+from registry.models import Organisation, Perceel
+from registry.permissions import current_subcontract_lots
 
 COUNT_FIELDS = ("made", "open", "started", "declined", "withdrawn")
 NORM_FIELDS = tuple(
@@ -31,6 +31,10 @@ class Filters:
     perceel: Perceel | None = None
     referrer_type: str = ""
     organisation: Organisation | None = None
+    # The percelen of ``organisation`` the viewer may see (None: all of them): a
+    # hoofdaanbieder sees an onderaannemer's figures only in the percelen of
+    # its own subcontract with it (``dashboard.permissions.limit_to_viewer``).
+    percelen: frozenset | None = None
 
     @property
     def level(self) -> str:
@@ -46,7 +50,7 @@ class Filters:
 
     def city(self) -> "Filters":
         """The same selection for all providers together."""
-        return replace(self, organisation=None)
+        return replace(self, organisation=None, percelen=None)
 
 
 @dataclass
@@ -96,6 +100,8 @@ def period_rows(model, f: Filters, *, referrer: bool = True) -> QuerySet:
     rows = model.objects.filter(month__gte=f.first, month__lte=f.last)
     if f.perceel is not None:
         rows = rows.filter(perceel=f.perceel)
+    if f.percelen is not None:
+        rows = rows.filter(perceel__in=f.percelen)
     if referrer and f.referrer_type:
         rows = rows.filter(referrer_type=f.referrer_type)
     return rows
@@ -191,16 +197,10 @@ def total_counts(counts: dict) -> dict:
 
 def current_subcontracts(main_ids) -> dict[int, list[tuple[int, int]]]:
     """{hoofdaanbieder: [(onderaannemer, perceel), ...]} running today."""
-    today = timezone.localdate()
-    pairs = Subcontract.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today),
-        Q(contract__end_date__isnull=True) | Q(contract__end_date__gte=today),
-        contract__organisation_id__in=main_ids,
-    ).values_list(
-        "contract__organisation_id", "subcontractor_id", "contract__perceel_id"
-    )
     result = defaultdict(list)
-    for main_id, member_id, perceel_id in pairs:
+    for member_id, perceel_id, main_id in current_subcontract_lots(
+        main_ids=list(main_ids)
+    ):
         result[main_id].append((member_id, perceel_id))
     return result
 
@@ -212,6 +212,8 @@ def scope_q(f: Filters, *, organisation: str, perceel: str) -> Q:
         return Q()
     main = f.organisation.pk
     scope = Q(**{organisation: main})
+    if f.percelen is not None:
+        scope &= Q(**{f"{perceel}__in": f.percelen})
     if f.level == d.GROUP:
         for member_id, perceel_id in current_subcontracts([main])[main]:
             scope |= Q(**{organisation: member_id, perceel: perceel_id})

@@ -148,28 +148,19 @@ class ReferralViewSet(
         data = shape.validated_data
         if not perms.can_refer(request.user):
             raise exceptions.PermissionDenied(_("Alleen verwijzers kunnen verwijzen."))
-        duplicates = self._duplicates(data)
-        if duplicates:
-            return duplicates
-        referral = services.referral_create(
-            actor=request.user, service=data["service"], data=data
-        )
+        try:
+            referral = services.referral_create(
+                actor=request.user,
+                service=data["service"],
+                data=data,
+                allow_duplicate=bool(data["confirm_duplicate"]),
+            )
+        except services.DuplicateReferral as exc:
+            return self._duplicates(exc.found)
         body = s.ReferralCreatedSerializer(referral, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    def _duplicates(self, data):
-        if data["confirm_duplicate"]:
-            return None
-        found = list(
-            selectors.referral_open_duplicates(
-                actor=self.request.user,
-                child_initials=data["child_initials"].strip(),
-                child_birth_date=data["child_birth_date"],
-                perceel_id=data["service"].perceel_id,
-            )
-        )
-        if not found:
-            return None
+    def _duplicates(self, found):
         response = problem_response(
             409,
             _(

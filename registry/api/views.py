@@ -19,7 +19,6 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, generics, permissions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -31,11 +30,12 @@ from registry.api.pagination import ApiPagination
 from registry.models import Service
 from sociale_kaart import exceptions as domain
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE, problem_response
+from sociale_kaart.parsers import LimitedJSONParser
 
 _ETAG = re.compile(r'^"(\d+)-(\d+)"$')
 
 
-class MergePatchJSONParser(JSONParser):
+class MergePatchJSONParser(LimitedJSONParser):
     """JSON Merge Patch (RFC 7396): the PATCH body means the same as plain JSON."""
 
     media_type = "application/merge-patch+json"
@@ -105,7 +105,7 @@ class CapacityView(APIView):
     # Anyone reads; writes need a token or session, and which services a writer
     # may change is decided per object by registry.permissions (else 404).
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-    parser_classes = [JSONParser, MergePatchJSONParser]
+    parser_classes = [LimitedJSONParser, MergePatchJSONParser]
     serializer_class = s.CapacitySerializer
 
     @extend_schema(

@@ -313,8 +313,9 @@ DEMO_LOGINS = (
     ),
     DemoLogin("school", "basisschool-de-voorbeeldboom", "staff", "school"),
 )
-# What municipality staff may do in the admin. Capacity changes go through the
-# capacity service (the admin calls it); capacity rows come and go with services.
+# What municipality staff may do in the admin: organisations, contracts and the
+# catalogue. Capacity changes go through the capacity service (the admin calls
+# it); capacity rows come and go with services.
 MUNICIPALITY_PERMISSIONS = {
     "perceel": ("add", "change", "delete", "view"),
     "district": ("add", "change", "delete", "view"),
@@ -326,8 +327,11 @@ MUNICIPALITY_PERMISSIONS = {
     "location": ("add", "change", "delete", "view"),
     "service": ("add", "change", "delete", "view"),
     "capacity": ("change", "view"),
-    "membership": ("add", "change", "delete", "view"),
+    # Who is a member of a referrer, provider or school is that organisation's
+    # own admin's business: a membership there opens children's data. Likewise
+    # a provider's API key. Staff may see both and revoke a key.
+    "membership": ("view",),
     "capacityreminder": ("view",),
     "user": ("view",),
-    "apitoken": ("add", "change", "view"),  # tokens are revoked, never deleted
+    "apitoken": ("change", "view"),  # change = revoke; never add or delete
 }

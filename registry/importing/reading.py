@@ -15,6 +15,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from sociale_kaart import csvsafe
+
 ORGANISATION_COLUMNS = [
     "kvk",
     "naam",
@@ -149,6 +151,11 @@ def _cell(value) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _file_cell(text: str) -> str:
+    """A cell as written: the export escapes formulas with a leading apostrophe."""
+    return csvsafe.read_cell(text.strip())
+
+
 def read_table(path: Path, columns: list[str], problems: list[Problem]) -> Table:
     text = _read_text(path, problems)
     table = Table(path.name, [])
@@ -210,7 +217,7 @@ def _row(name: str, line: int, header: list[str], cells: list[str], problems) ->
     row = Row(
         name,
         line,
-        dict(zip(header, (c.strip() for c in cells), strict=False)),
+        dict(zip(header, (_file_cell(c) for c in cells), strict=False)),
         problems,
     )
     if len(cells) != len(header):

@@ -22,6 +22,12 @@
     return points;
   }
 
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function draw(element) {
     var list = document.getElementById(element.getAttribute("data-map-for"));
     var points = list ? markersFrom(list) : [];
@@ -42,7 +48,10 @@
       var marker = window.L.circleMarker([point.lat, point.lng], {
         radius: 9, weight: 3, color: "#00437a", fillColor: "#ffbf47", fillOpacity: 1
       }).addTo(map);
-      marker.bindTooltip(point.label);
+      // Leaflet inserts a string as HTML; a location name is provider-editable
+      // text, so tooltip and popup get a DOM node holding a text node instead.
+      marker.bindTooltip(textNode(point.label));
+      marker.bindPopup(textNode(point.label));
       bounds.push([point.lat, point.lng]);
     });
     if (bounds.length === 1) {

@@ -7,7 +7,7 @@ import pytest
 from rest_framework.fields import DateTimeField
 from rest_framework.test import APIClient
 
-from registry import search
+from registry import selectors
 from registry.api.serializers import within_norms
 from registry.models import Capacity, Organisation, Perceel, Service
 from tests import factories
@@ -575,7 +575,7 @@ SEARCHES = [
 class TestTheSameResultsAsTheSearchPage:
     @pytest.mark.parametrize(("api", "page"), SEARCHES)
     def test_services_give_the_results_of_the_search_page_in_its_order(self, api, page):
-        expected = search.run_search(QueryDict(page))
+        expected = selectors.search_run(QueryDict(page))
         body = APIClient().get(f"{API}/services?{api}&page_size=20").json()
         assert body["count"] == expected.pagination.count > 0
         assert [s["id"] for s in body["results"]] == [s.pk for s in expected.services]

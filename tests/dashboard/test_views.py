@@ -19,6 +19,7 @@ import time_machine
 from dashboard.services import dashboard_refresh
 from tests import factories
 from tests.dashboard.helpers import history
+from tests.security.csv_cells import HOSTILE_CELLS
 
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 SECRETS = (
@@ -384,14 +385,15 @@ def test_csv_for_a_provider_is_its_own(
     ]
 
 
-def test_csv_cells_cannot_start_a_formula(client, municipality_user, perceel):
-    evil = factories.HoofdaanbiederFactory(name="=HYPERLINK(1)", percelen=[perceel])
+@pytest.mark.parametrize("hostile", HOSTILE_CELLS)
+def test_csv_cells_cannot_start_a_formula(client, municipality_user, perceel, hostile):
+    evil = factories.HoofdaanbiederFactory(name=hostile, percelen=[perceel])
     service = factories.ServiceFactory(organisation=evil, perceel=perceel)
     history(service, "2026-01-05", [("received", "2026-01-05")])
     dashboard_refresh()
     client.force_login(municipality_user)
     rows = csv_rows(client.get(url("csv", "aanbieders", van="2026-01", tot="2026-01")))
-    assert rows[1][0] == "'=HYPERLINK(1)"
+    assert rows[1][0] == "'" + hostile
 
 
 # --- query counts -------------------------------------------------------------

@@ -82,3 +82,58 @@ def test_two_retries_with_one_idempotency_key_yield_one_event(
     assert [kind for kind, _ in outcomes] == ["recorded", "replayed"]
     assert outcomes[0][1] == outcomes[1][1]
     assert ReferralEvent.objects.filter(referral=referral).count() == 1
+
+
+# --- ten identical referrals at once -------------------------------------------
+
+
+@pytest.fixture
+def slow_create(monkeypatch):
+    """Widen the race: a moment between the duplicate check and the INSERT."""
+    from referrals import identifiers
+
+    draw = identifiers.new_reference
+
+    def slow():
+        time.sleep(0.2)
+        return draw()
+
+    monkeypatch.setattr(identifiers, "new_reference", slow)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_ten_identical_referrals_at_once_create_one(
+    referrer_user, service, slow_create
+):
+    from rest_framework.test import APIClient
+
+    payload = {
+        "service": service.pk,
+        "child_initials": "S.V.",
+        "child_birth_date": "2012-09-01",
+        "help_question": "Somber, trekt zich terug.",
+        "urgency": "regular",
+        "consent_by": "both",
+        "consent_date": timezone.localdate().isoformat(),
+    }
+    barrier = threading.Barrier(10)
+    statuses = []
+
+    def run():
+        try:
+            client = APIClient()
+            client.force_authenticate(referrer_user)
+            barrier.wait()
+            response = client.post("/api/v1/referrals", payload, format="json")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [201] + [409] * 9
+    assert Referral.objects.count() == 1

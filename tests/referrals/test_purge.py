@@ -1,14 +1,37 @@
-"""purge_referral_personal_data: personal data goes, anonymous timings stay."""
+"""purge_referral_personal_data: personal data goes once nothing has happened on a
+referral for REFERRAL_RETENTION_DAYS, whatever its status; anonymous timings stay.
+Referrer and provider are warned (reference and link only) a month before, once."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from io import StringIO
 
+from django.core import mail
 from django.core.management import call_command
+from django.forms.models import model_to_dict
 from django.utils import timezone
 
 import pytest
+import time_machine
 
-from referrals.models import Notification, ReferralEvent
+from referrals import notifications, services
+from referrals.models import AccessLogEntry, Notification, Referral, ReferralEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+RETENTION = 100
+PERSONAL = ("child_initials", "child_birth_date", "help_question", "parent_email")
+STATES = [
+    "sent",
+    "received",
+    "first_contact",
+    "waitlisted",
+    "intake",
+    "started",
+    "ended",
+    "declined",
+    "withdrawn",
+]
 
 
 def purge() -> str:
@@ -17,94 +40,146 @@ def purge() -> str:
     return out.getvalue()
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def retention(settings):
-    settings.REFERRAL_RETENTION_DAYS = 30
-    return 30
+    settings.REFERRAL_RETENTION_DAYS = RETENTION
+    settings.REFERRAL_RETENTION_WARNING_DAYS = 30
+    return RETENTION
 
 
-def finished(make_referral, state, days_ago, **kwargs):
-    """A referral whose last step was ``days_ago`` days ago."""
-    steps = {"ended": 4, "declined": 1, "withdrawn": 1}[state]
-    return make_referral(days_ago=days_ago + steps, **{state: True}, **kwargs)
+def idle(make_referral, state: str, days: int, **kwargs) -> Referral:
+    """A referral in ``state`` whose last step happened, and was recorded,
+    ``days`` days ago (steps are one day apart from the referral date)."""
+    steps = {"sent": 0, "first_contact": 2, "waitlisted": 3, "intake": 2}
+    steps.update({"received": 1, "started": 3, "ended": 4})
+    steps.update({"declined": 1, "withdrawn": 1})
+    flags = {} if state == "sent" else {state: True}
+    referral = make_referral(days_ago=days + steps[state], **flags, **kwargs)
+    ReferralEvent.objects.filter(referral=referral).update(recorded_at=noon(days))
+    return referral
 
 
-@pytest.mark.parametrize("state", ["ended", "declined", "withdrawn"])
-@pytest.mark.django_db
-def test_it_blanks_personal_data_of_old_finished_referrals_and_keeps_timings(
-    state, make_referral, retention
+def noon(days_ago: int) -> datetime:
+    """Midday (local time) ``days_ago`` days ago: clear of midnight and DST."""
+    day = timezone.localdate() - timedelta(days=days_ago)
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+def snapshot(referral: Referral) -> dict:
+    referral.refresh_from_db()
+    return {
+        "referral": model_to_dict(referral),
+        "events": [model_to_dict(e) for e in referral.events.order_by("id")],
+        "notices": [model_to_dict(n) for n in referral.notifications.order_by("id")],
+        "log": list(referral.access_log.values_list("pk", "purpose")),
+    }
+
+
+def without(data: dict, *names) -> dict:
+    return {key: value for key, value in data.items() if key not in names}
+
+
+# --- purging ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_it_blanks_personal_data_once_nothing_happened_for_the_retention_period(
+    state, make_referral
 ):
-    referral = finished(make_referral, state, 31, parent_email="ouder@example.org")
+    referral = idle(make_referral, state, RETENTION + 1, parent_email="o@example.org")
     ReferralEvent.objects.filter(referral=referral).update(note="moeder belde op")
-    Notification.objects.create(
-        kind="declined",
-        referral=referral,
-        recipient_email="ouder@example.org",
-        subject="s",
-        body="b",
-        dedupe_key="p",
-    )
-    timings = (
-        referral.status,
-        referral.referred_on,
-        referral.received_on,
-        referral.started_on,
-        referral.ended_on,
-        referral.declined_on,
-        referral.withdrawn_on,
-    )
+    before = snapshot(referral)
+
     output = purge()
-    referral.refresh_from_db()
+
+    after = snapshot(referral)
     assert "Purged 1 referral(s)" in output
-    assert referral.child_initials == ""
-    assert referral.child_birth_date is None
-    assert referral.help_question == ""
-    assert referral.parent_email == ""
+    assert {name: after["referral"][name] for name in PERSONAL} == {
+        "child_initials": "",
+        "child_birth_date": None,
+        "help_question": "",
+        "parent_email": "",
+    }
     assert referral.personal_data_purged_at is not None
-    assert not ReferralEvent.objects.filter(referral=referral).exclude(note="").exists()
-    assert Notification.objects.get().recipient_email == ""
-    assert (
-        referral.status,
-        referral.referred_on,
-        referral.received_on,
-        referral.started_on,
-        referral.ended_on,
-        referral.declined_on,
-        referral.withdrawn_on,
-    ) == timings
-    assert referral.events.count() > 0
+    # Nothing else changed: status, milestone dates, references, events but notes.
+    changed = (*PERSONAL, "personal_data_purged_at")
+    assert without(after["referral"], *changed) == without(before["referral"], *changed)
+    assert [without(e, "note") for e in after["events"]] == [
+        without(e, "note") for e in before["events"]
+    ]
+    assert all(e["note"] == "" for e in after["events"])
+    assert after["log"] == before["log"]
 
 
-@pytest.mark.django_db
-def test_it_keeps_recent_finished_and_all_open_or_running_referrals(
-    make_referral, retention
+@pytest.mark.parametrize("state", STATES)
+def test_it_keeps_a_referral_where_something_happened_within_the_period(
+    state, make_referral
 ):
-    recent = finished(make_referral, "ended", 29)
-    running = make_referral(days_ago=400, started=True)
-    waiting = make_referral(days_ago=400, received=True)
+    referral = idle(make_referral, state, RETENTION - 1)
+    before = snapshot(referral)
     assert "Purged 0 referral(s)" in purge()
-    for referral in (recent, running, waiting):
-        referral.refresh_from_db()
-        assert referral.child_initials == "J.B."
-        assert referral.help_question
-        assert referral.personal_data_purged_at is None
+    # Only the warning was added (see below).
+    assert without(snapshot(referral), "notices") == without(before, "notices")
 
 
-@pytest.mark.django_db
-def test_running_it_again_changes_nothing(make_referral, retention):
-    referral = finished(make_referral, "declined", 60)
+def test_a_step_recorded_recently_counts_even_when_dated_long_ago(make_referral):
+    """A provider that records today that help ended a year ago has just done
+    something on the referral: the clock starts again."""
+    referral = idle(make_referral, "ended", RETENTION + 200)
+    ReferralEvent.objects.filter(referral=referral, type="ended").update(
+        recorded_at=noon(3)
+    )
+    before = snapshot(referral)
+    assert "Purged 0 referral(s)" in purge()
+    assert snapshot(referral) == before
+
+
+def test_other_referrals_and_notices_to_professionals_are_untouched(
+    make_referral, referrer_user
+):
+    old = idle(make_referral, "started", RETENTION + 5, parent_email="o@example.org")
+    young = idle(make_referral, "started", 3, parent_email="p@example.org")
+    to_parent, to_referrer = (
+        Notification.objects.create(
+            kind="started",
+            referral=old,
+            recipient_user=user,
+            recipient_email=address,
+            subject="Hulp gestart",
+            body="b",
+            dedupe_key=key,
+        )
+        for user, address, key in (
+            (None, "o@example.org", "parent"),
+            (referrer_user, "verwijzer@example.org", "referrer"),
+        )
+    )
+    AccessLogEntry.objects.create(referral=old, user=referrer_user, purpose="detail")
+    before_young = snapshot(young)
+    before = snapshot(old)
+
     purge()
-    referral.refresh_from_db()
-    first = referral.personal_data_purged_at
+
+    assert snapshot(young) == before_young
+    to_parent.refresh_from_db()
+    to_referrer.refresh_from_db()
+    assert to_parent.recipient_email == ""
+    assert model_to_dict(to_referrer) == next(
+        n for n in before["notices"] if n["id"] == to_referrer.pk
+    )
+    assert AccessLogEntry.objects.filter(referral=old).count() == 1
+
+
+def test_running_it_again_changes_nothing(make_referral):
+    referral = idle(make_referral, "declined", RETENTION + 60)
+    purge()
+    before = snapshot(referral)
     assert "Purged 0 referral(s)" in purge()
-    referral.refresh_from_db()
-    assert referral.personal_data_purged_at == first
+    assert snapshot(referral) == before
 
 
-@pytest.mark.django_db
 def test_the_retention_period_comes_from_the_setting(make_referral, settings):
-    settings.REFERRAL_RETENTION_DAYS = 100
-    referral = finished(make_referral, "declined", 60)
+    referral = idle(make_referral, "waitlisted", 60)
     purge()
     referral.refresh_from_db()
     assert referral.child_initials == "J.B."
@@ -112,4 +187,131 @@ def test_the_retention_period_comes_from_the_setting(make_referral, settings):
     purge()
     referral.refresh_from_db()
     assert referral.child_initials == ""
-    assert referral.declined_on == timezone.localdate() - timedelta(days=60)
+    assert referral.status == "waitlisted"
+
+
+# --- warning a month before ---------------------------------------------------
+
+
+@pytest.fixture
+def provider_admins(provider_org):
+    return [
+        factories.MembershipFactory(organisation=provider_org, role="admin").user
+        for _ in range(2)
+    ]
+
+
+def warnings():
+    return Notification.objects.filter(kind=Notification.Kind.RETENTION)
+
+
+@pytest.mark.parametrize("state", ["received", "started", "ended"])
+def test_referrer_and_provider_admins_are_warned_a_month_before(
+    state,
+    make_referral,
+    referrer_user,
+    provider_user,
+    provider_admins,
+    outsider_user,
+    municipality_user,
+    school_user,
+):
+    referral = idle(make_referral, state, RETENTION - 30, parent_email="o@example.org")
+    personal = snapshot(referral)["referral"]
+
+    output = purge()
+
+    assert "Warned about 1 referral(s)" in output
+    rows = list(warnings().order_by("recipient_user_id"))
+    assert {row.recipient_user for row in rows} == {referrer_user, *provider_admins}
+    assert all(row.recipient_email == row.recipient_user.email for row in rows)
+    assert all(row.referral_id == referral.pk for row in rows)
+    due = timezone.localdate() + timedelta(days=30)
+    text = rows[0].subject + rows[0].body
+    assert referral.reference in rows[0].subject
+    assert f"{due.day} " in rows[0].subject
+    assert referral.get_absolute_url() in rows[0].body
+    for secret in (
+        personal["child_initials"],
+        personal["help_question"],
+        personal["parent_email"],
+        referral.service.name,
+        referral.family_code,
+        "2015",
+        "17-05",
+    ):
+        assert secret not in text
+    # Nobody else hears of it (the outsider, municipality and school, the parent).
+    assert (
+        not warnings()
+        .filter(
+            recipient_user__in=[
+                outsider_user,
+                municipality_user,
+                school_user,
+                provider_user,
+            ]
+        )
+        .exists()
+    )
+    assert not warnings().filter(recipient_user=None).exists()
+    # Personal data is still there.
+    assert snapshot(referral)["referral"] == personal
+
+
+def test_the_warning_is_mailed_through_the_outbox_once(
+    make_referral, referrer_user, provider_user
+):
+    referral = idle(make_referral, "intake", RETENTION - 25)
+    purge()
+    notifications.notification_send_due()
+    purge()
+    notifications.notification_send_due()
+
+    assert len(mail.outbox) == 2  # referrer + the provider (no admin: its member)
+    assert warnings().count() == 2
+    assert {m.to[0] for m in mail.outbox} == set(
+        warnings().values_list("recipient_email", flat=True)
+    )
+    assert referral.reference in mail.outbox[0].subject
+
+
+def test_without_admins_the_provider_members_are_warned(make_referral, provider_user):
+    idle(make_referral, "received", RETENTION - 30)
+    purge()
+    assert warnings().filter(recipient_user=provider_user).count() == 1
+
+
+def test_no_warning_earlier_than_a_month_before(make_referral):
+    idle(make_referral, "started", RETENTION - 31)
+    assert "Warned about 0 referral(s)" in purge()
+    assert not warnings().exists()
+
+
+@time_machine.travel(noon(0), tick=False)
+def test_new_activity_after_a_warning_earns_a_new_warning_later(
+    make_referral, provider_user
+):
+    referral = idle(make_referral, "received", RETENTION - 30)
+    purge()
+    assert warnings().count() == 2
+    services.referral_event_record(
+        referral=referral,
+        type="first_contact",
+        occurred_on=timezone.localdate(),
+        actor=provider_user,
+    )
+    assert "Warned about 0 referral(s)" in purge()
+    with time_machine.travel(noon(-(RETENTION - 31)), tick=False):
+        assert "Warned about 0 referral(s)" in purge()
+    with time_machine.travel(noon(-(RETENTION - 30)), tick=False):
+        assert "Warned about 1 referral(s)" in purge()
+        assert "Purged 0 referral(s)" in purge()
+    assert warnings().count() == 4
+
+
+def test_a_purged_referral_gets_no_warning(make_referral):
+    idle(make_referral, "ended", RETENTION + 10)
+    output = purge()
+    assert "Warned about 0 referral(s)" in output
+    assert not warnings().exists()

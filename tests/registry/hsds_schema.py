@@ -1,4 +1,5 @@
-"""Validate documents against the Open Referral HSDS 3.0 JSON schemas in ../shared."""
+"""Validate documents against the Open Referral HSDS 3.0 JSON schemas vendored in
+``registry/hsds_schemas/`` (see its README for their source and licence)."""
 
 import json
 from functools import cache
@@ -9,7 +10,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 SCHEMA_DIR = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "hsds-3.0" / "schema"
+    Path(__file__).resolve().parents[2] / "registry" / "hsds_schemas" / "3.0" / "schema"
 )
 
 

@@ -177,3 +177,81 @@ def test_an_empty_catalogue_gives_headers_only(tmp_path, db):
     ]
     assert len(svcs.read_bytes().decode("utf-8-sig").splitlines()) == 1
     assert "0 organisaties en 0 aanbod geschreven." in out
+
+
+HOSTILE = {
+    "naam": '=HYPERLINK("https://example.invalid","klik")',
+    "omschrijving": "+1+cmd|' /C calc'!A0",
+    "adres": "@SUM(A1:A2)",
+    "plaats": "-2+3",
+    "aanbod": " =1+1",
+    "onderaannemer": "'al met apostrof",
+}
+
+
+@pytest.fixture
+def hostile_catalogue(catalogue, provider_org, subcontractor_org, service):
+    """Provider-editable text that a spreadsheet would run as a formula."""
+    provider_org.name = HOSTILE["naam"]
+    provider_org.save()
+    subcontractor_org.name = HOSTILE["onderaannemer"]
+    subcontractor_org.save()
+    Location.objects.filter(organisation=provider_org, is_main=True).update(
+        address=HOSTILE["adres"], city=HOSTILE["plaats"]
+    )
+    service.description = HOSTILE["omschrijving"]
+    service.name = HOSTILE["aanbod"]
+    service.save()
+    return catalogue
+
+
+def read_rows(path) -> list[dict]:
+    import csv
+
+    text = path.read_bytes().decode("utf-8-sig")
+    return list(csv.DictReader(StringIO(text, newline=""), delimiter=";"))
+
+
+def test_no_exported_cell_starts_a_formula(
+    tmp_path, hostile_catalogue, provider_org, subcontractor_org
+):
+    orgs, svcs, _out, _err = export(tmp_path)
+
+    org = next(r for r in read_rows(orgs) if r["kvk"] == provider_org.kvk)
+    assert (org["naam"], org["adres"], org["plaats"]) == (
+        "'" + HOSTILE["naam"],
+        "'" + HOSTILE["adres"],
+        "'" + HOSTILE["plaats"],
+    )
+    service = next(r for r in read_rows(svcs) if r["omschrijving"].startswith("'+"))
+    assert service["omschrijving"] == "'" + HOSTILE["omschrijving"]
+    # Written stripped (as every cell is), then escaped.
+    assert service["aanbod"] == "'=1+1"
+    sub = next(r for r in read_rows(orgs) if r["kvk"] == subcontractor_org.kvk)
+    assert sub["naam"] == "''al met apostrof"
+    for row in read_rows(orgs) + read_rows(svcs):
+        for cell in row.values():
+            assert not cell.lstrip().startswith(("=", "+", "-", "@")), cell
+
+
+def test_escaped_cells_are_read_back_as_the_original_text(
+    tmp_path, hostile_catalogue, provider_org, subcontractor_org
+):
+    first_orgs, first_svcs, _out, _err = export(tmp_path)
+    wipe_catalogue()
+
+    call_command(
+        "import_catalogue", str(first_orgs), str(first_svcs), stdout=StringIO()
+    )
+    second_orgs, second_svcs, _out, _err = export(tmp_path, prefix="tweede")
+
+    imported = Organisation.objects.get(kvk=provider_org.kvk)
+    assert imported.name == HOSTILE["naam"]
+    main = imported.locations.get(is_main=True)
+    assert (main.address, main.city) == (HOSTILE["adres"], HOSTILE["plaats"])
+    service = Service.objects.get(organisation=imported, name="=1+1")
+    assert service.description == HOSTILE["omschrijving"]
+    sub = Organisation.objects.get(kvk=subcontractor_org.kvk)
+    assert sub.name == HOSTILE["onderaannemer"]
+    assert second_orgs.read_bytes() == first_orgs.read_bytes()
+    assert second_svcs.read_bytes() == first_svcs.read_bytes()

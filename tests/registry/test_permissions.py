@@ -117,7 +117,7 @@ def test_contracts_are_managed_by_the_municipality_alone(
     assert not permissions.can_manage_contracts(provider_admin)
 
 
-def test_tokens_are_managed_by_the_providers_admin_and_the_municipality(
+def test_tokens_are_managed_by_the_providers_admin_never_the_municipality(
     provider_admin,
     provider_user,
     subcontractor_user,
@@ -130,7 +130,7 @@ def test_tokens_are_managed_by_the_providers_admin_and_the_municipality(
     assert not permissions.can_manage_tokens(provider_admin, subcontractor_org)
     assert not permissions.can_manage_tokens(provider_user, provider_org)
     assert not permissions.can_manage_tokens(subcontractor_user, subcontractor_org)
-    assert permissions.can_manage_tokens(municipality_user, provider_org)
+    assert not permissions.can_manage_tokens(municipality_user, provider_org)
     assert not permissions.can_manage_tokens(municipality_user, municipality_org)
     assert permissions.token_manageable_organisations(provider_admin) == [provider_org]
     assert permissions.token_manageable_organisations(municipality_user) == []

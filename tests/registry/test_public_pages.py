@@ -12,6 +12,7 @@ import pytest
 from registry.models import Location, Subcontract
 from tests import factories
 from tests.registry.search_data import build_catalogue, make_service
+from tests.security.csv_cells import HOSTILE_CELLS
 
 pytestmark = pytest.mark.django_db
 
@@ -124,10 +125,13 @@ def test_the_csv_holds_every_filtered_result(client, catalogue):
     assert depressie[-1].endswith(catalogue["depressie"].get_absolute_url())
 
 
-def test_the_csv_never_starts_a_cell_with_a_formula(client, provider_org):
-    make_service(provider_org, "begeleiding", "=HYPERLINK(1)")
+@pytest.mark.parametrize("hostile", HOSTILE_CELLS)
+def test_the_csv_never_starts_a_cell_with_a_formula(client, provider_org, hostile):
+    provider_org.name = hostile
+    provider_org.save()
+    make_service(provider_org, "begeleiding", hostile)
     rows = read_csv(client.get(reverse("registry:search-csv")))
-    assert rows[1][0] == "'=HYPERLINK(1)"
+    assert rows[1][0] == rows[1][1] == "'" + hostile
 
 
 def search_queries(is_postgres: bool, with_text: bool) -> int:

@@ -7,7 +7,7 @@ from django.utils import translation
 
 import pytest
 
-from registry import search
+from registry import search, selectors
 from tests import factories
 from tests.registry.search_data import build_catalogue, make_service
 
@@ -26,7 +26,7 @@ def catalogue():
 
 
 def run(query: str = "") -> search.SearchResult:
-    return search.run_search(QueryDict(query))
+    return selectors.search_run(QueryDict(query))
 
 
 def names(result) -> list[str]:
@@ -246,38 +246,21 @@ def test_an_organisation_without_services_is_not_a_search_result(catalogue):
     assert run("q=leeg").pagination.count == 0
 
 
-def test_without_bit_sets_the_counts_come_from_joins_and_agree(
-    catalogue, monkeypatch, django_assert_max_num_queries
-):
-    """With a reference id too large for the bit sets, the per-group queries
-    give the same results and counts."""
-    query = "perceel=begeleiding&probleem=angst&stadsdeel=almere-haven"
-    expected = run(query)
-    monkeypatch.setattr(search, "BITS_MAX_ID", 0)
-    fallback = run(query)
-    assert fallback.filters.use_bits is False
-    assert names(fallback) == names(expected)
-    for param in ("perceel", "stadsdeel", "probleem", "vorm"):
-        assert counts(fallback, param) == counts(expected, param)
-    assert fallback.open_count == expected.open_count
+def test_the_bit_sets_hold_the_terms_bit_slots_not_their_ids(catalogue):
+    from registry.models import DeliveryForm, District, ProblemArea, facet_bits
 
-
-def test_the_bit_sets_follow_the_services_relations(catalogue):
-    from registry.models import DeliveryForm, District, ProblemArea
+    def slots(model, *slugs):
+        return model.objects.filter(slug__in=slugs).values_list("bit_slot", flat=True)
 
     service = catalogue["autisme"]
     service.refresh_from_db()
-    expected = search.bits(
-        ProblemArea.objects.filter(slug__in=["autisme", "opvoeding"]).values_list(
-            "pk", flat=True
-        )
+    assert service.search_problem_bits == facet_bits(
+        slots(ProblemArea, "autisme", "opvoeding")
     )
-    assert service.search_problem_bits == expected
-    assert service.search_form_bits == 1 << DeliveryForm.objects.get(slug="thuis").pk
-    assert service.search_district_bits == search.bits(
-        District.objects.filter(slug__in=["almere-buiten", "almere-haven"]).values_list(
-            "pk", flat=True
-        )
+    thuis = DeliveryForm.objects.get(slug="thuis")
+    assert service.search_form_bits == 1 << thuis.bit_slot
+    assert service.search_district_bits == facet_bits(
+        slots(District, "almere-buiten", "almere-haven")
     )
 
 

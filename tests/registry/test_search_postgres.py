@@ -5,7 +5,7 @@ from django.http import QueryDict
 
 import pytest
 
-from registry import search
+from registry import selectors
 from registry.services import service_refresh_search
 from tests.registry.search_data import make_service
 
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 
 def found(query: str) -> list[str]:
-    result = search.run_search(QueryDict(query))
+    result = selectors.search_run(QueryDict(query))
     return [service.name for service in result.services]
 
 
@@ -56,13 +56,13 @@ def test_accents_do_not_matter(services):
 
 
 def test_a_small_typo_still_finds_the_word_and_suggests_it(services):
-    result = search.run_search(QueryDict("q=autsime"))
+    result = selectors.search_run(QueryDict("q=autsime"))
     assert [s.name for s in result.services] == ["Sociale vaardigheden"]
     assert result.suggestion == "autisme"
 
 
 def test_a_known_word_gets_no_suggestion(services):
-    assert search.run_search(QueryDict("q=autisme")).suggestion == ""
+    assert selectors.search_run(QueryDict("q=autisme")).suggestion == ""
 
 
 def test_results_are_ranked_name_before_tags_before_description(services):

@@ -114,3 +114,63 @@ def build_world() -> World:
         "capacity_version": service.capacity.version,
     }
     return world
+
+
+SHARED_ROLES = ("main_a", "main_b", "shared", "token_a", "token_b")
+
+
+def build_shared_world() -> World:
+    """An onderaannemer shared by two hoofdaanbieders for different percelen.
+
+    Hoofdaanbieder A holds begeleiding and behandeling-psychiatrie but
+    subcontracts the onderaannemer for begeleiding only; hoofdaanbieder B holds
+    behandeling-psychiatrie and subcontracts it for that. The onderaannemer has a
+    service and a received referral (made ten weeks ago, so past the norms) in
+    each perceel: ``_a`` under A's subcontract, ``_b`` under B's.
+    """
+    lot_a = Perceel.objects.get(code="begeleiding")
+    lot_b = Perceel.objects.get(code="behandeling-psychiatrie")
+    main_a = factories.HoofdaanbiederFactory(percelen=[lot_a, lot_b], slug="hoofd-a")
+    main_b = factories.HoofdaanbiederFactory(percelen=[lot_b], slug="hoofd-b")
+    shared = factories.OnderaannemerFactory(
+        main_contractor=main_a, percelen=[lot_a], slug="gedeeld"
+    )
+    contract_b = main_b.contracts.get()
+    shared.subcontracts.create(contract=contract_b)
+    referrer = factories.OrganisationFactory(kind=Organisation.Kind.JGZ)
+    world = World()
+    world.users = {
+        "main_a": _member(main_a, role="admin"),
+        "main_b": _member(main_b, role="admin"),
+        "shared": _member(shared, role="admin"),
+        "referrer": _member(referrer),
+    }
+    world.values = {"shared_slug": shared.slug, "main_a": main_a.pk}
+    for suffix, lot in (("a", lot_a), ("b", lot_b)):
+        service = factories.ServiceFactory(organisation=shared, perceel=lot)
+        referral = factories.ReferralFactory(
+            service=service,
+            referrer_organisation=referrer,
+            referrer_user=world.users["referrer"],
+            days_ago=70,
+            received=True,
+        )
+        world.values[f"service_{suffix}"] = service.pk
+        world.values[f"version_{suffix}"] = service.capacity.version
+        world.values[f"reference_{suffix}"] = referral.reference
+    for suffix, main in (("a", main_a), ("b", main_b)):
+        _token, key = registry_services.api_token_create(
+            organisation=main, actor=None, name="Planning"
+        )
+        world.sessions[f"token_{suffix}"] = key
+    return world
+
+
+def shared_client(world: World, role: str) -> Client:
+    """A session client for a person, a header-carrying one for a token."""
+    if role.startswith("token_"):
+        return Client(
+            raise_request_exception=False,
+            headers={"authorization": f"Token {world.sessions[role]}"},
+        )
+    return world.client(role)

@@ -29,7 +29,13 @@ from django.utils import timezone
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from tests.security.matrix_world import ROLES, build_world
+from tests.security.matrix_world import (
+    ROLES,
+    SHARED_ROLES,
+    build_shared_world,
+    build_world,
+    shared_client,
+)
 
 pytestmark = pytest.mark.django_db
 EXCLUDED_PREFIXES = ("admin/",)  # Django admin internals: index and one list only
@@ -420,3 +426,334 @@ def test_lists_show_the_referral_only_to_those_who_may_see_it(world):
         if seen != expected.split():
             problems.append(f'{key}: expected "{expected}", got "{" ".join(seen)}"')
     assert not problems, "\n".join(problems)
+
+
+# --- the admin: what municipality staff may not do ------------------------------
+# Municipality staff manage organisations and contracts; a membership in, or a
+# key for, a referrer, provider or school would give them children's data. Each
+# write below is refused (403) or, where the admin ignores it, changes nothing.
+
+
+def _form_data(context) -> dict:
+    """The POST body the admin's change form would send as it stands (the main
+    form, then every inline formset with its management form)."""
+    data = {}
+
+    def add(form):
+        for bound in (form[n] for n in form.fields):
+            value = bound.value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                value = "on"
+            data[bound.html_name] = (
+                [str(v) for v in value] if isinstance(value, list | tuple) else value
+            )
+
+    add(context["adminform"].form)
+    for inline in context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in formset.management_form.fields:
+            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
+        for form in formset.forms:
+            add(form)
+    return data
+
+
+def _forge_inline(data: dict, prefix: str, row: dict) -> dict:
+    """Add one new inline row, as a hand-written POST would."""
+    total = int(data.get(f"{prefix}-TOTAL_FORMS", 0))
+    data.setdefault(f"{prefix}-INITIAL_FORMS", 0)
+    for name, value in row.items():
+        data[f"{prefix}-{total}-{name}"] = value
+    data[f"{prefix}-TOTAL_FORMS"] = total + 1
+    return data
+
+
+def _admin_attempts(world):
+    from django.contrib.auth.models import Permission
+
+    from registry.models import ApiToken, Membership, Organisation, User
+
+    staff = world.users["municipality"]
+    referrer = Organisation.objects.get(memberships__user=world.users["referrer_a"])
+    provider = Organisation.objects.get(pk=world.values["organisation"])
+    membership = Membership.objects.get(user=world.users["referrer_a"])
+    return {
+        "membership add": (
+            reverse("admin:registry_membership_add"),
+            {"user": staff.pk, "organisation": referrer.pk, "role": "admin"},
+        ),
+        "membership change": (
+            reverse("admin:registry_membership_change", args=[membership.pk]),
+            {"user": staff.pk, "organisation": referrer.pk, "role": "admin"},
+        ),
+        "membership delete": (
+            reverse("admin:registry_membership_delete", args=[membership.pk]),
+            {"post": "yes"},
+        ),
+        "api key add": (
+            reverse("admin:registry_apitoken_add"),
+            {"organisation": provider.pk, "name": "Van de gemeente"},
+        ),
+        "own user change": (
+            reverse("admin:registry_user_change", args=[staff.pk]),
+            {
+                "username": staff.username,
+                "is_active": "on",
+                "is_staff": "on",
+                "is_superuser": "on",
+                "user_permissions": list(
+                    Permission.objects.filter(codename="add_membership").values_list(
+                        "pk", flat=True
+                    )
+                ),
+                "date_joined_0": "2026-01-01",
+                "date_joined_1": "00:00:00",
+                "memberships-TOTAL_FORMS": 1,
+                "memberships-INITIAL_FORMS": 0,
+                "memberships-0-organisation": referrer.pk,
+                "memberships-0-role": "admin",
+            },
+        ),
+        "_counts": lambda: (
+            Membership.objects.count(),
+            ApiToken.objects.count(),
+            User.objects.filter(is_superuser=True).count(),
+            Membership.objects.filter(user=staff).count(),
+        ),
+    }
+
+
+def test_municipality_staff_cannot_write_memberships_keys_or_their_own_user(world):
+    attempts = _admin_attempts(world)
+    counts = attempts.pop("_counts")
+    before = counts()
+    client = world.client("municipality")
+    problems = []
+    for what, (url, body) in attempts.items():
+        response = client.post(url, body)
+        if response.status_code != 403:
+            problems.append(f"{what}: POST {url} answered {response.status_code}")
+    assert not problems, "\n".join(problems)
+    assert counts() == before
+
+
+@pytest.mark.parametrize("kind", ["jgz", "hoofdaanbieder", "onderaannemer", "school"])
+def test_municipality_staff_cannot_add_a_member_through_the_organisation_page(
+    world, kind
+):
+    from registry.models import Membership, Organisation
+
+    organisation = (
+        Organisation.objects.filter(kind=kind).exclude(memberships=None).first()
+    )
+    staff = world.users["municipality"]
+    client = world.client("municipality")
+    url = reverse("admin:registry_organisation_change", args=[organisation.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    data = _forge_inline(
+        _form_data(page.context),
+        "memberships",
+        {"user": staff.pk, "role": "admin", "organisation": organisation.pk},
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302  # the organisation itself may be saved
+    assert not Membership.objects.filter(user=staff, organisation=organisation)
+    assert 'name="memberships-0-role"' not in page.content.decode()  # read-only
+
+
+def test_municipality_staff_are_offered_no_membership_or_key_writes(world):
+    client = world.client("municipality")
+    for name in ("admin:registry_membership_add", "admin:registry_apitoken_add"):
+        assert client.get(reverse(name)).status_code == 403, name
+    index = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:registry_membership_add") not in index
+    assert reverse("admin:registry_apitoken_add") not in index
+
+
+# --- an onderaannemer shared by two hoofdaanbieders ------------------------------
+# Each hoofdaanbieder reaches the onderaannemer's referrals, services and capacity
+# only in the perceel of its own subcontract (``_a``: A's, ``_b``: B's); the
+# onderaannemer itself reaches both. Pages are for people, the API also for keys.
+
+# fmt: off
+# Columns: hoofdaanbieder A, hoofdaanbieder B, the onderaannemer, A's key, B's key.
+SHARED_PAGES = {
+    ("referrals:referral-detail", "GET", "a"):       "200 404 200",
+    ("referrals:referral-detail", "GET", "b"):       "404 200 200",
+    ("referrals:referral-event-create", "POST", "a"): "302 404 302",
+    ("referrals:referral-event-create", "POST", "b"): "404 302 302",
+    ("provider:service-edit", "GET", "a"):           "200 404 200",
+    ("provider:service-edit", "GET", "b"):           "404 200 200",
+    ("provider:capacity-update", "POST", "a"):       "302 404 302",
+    ("provider:capacity-update", "POST", "b"):       "404 302 302",
+    ("provider:capacity-confirm", "POST", "a"):      "302 404 302",
+    ("provider:capacity-confirm", "POST", "b"):      "404 302 302",
+}
+SHARED_API = {
+    ("referral_retrieve", "a"):          "200 404 200 200 404",
+    ("referral_retrieve", "b"):          "404 200 200 404 200",
+    ("referral_event_create", "a"):      "201 404 201 201 404",
+    ("referral_event_create", "b"):      "404 201 201 404 201",
+    ("service_update", "a"):             "200 404 200 200 404",
+    ("service_update", "b"):             "404 200 200 404 200",
+    ("service_capacity_update", "a"):    "200 404 200 200 404",
+    ("service_capacity_update", "b"):    "404 200 200 404 200",
+    ("service_capacity_confirm", "a"):   "200 404 200 200 404",
+    ("service_capacity_confirm", "b"):   "404 200 200 404 200",
+}
+# Which referral (a, b) each role finds in a list or on a page.
+SHARED_LISTS = {
+    "referrals:inbox":      ("a", "b", "ab"),
+    "provider:my-services": ("a", "b", "ab"),
+    "dashboard:overdue":    ("a", "b", "ab"),
+    "referral_list":        ("a", "b", "ab", "a", "b"),
+}
+# fmt: on
+SHARED_PERSONS = SHARED_ROLES[:3]
+
+
+@pytest.fixture
+def shared_world():
+    return build_shared_world()
+
+
+def _shared_body(world, key: str, lot: str) -> dict:
+    pk = world.values[f"service_{lot}"]
+    return {
+        "referrals:referral-event-create": {
+            "type": "intake",
+            "intake-occurred_on": _today(),
+        },
+        "provider:capacity-update": {
+            f"s{pk}-status": "waitlist",
+            f"s{pk}-intake_wait_weeks": "6",
+            f"s{pk}-version": str(world.values[f"version_{lot}"]),
+        },
+        "referral_event_create": {"type": "intake", "occurred_on": _today()},
+        "service_update": {"description": "Bijgewerkt via de API."},
+        "service_capacity_update": {"status": "waitlist"},
+    }.get(key, {})
+
+
+def _shared_page_url(world, name: str, lot: str) -> str:
+    if name.startswith("referrals:"):
+        return reverse(name, args=[world.values[f"reference_{lot}"]])
+    return reverse(name, kwargs={"pk": world.values[f"service_{lot}"]})
+
+
+def _shared_api_url(world, path: str, lot: str) -> str:
+    values = {
+        "reference": world.values[f"reference_{lot}"],
+        "id": world.values[f"service_{lot}"],
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]), path)
+
+
+def _shared_request(world, role, method, url, body=None):
+    client = shared_client(world, role)
+    with transaction.atomic():
+        if method == "GET":
+            response = client.get(url)
+        elif url.startswith("/api/"):
+            response = client.generic(
+                method, url, json.dumps(body or {}), "application/json"
+            )
+        else:
+            response = client.post(url, body or {})
+        transaction.set_rollback(True)
+    return response
+
+
+def test_a_shared_onderaannemers_pages_answer_each_hoofdaanbieder_by_perceel(
+    shared_world,
+):
+    problems = []
+    for (name, method, lot), expected in SHARED_PAGES.items():
+        url = _shared_page_url(shared_world, name, lot)
+        body = _shared_body(shared_world, name, lot)
+        answers = [
+            _answer(_shared_request(shared_world, role, method, url, body))
+            for role in SHARED_PERSONS
+        ]
+        if answers != expected.split():
+            problems.append(
+                f'{name} {method} {lot}: expected "{expected}", got '
+                f'"{" ".join(answers)}"'
+            )
+    assert not problems, "\n".join(problems)
+
+
+def test_a_shared_onderaannemers_api_answers_each_hoofdaanbieder_by_perceel(
+    shared_world,
+):
+    operations = api_operations()
+    problems = []
+    for (operation, lot), expected in SHARED_API.items():
+        method, path = operations[operation]
+        url = _shared_api_url(shared_world, path, lot)
+        body = _shared_body(shared_world, operation, lot)
+        answers = [
+            _answer(_shared_request(shared_world, role, method, url, body))
+            for role in SHARED_ROLES
+        ]
+        if answers != expected.split():
+            problems.append(
+                f'{operation} {lot}: expected "{expected}", got "{" ".join(answers)}"'
+            )
+    assert not problems, "\n".join(problems)
+
+
+def _shared_list_url(world, key: str) -> str:
+    if key in api_operations():
+        return api_operations()[key][1]
+    url = reverse(key)
+    if key.startswith("dashboard:"):
+        url += f"?aanbieder={world.values['shared_slug']}"
+    return url
+
+
+def _found(world, content: str, key: str) -> str:
+    """Which of the two referrals (or, on /mijn/aanbod, their services) a
+    page or list shows."""
+    seen = ""
+    for lot in "ab":
+        if key == "provider:my-services":
+            marker = f"s{world.values[f'service_{lot}']}-status"
+        else:
+            marker = world.values[f"reference_{lot}"]
+        seen += lot if marker in content else ""
+    return seen
+
+
+def test_a_shared_onderaannemers_lists_show_each_hoofdaanbieder_its_perceel(
+    shared_world,
+):
+    problems = []
+    for key, expected in SHARED_LISTS.items():
+        url = _shared_list_url(shared_world, key)
+        for role, wanted in zip(SHARED_ROLES, expected, strict=False):
+            response = _shared_request(shared_world, role, "GET", url)
+            assert response.status_code == 200, (key, role, response.status_code)
+            got = _found(shared_world, response.content.decode(), key)
+            if got != wanted:
+                problems.append(f"{key} for {role}: expected {wanted!r}, got {got!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_municipality_staff_cannot_turn_their_organisation_into_a_provider(world):
+    """Else they could give it a contract, subcontract an onderaannemer under it
+    and read that one's referrals as its hoofdaanbieder."""
+    from registry.models import Organisation
+
+    staff = world.users["municipality"]
+    own = Organisation.objects.get(memberships__user=staff)
+    client = world.client("municipality")
+    url = reverse("admin:registry_organisation_change", args=[own.pk])
+    data = _form_data(client.get(url).context)
+    data.update(kind=Organisation.Kind.HOOFDAANBIEDER, kvk="39999999")
+    assert client.post(url, data).status_code == 302
+    own.refresh_from_db()
+    assert own.kind == Organisation.Kind.GEMEENTE
