@@ -17,7 +17,7 @@ import time_machine
 from accounts import login_flow, services
 from accounts.models import Invitation, OrganisationLogEntry
 from registry import services as registry_services
-from registry.models import ApiToken, Membership, User
+from registry.models import Membership, User
 from tests import factories
 
 pytestmark = pytest.mark.django_db
