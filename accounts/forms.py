@@ -78,3 +78,12 @@ class OrganisationChoiceForm(forms.Form):
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [(o.pk, o.name) for o in organisations]
+
+
+class SsoEmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Uw e-mailadres op het werk"),
+        help_text=_("Daaraan zien we bij welke organisatie u inlogt."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)

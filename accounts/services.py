@@ -22,7 +22,12 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import permissions, selectors
-from accounts.models import Invitation, OrganisationLogEntry, UserSession
+from accounts.models import (
+    Invitation,
+    OidcProvider,
+    OrganisationLogEntry,
+    UserSession,
+)
 from registry.models import ApiToken, Membership, Organisation
 
 User = get_user_model()
@@ -463,3 +468,85 @@ def user_deactivate(*, actor, user) -> None:
             action=OrganisationLogEntry.Action.ACCOUNT_DEACTIVATED,
             subject=user,
         )
+
+
+# --- Single sign-on ----------------------------------------------------------
+
+
+def sso_provider_for_email(*, email: str) -> OidcProvider | None:
+    """The active provider whose organisation covers ``email``'s domain."""
+    domain = email.rpartition("@")[2].strip().lower()
+    if not domain:
+        return None
+    candidates = OidcProvider.objects.select_related("organisation").filter(
+        active=True, organisation__active=True, email_domains__icontains=domain
+    )
+    matches = [p for p in candidates if p.covers(email)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _refuse(message):
+    from accounts.oidc import SsoRefused
+
+    raise SsoRefused(message)
+
+
+@transaction.atomic
+def sso_user_for(*, provider: OidcProvider, claims: dict):
+    """The user an organisation's identity provider vouched for.
+
+    Matched by e-mail when they are a member of *this* organisation, or
+    provisioned into it (staff role) when no account has that address. Refused
+    (``SsoRefused``, nothing changes): no or unverified e-mail, a domain the
+    organisation does not cover, an existing account that is not a member here
+    (invite them instead), an inactive account, municipality staff for a
+    provider, referrer or school.
+    """
+    email = (claims.get("email") or "").strip()
+    organisation = provider.organisation
+    if not email or claims.get("email_verified") is False:
+        _refuse(_("Uw organisatie gaf geen bevestigd e-mailadres door."))
+    if not provider.covers(email):
+        _refuse(
+            _("%(email)s valt niet onder de e-maildomeinen van %(org)s.")
+            % {"email": email, "org": organisation.name}
+        )
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        return _sso_provision(organisation, email, claims)
+    if not user.is_active:
+        _refuse(_("Dit account is gedeactiveerd."))
+    if not Membership.objects.filter(user=user, organisation=organisation).exists():
+        _refuse(
+            _(
+                "Uw account hoort niet bij %(org)s. Vraag de beheerder om een "
+                "uitnodiging."
+            )
+            % {"org": organisation.name}
+        )
+    return user
+
+
+def _sso_provision(organisation, email, claims):
+    if User.objects.filter(username__iexact=email).exists():
+        _refuse(_("Er is al een account met deze gebruikersnaam."))
+    user = User(
+        username=email.lower(),
+        email=email.lower(),
+        first_name=str(claims.get("given_name") or "")[:150],
+        last_name=str(claims.get("family_name") or "")[:150],
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    Membership.objects.create(
+        user=user, organisation=organisation, role=Membership.Role.STAFF
+    )
+    _log(
+        organisation=organisation,
+        actor=None,
+        action=OrganisationLogEntry.Action.SSO_PROVISIONED,
+        subject=user,
+        detail=organisation.oidc_provider.issuer,
+    )
+    return user

@@ -1,12 +1,23 @@
 from django.urls import path
 
-from accounts import views
+from accounts import oidc, views
 
 app_name = "accounts"
 urlpatterns = [
     path("inloggen/code", views.second_factor, name="second-factor"),
     path("inloggen/instellen", views.second_factor_setup, name="second-factor-setup"),
     path("inloggen/herstelcodes", views.recovery_codes, name="recovery-codes"),
+    path("inloggen/sso", oidc.SsoStartView.as_view(), name="sso"),
+    path(
+        "inloggen/sso/naar-organisatie",
+        oidc.OrganisationOidcRequestView.as_view(),
+        name="oidc-authenticate",
+    ),
+    path(
+        "inloggen/sso/terug",
+        oidc.OrganisationOidcCallbackView.as_view(),
+        name="oidc-callback",
+    ),
     path("mijn/account", views.account, name="account"),
     path("mijn/account/sessies/beeindigen", views.session_end, name="session-end"),
     path("mijn/organisatie", views.organisation_switch, name="organisation-switch"),

@@ -152,6 +152,11 @@ LOGIN_URL = "login"
 # how long an invitation link works.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Sociale Kaart Jeugd")
 INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 72, minimum=1)
+# Single sign-on (OpenID Connect) is configured per organisation in the admin
+# (accounts.OidcProvider). Seconds to wait for an identity provider, and the
+# acr values that count as multi-factor (besides amr "mfa").
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+OIDC_MFA_ACR_VALUES = env_list("OIDC_MFA_ACR_VALUES")
 LOGIN_REDIRECT_URL = "registry:start"
 LOGOUT_REDIRECT_URL = "registry:home"
 

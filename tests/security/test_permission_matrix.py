@@ -170,6 +170,14 @@ PAGES = {
                                        "POST": "L 404 404 302 404 404 404 404"},
     "accounts:invitation":            {"GET":  "200 200 200 200 200 200 200 200",
                                        "POST": "400 400 400 400 400 400 400 400"},
+    # Single sign-on: the start page is public; without a provider chosen in
+    # this session the hand-over and the callback send back (no log-in).
+    "accounts:sso":                   {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "400 400 400 400 400 400 400 400"},
+    "accounts:oidc-authenticate":     {"GET":  "302 302 302 302 302 302 302 302",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "accounts:oidc-callback":         {"GET":  "302 302 302 302 302 302 302 302",
+                                       "POST": "405 405 405 405 405 405 405 405"},
     # The admin: municipality staff only.
     "admin:index":                    {"GET":  "A A A A A A A 200"},
     "admin:registry_organisation_changelist": {"GET": "A A A A A A A 200"},
