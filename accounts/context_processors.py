@@ -1,6 +1,8 @@
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from accounts import login_flow
+from accounts import permissions as account_permissions
 from registry import permissions
 
 
@@ -13,7 +15,23 @@ def account(request):
     return {
         "active_organisation": SimpleLazyObject(lambda: _active(user)),
         "can_switch_organisation": count > 1,
+        "people_links": SimpleLazyObject(lambda: _people_links(user)),
     }
+
+
+def _people_links(user) -> dict:
+    """Where the menu's "Mensen" goes: the organisation an admin manages, or
+    the municipality's list of organisations."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    if account_permissions.is_municipality_admin(user):
+        return {"url": reverse("accounts:organisation-list")}
+    for membership in permissions.memberships(user):
+        if account_permissions.can_manage_people(user, membership.organisation):
+            return {
+                "url": reverse("accounts:people", args=[membership.organisation_id])
+            }
+    return {}
 
 
 def _active(user):

@@ -121,6 +121,10 @@ def second_factor_verify(*, user, token: str):
 def second_factor_reset(*, actor, user, organisation: Organisation) -> None:
     """Remove the user's app and codes (lost phone); they set it up again at
     the next log-in. Their sessions end."""
+    if not permissions.can_manage_people(actor, organisation) or not (
+        Membership.objects.filter(user=user, organisation=organisation).exists()
+    ):
+        raise PermissionDenied
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     sessions_end_all(user=user)

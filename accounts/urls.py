@@ -44,6 +44,11 @@ urlpatterns = [
         name="people-deactivate",
     ),
     path(
+        "organisaties/<int:pk>/mensen/<int:membership_pk>/tweede-factor-wissen",
+        views.people_second_factor_reset,
+        name="people-second-factor-reset",
+    ),
+    path(
         "organisaties/<int:pk>/uitnodigingen/<int:invitation_pk>/intrekken",
         views.invitation_revoke,
         name="invitation-revoke",

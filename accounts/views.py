@@ -391,6 +391,29 @@ def people_deactivate(request, pk, membership_pk):
 
 @login_required
 @require_POST
+def people_second_factor_reset(request, pk, membership_pk):
+    """Lost phone: the organisation's admin removes the member's app and codes;
+    they set it up again at their next log-in."""
+    membership = _membership(
+        request, pk, membership_pk, allowed=permissions.can_manage_people
+    )
+    _apply(
+        request,
+        lambda: services.second_factor_reset(
+            actor=request.user,
+            user=membership.user,
+            organisation=membership.organisation,
+        ),
+        _(
+            "Tweede factor gewist; bij de volgende log-in stelt de collega hem "
+            "opnieuw in."
+        ),
+    )
+    return redirect("accounts:people", pk=pk)
+
+
+@login_required
+@require_POST
 def invitation_revoke(request, pk, invitation_pk):
     organisation = _organisation_for_people(request, pk)
     invitation = get_object_or_404(

@@ -336,3 +336,34 @@ def test_accepting_with_an_existing_account_adds_the_membership(
         user=referrer_user, organisation=provider_org
     ).exists()
     assert login_flow.PENDING_KEY in browser.session
+
+
+def test_an_admin_resets_a_lost_second_factor_and_others_cannot(
+    client, admin, colleague, provider_org, outsider_user
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=colleague, name="app", confirmed=True)
+    member = colleague.memberships.get()
+    url = reverse(
+        "accounts:people-second-factor-reset", args=[provider_org.pk, member.pk]
+    )
+    for intruder in (colleague, outsider_user):
+        other = Client()
+        other.force_login(intruder)
+        assert other.post(url).status_code == 404
+    assert TOTPDevice.objects.filter(user=colleague, name="app").exists()
+    client.force_login(admin)
+    assert client.post(url).status_code == 302
+    assert not TOTPDevice.objects.filter(user=colleague).exists()
+    assert OrganisationLogEntry.objects.filter(
+        action="second_factor_reset", subject=colleague, actor=admin
+    ).exists()
+
+
+def test_the_menu_links_admins_to_their_people(client, admin, colleague, provider_org):
+    client.force_login(admin)
+    people = reverse("accounts:people", args=[provider_org.pk])
+    assert people in client.get(reverse("accounts:account")).content.decode()
+    client.force_login(colleague)
+    assert people not in client.get(reverse("accounts:account")).content.decode()

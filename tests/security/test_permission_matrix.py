@@ -166,6 +166,8 @@ PAGES = {
                                        "POST": "L 404 404 302 404 404 404 404"},
     "accounts:people-deactivate":     {"GET":  "L 405 405 405 405 405 405 405",
                                        "POST": "L 404 404 404 404 404 404 302"},
+    "accounts:people-second-factor-reset": {"GET": "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
     "accounts:invitation-revoke":     {"GET":  "L 405 405 405 405 405 405 405",
                                        "POST": "L 404 404 302 404 404 404 404"},
     "accounts:invitation":            {"GET":  "200 200 200 200 200 200 200 200",
@@ -256,6 +258,10 @@ PAGE_ARGS = {
         "membership_pk": "membership",
     },
     "accounts:invitation-revoke": {"pk": "organisation", "invitation_pk": "invitation"},
+    "accounts:people-second-factor-reset": {
+        "pk": "organisation",
+        "membership_pk": "membership",
+    },
     "accounts:invitation": {"secret": "invitation_secret"},
 }
 # OpenAPI path parameters -> key in World.values (or "=literal").
