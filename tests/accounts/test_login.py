@@ -193,3 +193,11 @@ def test_a_session_without_the_second_step_is_ended(client, user):
 def test_force_login_in_tests_passes_both_factors(client, user):
     client.force_login(user)
     assert client.get(reverse("provider:my-services")).status_code == 200
+
+
+def test_the_second_step_is_translated_to_english(client, user, device, settings):
+    _password(client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("accounts:second-factor")).content.decode()
+    assert "Second step: your code" in page
+    assert "Tweede stap" not in page
