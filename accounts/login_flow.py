@@ -16,6 +16,7 @@ import time
 
 from django.contrib import auth
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 import django_otp
@@ -59,8 +60,6 @@ def begin(request, user, *, method: str, next_url: str, idp_mfa=False, backend=N
         "next": next_url,
         "at": time.time(),
     }
-    from django.urls import reverse
-
     if services.confirmed_totp_device(user) is None:
         return reverse("accounts:second-factor-setup")
     return reverse("accounts:second-factor")

@@ -16,6 +16,7 @@ from django.contrib.auth import SESSION_KEY
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject, empty
+from django.utils.http import urlencode
 
 from accounts import login_flow
 
@@ -29,7 +30,8 @@ class AccountMiddleware:
         if session is not None and session.get(SESSION_KEY):
             if not login_flow.is_verified(session):
                 auth.logout(request)
-                return redirect(f"{reverse('login')}?next={request.path}")
+                query = urlencode({"next": request.path})
+                return redirect(f"{reverse('login')}?{query}")
             organisation_id = session.get(login_flow.ORGANISATION_KEY)
             if organisation_id is not None:
                 lazy_user = request.user

@@ -53,12 +53,17 @@ def can_deactivate_account(user, subject) -> bool:
 
 def may_join(user, organisation: Organisation) -> bool:
     """Municipality staff never hold a membership in a provider, referrer or
-    school (DESIGN.md: they see anonymous figures, never personal data)."""
+    school (DESIGN.md: they see anonymous figures, never personal data), and
+    so nobody from those joins the municipality either."""
+    kinds = set(
+        Membership.objects.filter(user=user).values_list(
+            "organisation__kind", flat=True
+        )
+    )
+    gemeente = Organisation.Kind.GEMEENTE
     if organisation.is_municipality:
-        return True
-    return not Membership.objects.filter(
-        user=user, organisation__kind=Organisation.Kind.GEMEENTE
-    ).exists()
+        return kinds <= {gemeente}
+    return gemeente not in kinds
 
 
 def second_factor_required(user, memberships=None) -> bool:

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -34,6 +35,10 @@ User = get_user_model()
 RECOVERY_CODE_COUNT = 10
 TOTP_NAME = "app"
 RECOVERY_NAME = "herstelcodes"
+MUNICIPALITY_APART = gettext_noop(
+    "Wie bij de gemeente werkt, wordt geen lid van een aanbieder, verwijzer of "
+    "school, en andersom."
+)
 
 
 def _label(user) -> str:
@@ -210,14 +215,7 @@ def invitation_create(*, actor, organisation: Organisation, email: str, role: st
                 {"email": _("Deze persoon is al lid van de organisatie.")}
             )
         if not permissions.may_join(existing, organisation):
-            raise ValidationError(
-                {
-                    "email": _(
-                        "Medewerkers van de gemeente worden geen lid van deze "
-                        "organisatie."
-                    )
-                }
-            )
+            raise ValidationError({"email": _(MUNICIPALITY_APART)})
     now = timezone.now()
     Invitation.objects.filter(
         organisation=organisation,
@@ -313,9 +311,7 @@ def invitation_accept(*, invitation: Invitation, user=None, data=None):
     elif user.email.lower() != invitation.email.lower():
         raise PermissionDenied
     if not permissions.may_join(user, invitation.organisation):
-        raise ValidationError(
-            _("Medewerkers van de gemeente worden geen lid van deze organisatie.")
-        )
+        raise ValidationError(_(MUNICIPALITY_APART))
     Membership.objects.get_or_create(
         user=user,
         organisation=invitation.organisation,

@@ -367,3 +367,23 @@ def test_the_menu_links_admins_to_their_people(client, admin, colleague, provide
     assert people in client.get(reverse("accounts:account")).content.decode()
     client.force_login(colleague)
     assert people not in client.get(reverse("accounts:account")).content.decode()
+
+
+def test_provider_staff_are_not_invited_into_the_municipality(
+    municipality_org, colleague
+):
+    gemeente_admin = factories.UserFactory(username="gb")
+    factories.MembershipFactory(
+        user=gemeente_admin, organisation=municipality_org, role="admin"
+    )
+    with pytest.raises(Exception, match="gemeente"):
+        services.invitation_create(
+            actor=gemeente_admin,
+            organisation=municipality_org,
+            email=colleague.email,
+            role="staff",
+        )
+    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(
+        user=colleague, organisation=municipality_org
+    ).exists()
