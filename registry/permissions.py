@@ -37,11 +37,15 @@ def _memberships(user) -> list[Membership]:
         return []
     cached = getattr(user, "_registry_memberships", None)
     if cached is None:
-        cached = list(
-            Membership.objects.filter(
-                user=user, user__is_active=True, organisation__active=True
-            ).select_related("organisation")
-        )
+        found = Membership.objects.filter(
+            user=user, user__is_active=True, organisation__active=True
+        ).select_related("organisation")
+        # The organisation chosen for this session (accounts.middleware): a
+        # user in two organisations acts in one at a time.
+        chosen = getattr(user, "_active_organisation_id", None)
+        if chosen is not None:
+            found = found.filter(organisation_id=chosen)
+        cached = list(found)
         user._registry_memberships = cached
     return cached
 

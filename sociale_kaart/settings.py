@@ -57,10 +57,14 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "registry",
     "referrals",
     "dashboard",
     "ijw",
+    "accounts",
     # Creates the database cache table after every migrate (sociale_kaart/apps.py).
     "sociale_kaart.apps.SocialeKaartConfig",
 ]
@@ -78,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Complete log-ins only (second factor), and the chosen organisation.
+    "accounts.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -99,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "registry.context_processors.site",
+                "accounts.context_processors.account",
             ],
         },
     },
@@ -143,6 +150,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Second factor (django-otp, TOTP): the name the authenticator app shows, and
+# how long an invitation link works.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Sociale Kaart Jeugd")
+INVITATION_VALID_HOURS = env_int("INVITATION_VALID_HOURS", 72, minimum=1)
+# Single sign-on (OpenID Connect) is configured per organisation in the admin
+# (accounts.OidcProvider). Seconds to wait for an identity provider, and the
+# acr values that count as multi-factor (besides amr "mfa").
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, minimum=1)
+OIDC_MFA_ACR_VALUES = env_list("OIDC_MFA_ACR_VALUES")
 LOGIN_REDIRECT_URL = "registry:start"
 LOGOUT_REDIRECT_URL = "registry:home"
 

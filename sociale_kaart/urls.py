@@ -8,6 +8,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from accounts import views as account_views
 from registry import provider_views
 from sociale_kaart import views
 
@@ -15,11 +16,8 @@ from sociale_kaart import views
 # templates/registration/. Repeated failures lock out (django-axes,
 # AXES_LOCKOUT_TEMPLATE); reset links go to the address on file.
 auth_urlpatterns = [
-    path(
-        "inloggen",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    # Step one of two (accounts.login_flow): the second factor follows.
+    path("inloggen", account_views.LoginView.as_view(), name="login"),
     path("uitloggen", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "wachtwoord-vergeten",
@@ -78,6 +76,7 @@ api_urlpatterns = [
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     *auth_urlpatterns,
     *api_urlpatterns,
@@ -86,6 +85,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("dashboard.urls")),
     path("", include("ijw.urls")),
+    path("", include("accounts.urls")),
 ]
 
 # Error pages that never touch the database: a lost connection is 503.

@@ -57,6 +57,23 @@ def _reference_data(request):
     reference_data.ensure()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_both_factors(monkeypatch):
+    """``client.force_login(user)`` stands for a complete log-in: password and
+    second factor (a verified TOTP device on the session). The second-factor
+    check itself stays on; ``tests.accounts.helpers.force_login_password_only``
+    logs in with the first step alone."""
+    from django.test import Client
+
+    from tests.accounts.helpers import force_login_password_only, verify_second_factor
+
+    def force_login(self, user, backend=None):
+        force_login_password_only(self, user, backend)
+        verify_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

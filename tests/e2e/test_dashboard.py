@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from dashboard import scale
 from dashboard.services import dashboard_refresh
 from tests import factories
+from tests.e2e.two_factor import complete_log_in
 
 PASSWORD = "correct horse battery staple"
 
@@ -21,6 +22,7 @@ def _log_in(page, live_server, username: str, path: str) -> None:
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    complete_log_in(page, username)
 
 
 @pytest.fixture

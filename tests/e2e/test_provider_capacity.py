@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.e2e.two_factor import complete_log_in
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,6 +36,7 @@ def test_a_provider_updates_a_waiting_time_and_sees_it_public_and_in_history(
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     screenshot("provider-01-login")
     page.get_by_role("button", name="Inloggen").click()
+    complete_log_in(page, "anna")
 
     expect(page.get_by_role("heading", name="Mijn aanbod", level=1)).to_be_visible()
     card = page.locator(f"#service-{service.pk}")

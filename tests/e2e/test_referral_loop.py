@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from registry.services import service_refresh_search
 from tests import factories
+from tests.e2e.two_factor import complete_log_in
 
 PASSWORD = "correct horse battery staple"
 BIRTH_DATE = date(2014, 3, 8)
@@ -27,6 +28,7 @@ def log_in(page, live_server, username, next_url):
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    complete_log_in(page, username)
 
 
 def log_out(page):

@@ -39,9 +39,16 @@ def test_the_login_page_is_dutch_and_links_to_password_reset(client):
 
 
 def test_a_provider_logs_in_and_is_sent_where_they_wanted_to_go(client, user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.accounts.helpers import totp_now
+
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     target = reverse("provider:my-services")
     response = _login(client, next=target)
     assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:second-factor")  # issue 13
+    response = client.post(response["Location"], {"code": totp_now(device)})
     assert response["Location"] == target
     assert client.get(target).status_code == 200
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.test import Client
 
+from accounts import services as account_services
 from referrals.models import Notification
 from registry import hsds
 from registry import services as registry_services
@@ -76,6 +77,13 @@ def build_world() -> World:
         "municipality": _member(municipality, is_staff=True),
     }
     world.users["municipality"].groups.add(municipality_group_ensure())
+    colleague = _member(provider_a)
+    invitation, invitation_secret = account_services.invitation_create(
+        actor=world.users["provider_a"],
+        organisation=provider_a,
+        email="nieuw@example.org",
+        role="staff",
+    )
     location = factories.LocationFactory(organisation=provider_a)
     service = factories.ServiceFactory(organisation=provider_a, perceel=perceel)
     service.locations.add(location)
@@ -112,6 +120,9 @@ def build_world() -> World:
         "hsds_service": hsds.hsds_id("service", service.pk),
         "hsds_organization": hsds.hsds_id("organization", provider_a.pk),
         "capacity_version": service.capacity.version,
+        "membership": colleague.memberships.get().pk,
+        "invitation": invitation.pk,
+        "invitation_secret": invitation_secret,
     }
     return world
 

@@ -152,6 +152,49 @@ PAGES = {
                                        "POST": "405 405 405 405 405 405 405 405"},
     "ijw:experience":                 {"GET":  "404 404 404 404 404 404 404 404",
                                        "POST": "404 404 404 404 404 404 404 404"},
+    # Accounts: the log-in's second step needs a pending first step (else back
+    # to the log-in page); an organisation's people are managed by its own
+    # admins (provider A's admin, not the onderaannemer's, not B's, not staff);
+    # the municipality's admin sees them, deactivates accounts and invites a
+    # first admin only where there is none, but never changes memberships.
+    "accounts:second-factor":         {"GET":  "302 302 302 302 302 302 302 302",
+                                       "POST": "302 302 302 302 302 302 302 302"},
+    "accounts:second-factor-setup":   {"GET":  "302 302 302 302 302 302 302 302",
+                                       "POST": "302 302 302 302 302 302 302 302"},
+    "accounts:recovery-codes":        {"GET":  "L 302 302 302 302 302 302 302",
+                                       "POST": "L 302 302 302 302 302 302 302"},
+    "accounts:account":               {"GET":  "L 200 200 200 200 200 200 200",
+                                       "POST": "L 200 200 200 200 200 200 200"},
+    "accounts:session-end":           {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 404 404 404 404 404"},
+    "accounts:organisation-switch":   {"GET":  "L 200 200 200 200 200 200 200",
+                                       "POST": "L 400 400 400 400 400 400 400"},
+    "accounts:organisation-list":     {"GET":  "L 404 404 404 404 404 404 200",
+                                       "POST": "L 404 404 404 404 404 404 200"},
+    "accounts:people":                {"GET":  "L 404 404 200 404 404 404 200",
+                                       "POST": "L 404 404 200 404 404 404 200"},
+    "accounts:people-invite":         {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 400 404 404 404 404"},
+    "accounts:people-role":           {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "accounts:people-remove":         {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "accounts:people-deactivate":     {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 404 404 404 404 302"},
+    "accounts:people-second-factor-reset": {"GET": "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "accounts:invitation-revoke":     {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "accounts:invitation":            {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "400 400 400 400 400 400 400 400"},
+    # Single sign-on: the start page is public; without a provider chosen in
+    # this session the hand-over and the callback send back (no log-in).
+    "accounts:sso":                   {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "400 400 400 400 400 400 400 400"},
+    "accounts:oidc-authenticate":     {"GET":  "302 302 302 302 302 302 302 302",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "accounts:oidc-callback":         {"GET":  "302 302 302 302 302 302 302 302",
+                                       "POST": "405 405 405 405 405 405 405 405"},
     # The admin: municipality staff only.
     "admin:index":                    {"GET":  "A A A A A A A 200"},
     "admin:registry_organisation_changelist": {"GET": "A A A A A A A 200"},
@@ -225,6 +268,20 @@ PAGE_ARGS = {
     "referrals:notification-read": {"pk": "notification"},
     "dashboard:csv": {"table": "=kerncijfers"},
     "ijw:experience": {"token": "=unknown-token"},
+    "accounts:people": {"pk": "organisation"},
+    "accounts:people-invite": {"pk": "organisation"},
+    "accounts:people-role": {"pk": "organisation", "membership_pk": "membership"},
+    "accounts:people-remove": {"pk": "organisation", "membership_pk": "membership"},
+    "accounts:people-deactivate": {
+        "pk": "organisation",
+        "membership_pk": "membership",
+    },
+    "accounts:invitation-revoke": {"pk": "organisation", "invitation_pk": "invitation"},
+    "accounts:people-second-factor-reset": {
+        "pk": "organisation",
+        "membership_pk": "membership",
+    },
+    "accounts:invitation": {"secret": "invitation_secret"},
 }
 # OpenAPI path parameters -> key in World.values (or "=literal").
 API_ARGS = {

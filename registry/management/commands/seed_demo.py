@@ -69,6 +69,13 @@ class Command(BaseCommand):
         call_command("refresh_dashboard", stdout=self.stdout)
 
     def _write_logins(self, logins) -> None:
+        # Issue 13: every demo log-in shares one documented TOTP secret.
+        from accounts.demo import demo_second_factor_ensure
+        from registry.models import User
+
+        users = User.objects.filter(username__in=[x.username for x in logins])
+        secret = demo_second_factor_ensure(users)
         self.stdout.write(f"Demo-logins (wachtwoord: {demo.DEMO_PASSWORD}):")
+        self.stdout.write(f"  tweede factor: TOTP-sleutel {secret}")
         for login in logins:
             self.stdout.write(f"  {login.username:<18} {login.label}")
