@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "dashboard",
     "ijw",
     "accounts",
+    # Demo and scale-data generators (seed_demo, generate_scale_data); above the rest.
+    "sampledata",
     # Creates the database cache table after every migrate (sociale_kaart/apps.py).
     "sociale_kaart.apps.SocialeKaartConfig",
 ]

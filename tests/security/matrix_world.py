@@ -10,8 +10,8 @@ from accounts import services as account_services
 from referrals.models import Notification
 from registry import hsds
 from registry import services as registry_services
-from registry.demo.writer import municipality_group_ensure
 from registry.models import Organisation, Perceel
+from registry.services.groups import municipality_group_ensure
 from tests import factories
 
 ROLES = (
