@@ -11,7 +11,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_TOTP_SECRET, demo_second_factor_ensure
-from registry import demo
+from sampledata import demo
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -219,7 +219,9 @@ def test_an_admin_changes_a_role_but_the_last_admin_stays(
 def test_removing_someone_ends_their_sessions_and_keys_at_once(
     client, admin, colleague, provider_org
 ):
-    # The colleague is logged in elsewhere and made an API key.
+    # The colleague, an admin too (only admins make keys), is logged in
+    # elsewhere and made an API key.
+    Membership.objects.filter(user=colleague).update(role=Membership.Role.ADMIN)
     colleague_browser = Client()
     colleague_browser.force_login(colleague)
     colleague_browser.get(reverse("provider:my-services"))  # registers nothing yet
