@@ -12,6 +12,8 @@ apart without colour; every colour has at least 3:1 contrast on white.
 import math
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from dashboard import definitions as d
 
 WIDTH, HEIGHT = 640, 300
@@ -308,6 +310,7 @@ def distribution_chart(
     norm_x = round(chart.plot_left + (metric.norm_weeks + 1) * slot, 1)
     chart.rules.append(
         Rule(norm_x, chart.plot_top, norm_x, chart.plot_bottom,
-             f"norm {metric.norm_weeks} wk", norm_x + 4, chart.plot_top + 12)
+             _("norm %(weeks)s wk") % {"weeks": metric.norm_weeks},
+             norm_x + 4, chart.plot_top + 12)
     )  # fmt: skip
     return chart

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from registry.models import (
     ApiToken,
@@ -62,7 +63,7 @@ def capacity_update(
     """
     unknown = sorted(set(data) - set(CAPACITY_FIELDS))
     if unknown:
-        raise ValidationError({name: "Onbekend veld." for name in unknown})
+        raise ValidationError({name: _("Onbekend veld.") for name in unknown})
     locked = Capacity.objects.select_for_update().get(pk=capacity.pk)
     if expected_version is not None and locked.version != expected_version:
         raise PreconditionFailed(current_version=locked.version)
@@ -118,7 +119,7 @@ def api_key_hash(key: str) -> str:
 def _reject_unknown_fields(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ValidationError({name: "Onbekend veld." for name in unknown})
+        raise ValidationError({name: _("Onbekend veld.") for name in unknown})
 
 
 def _apply_changes(obj, data: dict[str, Any]) -> bool:
@@ -246,7 +247,7 @@ def api_token_create(
     """
     if not organisation.is_provider:
         raise ValidationError(
-            {"organisation": "Alleen een aanbieder kan een API-sleutel krijgen."}
+            {"organisation": _("Alleen een aanbieder kan een API-sleutel krijgen.")}
         )
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
