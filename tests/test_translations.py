@@ -200,3 +200,25 @@ def test_every_logged_screen_has_a_name():
     logged |= {f"detail_{view}" for view in ("referrer", "provider", "school")}
     logged.discard("detail_")
     assert logged <= set(ACCESS_PURPOSE_LABELS), logged - set(ACCESS_PURPOSE_LABELS)
+
+
+@pytest.mark.django_db
+def test_dashboard_labels_built_at_import_follow_the_language(
+    client, municipality_user
+):
+    client.force_login(municipality_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("dashboard:organisations")).text
+    assert "Within norm: Total wait" in page
+    assert 'placeholder="YYYY-MM"' in page
+    assert "Binnen norm" not in page
+    assert "JJJJ-MM" not in page
+
+
+def test_chart_numbers_use_the_languages_decimal_mark():
+    from dashboard.charts import _number
+
+    with translation.override("nl"):
+        assert (_number(2.25), _number(3.0)) == ("2,2", "3")
+    with translation.override("en"):
+        assert (_number(2.25), _number(3.0)) == ("2.2", "3")
