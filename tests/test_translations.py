@@ -222,3 +222,17 @@ def test_chart_numbers_use_the_languages_decimal_mark():
         assert (_number(2.25), _number(3.0)) == ("2,2", "3")
     with translation.override("en"):
         assert (_number(2.25), _number(3.0)) == ("2.2", "3")
+
+
+def test_english_dates_are_day_first_with_a_24_hour_clock():
+    from datetime import date, datetime
+
+    from django import forms
+    from django.utils.formats import date_format
+
+    with translation.override("en"):
+        assert date_format(date(2026, 12, 6)) == "6 Dec 2026"
+        moment = datetime(2026, 12, 6, 14, 30)
+        assert date_format(moment, "DATETIME_FORMAT") == "6 Dec 2026, 14:30"
+        assert forms.DateField().clean("06/12/2026") == date(2026, 12, 6)
+        assert forms.DateInput().format_value(date(2026, 12, 6)) == "2026-12-06"
