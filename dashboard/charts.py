@@ -12,6 +12,9 @@ apart without colour; every colour has at least 3:1 contrast on white.
 import math
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 from dashboard import definitions as d
 
 WIDTH, HEIGHT = 640, 300
@@ -134,10 +137,11 @@ def _y_axis(value: float, chart: Chart, *, percent: bool = False):
 
 
 def _number(value: float) -> str:
+    """0,5 in Dutch, 0.5 in English: the active language's decimal mark."""
     return (
         f"{value:.0f}"
         if float(value).is_integer()
-        else f"{value:.1f}".replace(".", ",")
+        else number_format(round(value, 1), decimal_pos=1)
     )
 
 
@@ -283,7 +287,7 @@ def distribution_chart(
     *, id: str, title: str, desc: str, buckets: list[Bucket], metric: d.Metric
 ) -> Chart:
     """Bars per week waited, with the norm as a vertical line."""
-    chart = Chart(id=id, title=title, desc=desc, kind="bars", y_title="aantal")
+    chart = Chart(id=id, title=title, desc=desc, kind="bars", y_title=_("aantal"))
     chart.empty = not any(b.count for b in buckets)
     top, chart.y_axis = _y_axis(max((b.count for b in buckets), default=0), chart)
     slot = (chart.plot_right - chart.plot_left) / len(buckets)
@@ -308,6 +312,7 @@ def distribution_chart(
     norm_x = round(chart.plot_left + (metric.norm_weeks + 1) * slot, 1)
     chart.rules.append(
         Rule(norm_x, chart.plot_top, norm_x, chart.plot_bottom,
-             f"norm {metric.norm_weeks} wk", norm_x + 4, chart.plot_top + 12)
+             _("norm %(weeks)s wk") % {"weeks": metric.norm_weeks},
+             norm_x + 4, chart.plot_top + 12)
     )  # fmt: skip
     return chart

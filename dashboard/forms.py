@@ -11,7 +11,9 @@ from datetime import date
 from django import forms
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard import definitions as d
@@ -46,10 +48,18 @@ class OptionsSelect(forms.Widget):
         return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # noqa: S308
 
 
+def _within_norm(metric: d.Metric) -> str:
+    return gettext("Binnen norm: %(m)s") % {"m": metric.label}
+
+
+# Lazy: the choices are built once, at import, before any language is active.
+_within_norm_label = lazy(_within_norm, str)
+
+
 class MonthField(forms.CharField):
     """A month as YYYY-MM (``<input type="month">``), cleaned to its first day."""
 
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "JJJJ-MM"})
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": _("JJJJ-MM")})
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -180,7 +190,7 @@ class OrganisationTableForm(FilterForm):
         choices=[
             ("verwezen", _("Aantal verwijzingen")),
             ("naam", _("Naam")),
-            *((m.code, _("Binnen norm: %(m)s") % {"m": m.label}) for m in d.METRICS),
+            *((m.code, _within_norm_label(m)) for m in d.METRICS),
         ],
         required=False,
         error_messages={"invalid_choice": _("Kies een sortering uit de lijst.")},

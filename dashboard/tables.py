@@ -60,7 +60,10 @@ class Table:
 
 
 def _metric_group(metric: d.Metric) -> str:
-    return f"{metric.short_label} (norm {metric.norm_weeks} wk)"
+    return _("%(label)s (norm %(weeks)s wk)") % {
+        "label": metric.short_label,
+        "weeks": metric.norm_weeks,
+    }
 
 
 def _figures_columns(first: Column, *, detail: bool) -> list[Column]:
@@ -316,11 +319,11 @@ def csv_value(value, kind: str) -> str:
     return str(value[0] if kind == "link" else value)
 
 
-_UNITS = {"share": " (%)", "days": " (dagen)", "weeks": " (weken)"}
+_UNITS = {"share": "%", "days": _("dagen"), "weeks": _("weken")}
 
 
 def csv_header(column: Column) -> str:
     """The column's label with its group and unit (the page shows those once)."""
     label = f"{column.group}: {column.label}" if column.group else str(column.label)
-    unit = _UNITS.get(column.kind, "")
+    unit = f" ({_UNITS[column.kind]})" if column.kind in _UNITS else ""
     return label if label.endswith(unit) else label + unit

@@ -232,6 +232,22 @@ class ReferralEvent(models.Model):
         )
 
 
+# The screens a read is logged under (``AccessLogEntry.purpose``), as people name them.
+ACCESS_PURPOSE_LABELS = {
+    "detail_referrer": _("verwijzing (verwijzer)"),
+    "detail_provider": _("verwijzing (aanbieder)"),
+    "detail_school": _("verwijzing (school)"),
+    "created": _("bevestiging verwijzing verstuurd"),
+    "slip": _("brief voor het gezin"),
+    "inbox": _("inbox aanbieder"),
+    "list": _("lijst verwijzingen"),
+    "duplicate_warning": _("waarschuwing dubbele verwijzing"),
+    "family_status": _("statuspagina gezin"),
+    "api_list": _("API: lijst verwijzingen"),
+    "api_detail": _("API: verwijzing"),
+}
+
+
 class AccessLogEntry(models.Model):
     """Who read a referral's personal data, when and where (NEN 7513 spirit)."""
 
@@ -254,6 +270,10 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.referral} {self.purpose}"
+
+    @property
+    def purpose_label(self) -> str:
+        return str(ACCESS_PURPOSE_LABELS.get(self.purpose, self.purpose))
 
 
 class Notification(models.Model):

@@ -18,6 +18,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
@@ -29,18 +31,18 @@ from sociale_kaart import exceptions as domain
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 _TITLES = {
-    400: "Ongeldige invoer",
-    401: "Niet geauthenticeerd",
-    403: "Geen toegang",
-    404: "Niet gevonden",
-    405: "Methode niet toegestaan",
-    406: "Niet aanvaardbaar",
-    409: "Conflict",
-    412: "Voorwaarde niet vervuld",
-    415: "Mediatype niet ondersteund",
-    428: "Voorwaarde vereist",
-    429: "Te veel verzoeken",
-    503: "Dienst niet beschikbaar",
+    400: _("Ongeldige invoer"),
+    401: _("Niet geauthenticeerd"),
+    403: _("Geen toegang"),
+    404: _("Niet gevonden"),
+    405: _("Methode niet toegestaan"),
+    406: _("Niet aanvaardbaar"),
+    409: _("Conflict"),
+    412: _("Voorwaarde niet vervuld"),
+    415: _("Mediatype niet ondersteund"),
+    428: _("Voorwaarde vereist"),
+    429: _("Te veel verzoeken"),
+    503: _("Dienst niet beschikbaar"),
 }
 
 
@@ -53,13 +55,13 @@ class PreconditionFailed(exceptions.APIException):
     """A write based on a stale version (If-Match did not match the current ETag)."""
 
     status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "De gegevens zijn intussen gewijzigd; haal ze opnieuw op."
+    default_detail = _("De gegevens zijn intussen gewijzigd; haal ze opnieuw op.")
     default_code = "precondition_failed"
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Het verzoek botst met de huidige toestand."
+    default_detail = _("Het verzoek botst met de huidige toestand.")
     default_code = "conflict"
 
 
@@ -96,7 +98,7 @@ def problem_response(
 ) -> Response:
     body = {
         "type": f"https://httpstatuses.io/{status_code}",
-        "title": _TITLES.get(status_code, "Fout"),
+        "title": str(_TITLES.get(status_code, _("Fout"))),
         "status": status_code,
         "detail": detail,
         "code": code or "error",
@@ -110,8 +112,13 @@ def problem_response(
 
 def _throttled_text(wait) -> str:
     if wait is None:
-        return "Te veel verzoeken; probeer het later opnieuw."
-    return f"Te veel verzoeken; probeer het over {math.ceil(wait)} seconden opnieuw."
+        return gettext("Te veel verzoeken; probeer het later opnieuw.")
+    seconds = math.ceil(wait)
+    return ngettext(
+        "Te veel verzoeken; probeer het over %(n)s seconde opnieuw.",
+        "Te veel verzoeken; probeer het over %(n)s seconden opnieuw.",
+        seconds,
+    ) % {"n": seconds}
 
 
 def problem_exception_handler(exc, context):
@@ -140,7 +147,7 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         return problem_response(
             400,
-            "Een of meer velden zijn ongeldig.",
+            gettext("Een of meer velden zijn ongeldig."),
             code="invalid",
             invalid_params=_flatten(exc.detail),
             headers=headers,

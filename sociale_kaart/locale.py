@@ -10,11 +10,13 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 
+def request_language(request) -> str:
+    """The visitor's chosen language (the language switch's cookie), else Dutch."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class DutchFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = (
-            chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-        )
-        translation.activate(language)
+        translation.activate(request_language(request))
         request.LANGUAGE_CODE = translation.get_language()

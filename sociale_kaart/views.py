@@ -6,7 +6,7 @@ PostgreSQL (or Redis) is down: a lost connection gives 503
 ``Retry-After`` instead of a stack trace, and Django's connection health check
 (``conn_health_checks``) reconnects on the next request without a restart.
 Templates rendered here are static files with no tags that need a request or
-the database.
+the database (only translation tags: texts follow the active language).
 """
 
 import json
@@ -16,11 +16,15 @@ import sys
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeout
+
+from sociale_kaart.locale import request_language
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +78,9 @@ def _is_api(request) -> bool:
 
 def handler404(request, exception=None):
     if _is_api(request):
-        return _problem(404, "Niet gevonden", "Deze bron bestaat niet.", "not_found")
+        return _problem(
+            404, _("Niet gevonden"), _("Deze bron bestaat niet."), "not_found"
+        )
     return _page("404.html", 404)
 
 
@@ -83,8 +89,8 @@ def handler500(request):
     if isinstance(exc, _UNAVAILABLE):
         return service_unavailable(request)
     if _is_api(request):
-        detail = "Er ging iets mis; de fout is gelogd."
-        return _problem(500, "Interne fout", detail, "error")
+        detail = _("Er ging iets mis; de fout is gelogd.")
+        return _problem(500, _("Interne fout"), detail, "error")
     return _page("500.html", 500)
 
 
@@ -94,16 +100,19 @@ def service_unavailable(request) -> HttpResponse:
     transaction)."""
     retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if _is_api(request):
-        detail = "De database is tijdelijk niet bereikbaar. Probeer het zo opnieuw."
-        return _problem(503, "Dienst niet beschikbaar", detail, "unavailable", retry)
+        detail = _("De database is tijdelijk niet bereikbaar. Probeer het zo opnieuw.")
+        title = _("Dienst niet beschikbaar")
+        return _problem(503, title, detail, "unavailable", retry)
     return _page("503.html", 503, retry)
 
 
 def request_too_large(request, limit: int) -> HttpResponse:
-    detail = f"Het verzoek is groter dan {limit} bytes."
-    if _is_api(request):
-        return _problem(413, "Verzoek te groot", detail, "too_large")
-    return _page("413.html", 413)
+    # Answered before the locale middleware ran: choose the language here.
+    with translation.override(request_language(request)):
+        detail = _("Het verzoek is groter dan %(limit)s bytes.") % {"limit": limit}
+        if _is_api(request):
+            return _problem(413, _("Verzoek te groot"), detail, "too_large")
+        return _page("413.html", 413)
 
 
 def csrf_failure(request, reason=""):

@@ -9,6 +9,7 @@ in gets 403, anonymous callers 401. Nothing here is personal data.
 
 from django.http import Http404, QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -48,7 +49,7 @@ def _scope(user) -> list | None:
     allowed = perms.viewable_organisations(user)
     if not allowed:
         raise exceptions.PermissionDenied(
-            "Alleen de gemeente en aanbieders zien deze cijfers."
+            _("Alleen de gemeente en aanbieders zien deze cijfers.")
         )
     return allowed
 
@@ -259,7 +260,7 @@ class ProvidersView(_DashboardView):
     def get(self, request):
         if _scope(request.user) is not None:
             raise exceptions.PermissionDenied(
-                "Alleen de gemeente ziet de aanbieders naast elkaar."
+                _("Alleen de gemeente ziet de aanbieders naast elkaar.")
             )
         f = selection(request, with_provider=False)
         level, sort = (
@@ -289,7 +290,7 @@ def _choice(request, name: str, choices: dict) -> str | None:
         return None
     if raw not in choices:
         raise exceptions.ValidationError(
-            {name: [f"Kies een van: {', '.join(choices)}."]}
+            {name: [_("Kies een van: %(options)s.") % {"options": ", ".join(choices)}]}
         )
     return choices[raw]
 

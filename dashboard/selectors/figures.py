@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from dashboard import definitions as d
 from dashboard.models import (
@@ -117,7 +118,7 @@ def declines(f: Filters) -> list[tuple[str, str, int]]:
     return [
         (
             r["reason"],
-            str(labels.get(r["reason"], r["reason"] or "onbekend")),
+            str(labels.get(r["reason"], r["reason"] or _("onbekend"))),
             r["total"],
         )
         for r in rows

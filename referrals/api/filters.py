@@ -1,6 +1,7 @@
 """Filters of GET /api/v1/referrals."""
 
 from django import forms
+from django.utils.translation import gettext as _
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +29,7 @@ class StrictBooleanField(forms.NullBooleanField):
             return None
         if text in ("true", "1", "false", "0"):
             return text in ("true", "1")
-        raise forms.ValidationError("Kies true of false.", code="invalid")
+        raise forms.ValidationError(_("Kies true of false."), code="invalid")
 
 
 class StrictBooleanFilter(django_filters.BooleanFilter):

@@ -198,7 +198,7 @@ class CapacityView(APIView):
 def _require_json(request) -> None:
     media_type = (request.content_type or "").split(";")[0].strip().lower()
     if media_type not in ("application/json", MergePatchJSONParser.media_type):
-        raise exceptions.UnsupportedMediaType(media_type or "(geen)")
+        raise exceptions.UnsupportedMediaType(media_type or _("(geen)"))
 
 
 def _precondition_failed(service):

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 def _history_user(actor):
@@ -12,7 +13,7 @@ def _history_user(actor):
 def _reject_unknown_fields(data: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
-        raise ValidationError({name: "Onbekend veld." for name in unknown})
+        raise ValidationError({name: _("Onbekend veld.") for name in unknown})
 
 
 def _apply_changes(obj, data: dict[str, Any]) -> bool:

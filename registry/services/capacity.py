@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry.models import (
     Capacity,
@@ -52,7 +53,7 @@ def capacity_update(
     """
     unknown = sorted(set(data) - set(CAPACITY_FIELDS))
     if unknown:
-        raise ValidationError({name: "Onbekend veld." for name in unknown})
+        raise ValidationError({name: _("Onbekend veld.") for name in unknown})
     locked = Capacity.objects.select_for_update().get(pk=capacity.pk)
     if expected_version is not None and locked.version != expected_version:
         raise PreconditionFailed(current_version=locked.version)

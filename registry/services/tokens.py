@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry import permissions
 from registry.models import (
@@ -46,15 +47,19 @@ def api_token_create(
     if organisation.is_municipality:
         if scopes != ApiToken.SCOPE_IJW:
             raise ValidationError(
-                {"scopes": "Een gemeente krijgt alleen een sleutel met scope ijw."}
+                {"scopes": _("Een gemeente krijgt alleen een sleutel met scope ijw.")}
             )
     elif not organisation.is_provider:
         raise ValidationError(
-            {"organisation": "Alleen een aanbieder kan een API-sleutel krijgen."}
+            {"organisation": _("Alleen een aanbieder kan een API-sleutel krijgen.")}
         )
     elif scopes:
         raise ValidationError(
-            {"scopes": "Een sleutel van een aanbieder heeft geen bevoegdheden nodig."}
+            {
+                "scopes": _(
+                    "Een sleutel van een aanbieder heeft geen bevoegdheden nodig."
+                )
+            }
         )
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
