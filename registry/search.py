@@ -10,20 +10,22 @@ with them (``selectors.search_run``): imports go one way, selectors -> search.
 """
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from registry import validators
+from registry import search_text, validators
 from registry.models import facet_bits
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
-SEARCH_CONFIG = "dutch_unaccent"
+# The index text is made in Python (search_text) for both databases, so
+# PostgreSQL only splits it on spaces: no stemming of its own.
+SEARCH_CONFIG = "simple"
 SORTS = ("relevantie", "wachttijd", "bijgewerkt")
 TRUE_VALUES = ("1", "on", "ja", "true")
 # Parameter name -> reference group (selectors.search_reference keys).
@@ -36,20 +38,13 @@ MULTI_PARAMS = {
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents: "Cliënten" -> "clienten"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+fold = search_text.fold
+vocabulary = search_text.vocabulary
 
 
 def words(text: str) -> list[str]:
     """The folded words of ``text``, in order, without repeats."""
     return list(dict.fromkeys(_WORD.findall(fold(text))))
-
-
-def vocabulary(text: str) -> set[str]:
-    """Words worth offering as a spelling correction: letters only, 3 or more."""
-    return {w for w in _WORD.findall(fold(text)) if len(w) >= 3 and w.isalpha()}
 
 
 # --- the search document -------------------------------------------------------
@@ -73,14 +68,20 @@ class SearchDocument:
 
     @property
     def text(self) -> str:
-        return fold(" ".join(part for part in (self.title, self.tags, self.body)))
+        """The index text both databases search (``search_text.index_text``)."""
+        return search_text.index_text(self.title, self.tags, self.body)
+
+    def section(self, name: str) -> str:
+        """The index tokens of one section (PostgreSQL weighs them A/B/C)."""
+        return " ".join(search_text.index_tokens(getattr(self, name)))
 
 
 def build_document(service) -> SearchDocument:
     """The document of ``service``; its relations must be prefetched."""
-    tags = [service.organisation.name, service.perceel.name]
-    tags += [area.name for area in service.problem_areas.all()]
-    tags += [form.name for form in service.forms.all()]
+    # English names too: an English query finds the Dutch terms.
+    terms = [service.perceel, *service.problem_areas.all(), *service.forms.all()]
+    tags = [service.organisation.name]
+    tags += [f"{term.name} {term.name_en}" for term in terms]
     body = [service.description, service.how_to_refer]
     body += [district.name for district in service.districts.all()]
     body += [f"{loc.name} {loc.address} {loc.city}" for loc in service.locations.all()]
@@ -120,6 +121,13 @@ class Option:
     slug: str
     name: str
     slot: int | None = None
+    name_en: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name in the active language."""
+        english = (get_language() or "nl").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,9 @@ class SearchFilters:
     page: int = 1
     # Spelling corrections found for words of ``text``: word -> known term.
     corrections: Mapping[str, str] = field(default_factory=dict)
+    # What the text asks for, with the thesaurus applied (search_text.QueryUnit);
+    # set by selectors.search_prepare.
+    units: tuple = ()
     # Per facet group ("district", "problem", "form"): the bit set of the chosen
     # terms' slots, matched against the services' stored bit sets.
     chosen_bits: Mapping[str, int] = field(default_factory=dict)
@@ -266,31 +277,6 @@ def _parse_sort(params, errors) -> str:
     return "relevantie"
 
 
-# --- PostgreSQL tsquery ------------------------------------------------------------
-
-
-def tsquery_text(search_words: Iterable[str], corrections: Mapping[str, str]) -> str:
-    """A raw ``to_tsquery`` string: every word must match (as a prefix, once it
-    has 3 letters), either as typed or as its spelling correction.
-
-    Safe to pass as raw tsquery: words are ``[a-z0-9]+`` only (see ``words``).
-    """
-    parts = []
-    for word in search_words:
-        variants = [word] + ([corrections[word]] if word in corrections else [])
-        terms = [f"{v}:*" if len(v) >= 3 else v for v in variants]
-        parts.append("(" + " | ".join(terms) + ")")
-    return " & ".join(parts)
-
-
-def sqlite_patterns(word: str) -> str:
-    """The substring a word must match in ``search_text`` without stemming:
-    a Dutch plural "-en" is dropped ("angsten" finds "angst")."""
-    if len(word) > 5 and word.endswith("en"):
-        return word[:-2]
-    return word
-
-
 # --- pages ---------------------------------------------------------------------
 
 
@@ -372,6 +358,7 @@ class SearchResult:
     facets: list[FacetGroup]
     open_count: int
     suggestion: str = ""
+    also: list[str] = field(default_factory=list)
 
     @property
     def invalid_params(self) -> set[str]:
@@ -385,7 +372,7 @@ def facet_groups(reference, filters: SearchFilters, counts) -> list[FacetGroup]:
         chosen = set(getattr(filters, _GROUP_FIELDS[group]))
         group_counts = counts[group]
         options = [
-            FacetOption(o.slug, o.name, group_counts.get(o.id, 0), o.id in chosen)
+            FacetOption(o.slug, o.label, group_counts.get(o.id, 0), o.id in chosen)
             for o in reference.get(group, [])
         ]
         groups.append(FacetGroup(param, _labels()[param], options))
@@ -397,6 +384,11 @@ def suggestion_text(filters: SearchFilters) -> str:
     if not filters.corrections:
         return ""
     return " ".join(filters.corrections.get(w, w) for w in filters.words)
+
+
+def also_searched(filters: SearchFilters) -> list[str]:
+    """The thesaurus terms the search added: "ook gezocht op ..."."""
+    return list(dict.fromkeys(term for unit in filters.units for term in unit.also))
 
 
 # --- CSV ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.db.models import (
     BooleanField,
     Case,
     F,
+    IntegerField,
     PositiveSmallIntegerField,
     Prefetch,
     Q,
@@ -20,10 +21,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from registry import permissions, search
+from registry import permissions, search, search_text
 from registry.models import (
     ApiToken,
     Contract,
@@ -36,6 +38,7 @@ from registry.models import (
     ProblemArea,
     Service,
     Subcontract,
+    ThesaurusEntry,
 )
 
 
@@ -153,8 +156,8 @@ def reminder_recipients(*, organisation: Organisation) -> list[str]:
 
 # --- public catalogue: search, organisation and service pages ------------------
 # The search runs a fixed number of queries whatever the number of results:
-# reference values (1), spelling corrections (1, PostgreSQL with text only),
-# total + "has room" count (1), one GROUP BY per facet group (4), the page (1).
+# reference values (1), with words the thesaurus (1) and, when a word is
+# unknown, the spelling vocabulary (1), the counts (1), the page (1).
 
 
 _REFERENCE_GROUPS = ("perceel", "district", "problem", "form")
@@ -170,7 +173,7 @@ def search_reference() -> dict[str, list]:
             group=Value(group), sort_position=position, slot=slot
         )
         columns = ("group", "id", slug_field, "name", "sort_position", "slot")
-        return qs.values_list(*columns)
+        return qs.values_list(*columns, "name_en")
 
     no_slot = Value(None, output_field=PositiveSmallIntegerField())
     percelen = Perceel.objects.filter(active=True)
@@ -182,10 +185,10 @@ def search_reference() -> dict[str, list]:
         all=True,
     )
     reference: dict[str, list] = {group: [] for group in _REFERENCE_GROUPS}
-    for group, pk, slug, name, _position, slot in sorted(
+    for group, pk, slug, name, _position, slot, name_en in sorted(
         rows, key=lambda row: (row[4], row[3].lower())
     ):
-        reference[group].append(search.Option(pk, slug, name, slot))
+        reference[group].append(search.Option(pk, slug, name, slot, name_en))
     return reference
 
 
@@ -194,7 +197,7 @@ def search_run(params) -> search.SearchResult:
     whatever the result size."""
     reference = search_reference()
     filters, errors = search.parse_params(params, reference)
-    filters = replace(filters, corrections=search_corrections(filters))
+    filters = search_prepare(filters, reference)
     counts = facet_counts(filters=filters, reference=reference)
     filters, pagination = search.clamp_page(filters, counts["total"], errors)
     page = service_search_page(
@@ -208,6 +211,7 @@ def search_run(params) -> search.SearchResult:
         facets=search.facet_groups(reference, filters, counts),
         open_count=counts["open"],
         suggestion=search.suggestion_text(filters),
+        also=search.also_searched(filters),
     )
 
 
@@ -215,19 +219,75 @@ def search_csv_services(params):
     """All services matching ``params`` (no paging), for the CSV download."""
     reference = search_reference()
     filters, _errors = search.parse_params(params, reference)
-    filters = replace(filters, corrections=search_corrections(filters))
-    return service_search(filters=filters)
+    return service_search(filters=search_prepare(filters, reference))
 
 
-def search_corrections(filters) -> dict[str, str]:
-    """Spelling corrections for the words of a search that no known term starts
-    with: word -> the most similar term (pg_trgm). PostgreSQL only; one query."""
-    candidates = [w for w in filters.words if len(w) >= 4 and w.isalpha()]
-    if connection.vendor != "postgresql" or not candidates:
+def search_prepare(filters, reference):
+    """``filters`` with what its words ask for resolved: the thesaurus and the
+    English names of the reference terms applied, misspelt words corrected
+    (``search_text.QueryUnit``). With words: the thesaurus (1 query) and, when
+    a word is unknown, the spelling vocabulary (1 query)."""
+    if not filters.words:
+        return filters
+    thesaurus = search_thesaurus(reference)
+    units = search_text.query_units(filters.words, thesaurus, {})
+    corrections = search_corrections(
+        [u.text for u in units if len(u.alternatives) == 1 and " " not in u.text]
+    )
+    units = search_text.query_units(filters.words, thesaurus, corrections)
+    return replace(filters, corrections=corrections, units=units)
+
+
+def search_thesaurus(reference) -> dict[str, list[str]]:
+    """phrase key -> the terms a search for it also looks for: the thesaurus
+    (synonyms both ways, narrower terms from the broader) and each reference
+    term's English name -> its Dutch name. One query."""
+    found: dict[str, list[str]] = defaultdict(list)
+
+    def add(term, other):
+        key = search_text.phrase_key(term)
+        if key and other not in found[key]:
+            found[key].append(other)
+
+    for term, related, relation in ThesaurusEntry.objects.values_list(
+        "term", "related", "relation"
+    ):
+        add(term, related)
+        if relation == ThesaurusEntry.Relation.SYNONYM:
+            add(related, term)
+    for options in reference.values():
+        for option in options:
+            if option.name_en and search.fold(option.name_en) != search.fold(
+                option.name
+            ):
+                add(option.name_en, option.name)
+    return dict(found)
+
+
+def search_corrections(candidates: list[str]) -> dict[str, str]:
+    """Spelling corrections for words no indexed word starts with (by their
+    stem): word -> the most similar indexed word by trigram similarity.
+    PostgreSQL asks pg_trgm; SQLite reads the vocabulary and computes the same
+    similarity in Python (search_text.similarity). One query, or none."""
+    candidates = [w for w in candidates if len(w) >= 4 and w.isalpha()]
+    if not candidates:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_CORRECTIONS_SQL, [candidates])
-        rows = cursor.fetchall()
+    stems = {w: search_text.stem(w) for w in candidates}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CORRECTIONS_SQL, [candidates, [stems[w] for w in candidates]]
+            )
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT term FROM registry_search_term")
+            vocabulary = [term for (term,) in cursor.fetchall()]
+        rows = [
+            (w, search_text.correction(w, vocabulary))
+            for w in candidates
+            if not any(term.startswith(stems[w]) for term in vocabulary)
+        ]
     # A term that merely extends or shortens the word ("angsten"/"angst") is
     # stemming's job, not a typo.
     return {
@@ -242,9 +302,9 @@ SELECT w.word,
        (SELECT t.term FROM registry_search_term t
          WHERE t.term %% w.word
          ORDER BY similarity(t.term, w.word) DESC, t.term LIMIT 1)
-  FROM unnest(%s::text[]) AS w(word)
+  FROM unnest(%s::text[], %s::text[]) AS w(word, stem)
  WHERE NOT EXISTS (
-       SELECT 1 FROM registry_search_term k WHERE k.term LIKE w.word || '%%')
+       SELECT 1 FROM registry_search_term k WHERE k.term LIKE w.stem || '%%')
 """
 
 # Facet group -> the services' stored bit set of its terms' slots.
@@ -263,14 +323,27 @@ def _public_services():
 
 
 def _text_filter(qs, filters):
-    if not filters.words:
+    """Every unit of the words must match (one of its alternatives: all of
+    that alternative's tokens as word prefixes). The same tokens on both
+    databases: a tsquery on PostgreSQL, LIKE on SQLite."""
+    if not filters.units:
         return qs
     if connection.vendor == "postgresql":
-        raw = search.tsquery_text(filters.words, filters.corrections)
+        raw = search_text.tsquery(filters.units)
         query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
         return qs.filter(search_vector=query)
-    for word in filters.words:
-        qs = qs.filter(search_text__contains=search.sqlite_patterns(word))
+    for unit in filters.units:
+        matches = [
+            reduce(
+                operator.and_,
+                (
+                    Q(search_text__contains=search_text.index_substring(t))
+                    for t in alternative
+                ),
+            )
+            for alternative in unit.alternatives
+        ]
+        qs = qs.filter(reduce(operator.or_, matches))
     return qs
 
 
@@ -440,12 +513,37 @@ def _in_search_order(qs, filters):
         return qs.order_by(wait, "name", "id")
     if filters.sort == "bijgewerkt":
         return qs.order_by(F("capacity__updated_at").desc(nulls_last=True), "id")
-    if filters.words and connection.vendor == "postgresql":
-        raw = search.tsquery_text(filters.words, filters.corrections)
+    if filters.units and connection.vendor == "postgresql":
+        raw = search_text.tsquery(filters.units)
         query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
         rank = SearchRank(F("search_vector"), query, cover_density=True)
         return qs.alias(rank=rank).order_by("-rank", "name", "id")
+    if filters.units:
+        return qs.alias(rank=_sqlite_rank(filters.units)).order_by(
+            "-rank", "name", "id"
+        )
     return qs.order_by("name", "id")
+
+
+def _sqlite_rank(units):
+    """SQLite's relevance: per unit, 2 when it matches in the name (the index
+    text's first section), 1 when it matches elsewhere. Coarser than
+    PostgreSQL's cover density; the same services are found."""
+    title = "substr(search_text, 1, instr(search_text, ' | '))"
+    cases, params = [], []
+    for unit in units:
+        alternatives = []
+        for alternative in unit.alternatives:
+            alternatives.append(
+                "("
+                + " AND ".join(f"instr({title}, %s) > 0" for _t in alternative)
+                + ")"
+            )
+            params += [search_text.index_substring(t) for t in alternative]
+        cases.append(f"CASE WHEN {' OR '.join(alternatives)} THEN 2 ELSE 1 END")
+    # Only code-made SQL; the tokens are parameters.
+    sql = " + ".join(cases)
+    return RawSQL(sql, params, output_field=IntegerField())  # noqa: S611
 
 
 def organisation_get_public(*, slug: str) -> Organisation:

@@ -7,8 +7,6 @@ the page, which ignores a bad value with a message, the API refuses it: 400
 with every bad parameter named in ``invalid_params``.
 """
 
-from dataclasses import replace
-
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -64,7 +62,7 @@ def service_filters(params) -> search.SearchFilters:
         errors.setdefault(_PAGE_TO_API.get(error.param, error.param), [str(error)])
     if errors:
         raise exceptions.ValidationError(errors)
-    return replace(filters, corrections=selectors.search_corrections(filters))
+    return selectors.search_prepare(filters, reference)
 
 
 def _text(params, errors) -> str:

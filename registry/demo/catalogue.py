@@ -328,6 +328,7 @@ MUNICIPALITY_PERMISSIONS = {
     "capacity": ("change", "view"),
     "membership": ("add", "change", "delete", "view"),
     "capacityreminder": ("view",),
+    "thesaurusentry": ("add", "change", "delete", "view"),
     "user": ("view",),
     "apitoken": ("add", "change", "view"),  # tokens are revoked, never deleted
 }
