@@ -40,6 +40,7 @@ from django.utils import timezone, translation
 from referrals import workflow as wf
 from referrals.models import Notification, Referral, ReferralEvent
 from referrals.selectors import norms, stored_derived
+from sociale_kaart.site import site_domain, site_url
 
 Kind = Notification.Kind
 RETRY_BASE_SECONDS = 60
@@ -83,8 +84,8 @@ def _context(referral: Referral, **extra) -> dict:
         "service": referral.service,
         "provider": referral.provider,
         "referrer": referral.referrer_organisation,
-        "detail_url": settings.SITE_URL + referral.get_absolute_url(),
-        "status_url": settings.SITE_URL + reverse("referrals:status"),
+        "detail_url": site_url() + referral.get_absolute_url(),
+        "status_url": site_url() + reverse("referrals:status"),
         **extra,
     }
 
@@ -234,12 +235,11 @@ def _send_one(pk: int, now) -> bool | None:
 
 
 def _message(row: Notification) -> EmailMessage:
-    domain = settings.SITE_URL.split("://")[-1].split("/")[0].split(":")[0]
     return EmailMessage(
         subject=row.subject,
         body=row.body,
         to=[row.recipient_email],
-        headers={"Message-ID": f"<notification-{row.pk}@{domain or 'localhost'}>"},
+        headers={"Message-ID": f"<notification-{row.pk}@{site_domain()}>"},
     )
 
 

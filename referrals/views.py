@@ -31,6 +31,7 @@ from referrals.forms import (
     apply_errors,
 )
 from registry.models import Service
+from sociale_kaart.site import site_url
 
 PAGE_SIZE = 50
 # The next step along the main flow first; the side exits (wait, decline) after.
@@ -129,7 +130,7 @@ def referral_slip(request, reference: str):
         {
             "referral": referral,
             "family_code": identifiers.format_family_code(referral.family_code),
-            "status_page_url": request.build_absolute_uri(reverse("referrals:status")),
+            "status_page_url": site_url(request) + reverse("referrals:status"),
             "norms": selectors.norms(),
         },
     )

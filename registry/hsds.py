@@ -14,10 +14,10 @@ catalogue data is exported: never referrals, users or tokens.
 import uuid
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db.models import Prefetch
 
 from registry.models import Capacity, Location, Organisation, Service
+from sociale_kaart.site import site_url
 
 # A fixed namespace for this product's HSDS identifiers (uuid5 over a URL-like name).
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://sociale-kaart-jeugd.nl/hsds")
@@ -206,7 +206,7 @@ def service_dict(service: Service) -> dict:
     service_id = hsds_id("service", service.pk)
     capacity = getattr(service, "capacity", None)
     phones, contacts = _service_contacts(service, service_id)
-    url = f"{settings.SITE_URL}{service.get_absolute_url()}"
+    url = f"{site_url()}{service.get_absolute_url()}"
     terms = service_terms(service)
     result = {
         "id": service_id,
@@ -280,7 +280,7 @@ def organisation_dict(org: Organisation) -> dict:
     result = _organisation_summary(org)
     result.update(
         {
-            "uri": f"{settings.SITE_URL}{org.get_absolute_url()}",
+            "uri": f"{site_url()}{org.get_absolute_url()}",
             "legal_status": org.get_kind_display(),
             "organization_identifiers": identifiers,
             "phones": [

@@ -9,7 +9,6 @@ it shows the changes these pages make.
 
 from itertools import groupby
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -33,15 +32,17 @@ from registry.forms import (
 )
 from registry.models import ApiToken, Service
 from sociale_kaart.exceptions import PreconditionFailed
+from sociale_kaart.site import site_url
 
 HISTORY_PAGE_SIZE = 50
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Reset links point at ``SITE_URL``, not at whatever Host the request named."""
+    """Reset links point at ``SITE_URL`` (unset in development: the address
+    served), not at whatever Host the request named."""
 
     def form_valid(self, form):
-        self.extra_email_context = {"site_url": settings.SITE_URL}
+        self.extra_email_context = {"site_url": site_url(self.request)}
         return super().form_valid(form)
 
 

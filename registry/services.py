@@ -27,6 +27,7 @@ from registry.models import (
     Service,
 )
 from sociale_kaart.exceptions import PreconditionFailed
+from sociale_kaart.site import site_url
 
 CAPACITY_FIELDS = (
     "status",
@@ -315,7 +316,7 @@ def _capacity_reminder_message(organisation, period, services, recipients):
         "organisation": organisation,
         "period": period,
         "services": services,
-        "site_url": settings.SITE_URL,
+        "site_url": site_url(),
         "stale_days": settings.CAPACITY_STALE_DAYS,
     }
     with translation.override("nl"):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from registry import search, selectors
 from registry.context_processors import user_roles
 from registry.models import Organisation, Service
+from sociale_kaart.site import site_url
 
 
 def home(request):
@@ -49,13 +50,13 @@ class _Echo:
 def search_csv(request):
     services = selectors.search_csv_services(request.GET)
     writer = csv.writer(_Echo())
-    site_url = request.build_absolute_uri("/").rstrip("/")
+    base_url = site_url(request)
 
     def lines():
         yield "\ufeff"  # a BOM so spreadsheet programs read UTF-8
         yield writer.writerow(search.csv_header())
         for service in services.iterator(chunk_size=2000):
-            yield writer.writerow(search.csv_row(service, site_url))
+            yield writer.writerow(search.csv_row(service, base_url))
 
     stamp = timezone.localdate().isoformat()
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")

@@ -17,6 +17,8 @@ class SocialeKaartConfig(AppConfig):
     verbose_name = "Sociale Kaart Jeugd"
 
     def ready(self) -> None:
+        from sociale_kaart import site  # noqa: F401 - registers the SITE_URL check
+
         # Sent once per migrate for this app (it needs a models module for that).
         post_migrate.connect(
             create_cache_table, sender=self, dispatch_uid="sociale_kaart_cache_table"

@@ -48,3 +48,16 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_url(name: str, default: str = "") -> str:
+    """An http(s) base URL without a trailing slash, or "" when unset."""
+    raw = os.environ.get(name, default).strip().rstrip("/")
+    if not raw:
+        return ""
+    scheme, sep, rest = raw.partition("://")
+    if scheme not in ("http", "https") or not sep or not rest or "?" in rest:
+        raise ImproperlyConfigured(
+            f"{name} must be an http:// or https:// address, got {raw!r}"
+        )
+    return raw

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 import dj_database_url
 from csp.constants import NONE, SELF
 
-from sociale_kaart.env import env_bool, env_int, env_list, env_str
+from sociale_kaart.env import env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -188,7 +188,11 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", "Sociale Kaart Jeugd <noreply@localhost>"
 )
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in mails and documents (sociale_kaart.site.site_url): SITE_URL, which
+# production must set; unset, the address served (the request's host, or outside a
+# request SERVED_URL, which bin/run-demo sets to the address it serves).
+SITE_URL = env_url("SITE_URL", "")
+SERVED_URL = env_url("SERVED_URL", "http://127.0.0.1:8000")
 
 # --- Security. Production (DEBUG off, outside the test suite) is HTTPS only and
 # `manage.py check --deploy --fail-level WARNING` is clean (tests/security).
@@ -324,9 +328,21 @@ REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 2 * 365, minimum=1)
 # Contracts the catalogue import creates start on this date (current period).
 CONTRACT_PERIOD_START = env_str("CONTRACT_PERIOD_START", "2019-01-01")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
-# Map tiles for location maps; empty disables the tile layer (pages still work).
-MAP_TILE_URL = env_str("MAP_TILE_URL", "")
-MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# Map tiles for location maps. Default: the Dutch government's free BRT
+# Achtergrondkaart from PDOK (Kadaster, CC BY 4.0; no key), web-mercator tiles.
+# Empty disables the tile layer. Pages never depend on the tiles: without them
+# (unset, or unreachable) the markers are drawn on a plain background and every
+# address is listed as text. The test suite requests nothing outside the machine.
+PDOK_TILE_URL = (
+    "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/EPSG:3857"
+    "/{z}/{x}/{y}.png"
+)
+PDOK_TILE_ATTRIBUTION = "Kaartgegevens © Kadaster"
+MAP_TILE_URL = env_str("MAP_TILE_URL", "" if TESTING else PDOK_TILE_URL).strip()
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    PDOK_TILE_ATTRIBUTION if MAP_TILE_URL == PDOK_TILE_URL else "",
+)
 
 
 def _tile_origins(template: str) -> list[str]:

@@ -165,3 +165,15 @@ def test_a_failing_mail_server_does_not_undo_the_record_or_send_twice(
     run()
     assert CapacityReminder.objects.count() == 1
     assert mail.outbox == []  # at most once: the week's reminder was recorded
+
+
+def test_without_site_url_the_links_follow_the_address_served(
+    run, reachable, service, settings
+):
+    """Development: SITE_URL unset, a command links to the address bin/run-demo
+    serves (SERVED_URL)."""
+    settings.SITE_URL = ""
+    settings.SERVED_URL = "http://127.0.0.1:8555"
+    _make_stale(service)
+    run()
+    assert f"http://127.0.0.1:8555/mijn/aanbod/{service.pk}" in mail.outbox[0].body

@@ -129,6 +129,31 @@ def test_the_csp_allows_no_inline_code_and_names_the_tile_server(tmp_path):
     assert all("unsafe" not in " ".join(sources) for sources in csp.values())
 
 
+def test_the_map_shows_pdok_tiles_by_default_with_their_attribution(tmp_path):
+    env = _production_env(tmp_path)
+    env.pop("MAP_TILE_URL", None)
+    env.pop("MAP_TILE_ATTRIBUTION", None)
+    probe = (
+        "import json; from django.conf import settings as s; print(json.dumps("
+        "[s.MAP_TILE_URL, s.MAP_TILE_ATTRIBUTION,"
+        " s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']], default=list))"
+    )
+    result = _manage(env, "shell", "-c", probe)
+    assert result.returncode == 0, result.stderr
+    url, attribution, img_src = json.loads(result.stdout.strip().splitlines()[-1])
+    assert url == (
+        "https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/standaard/"
+        "EPSG:3857/{z}/{x}/{y}.png"
+    )
+    assert attribution == "Kaartgegevens © Kadaster"
+    assert img_src == ["'self'", "data:", "https://service.pdok.nl"]
+
+
+def test_without_a_tile_url_the_csp_allows_no_tile_host(tmp_path):
+    values = _production_settings(tmp_path, MAP_TILE_URL="")
+    assert values["CSP"]["img-src"] == ["'self'", "data:"]
+
+
 def test_with_redis_the_login_throttle_and_cache_move_to_redis(tmp_path):
     values = _production_settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
     assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
@@ -156,7 +181,7 @@ def test_production_refuses_to_start_without_secrets(tmp_path, missing):
 def test_env_example_documents_every_variable_the_settings_read():
     settings_source = (BASE_DIR / "sociale_kaart" / "settings.py").read_text()
     read = set(
-        re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_0-9]+)"', settings_source)
+        re.findall(r'env_(?:str|bool|int|list|url)\(\s*"([A-Z_0-9]+)"', settings_source)
     )
     example = (BASE_DIR / ".env.example").read_text()
     documented = set(re.findall(r"^([A-Z_0-9]+)=", example, re.MULTILINE))
