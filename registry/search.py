@@ -359,6 +359,7 @@ class SearchResult:
     open_count: int
     suggestion: str = ""
     also: list[str] = field(default_factory=list)
+    chips: list["Chip"] = field(default_factory=list)
 
     @property
     def invalid_params(self) -> set[str]:
@@ -438,3 +439,66 @@ def csv_row(service, site_url: str) -> list[str]:
         site_url + service.get_absolute_url(),
     ]
     return [_cell(value) for value in values]
+
+
+# --- active filters as chips -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One filter of the URL shown above the results, with the link that takes
+    it away. ``ignored``: the value was invalid and not applied."""
+
+    label: str
+    remove_query: str
+    ignored: bool = False
+
+
+def _without(params, name: str, value: str | None = None) -> str:
+    """``params`` as a query string without ``name`` (or only its ``value``)
+    and without the page number."""
+    query = params.copy()
+    query.pop("pagina", None)
+    if value is None:
+        query.pop(name, None)
+    else:
+        query.setlist(name, [v for v in query.getlist(name) if v != value])
+    return query.urlencode()
+
+
+def filter_chips(params, reference, errors: list[ParamError]) -> list[Chip]:
+    """Every filter value of ``params`` as a removable chip: the applied ones
+    with their names, the invalid ones marked as ignored (so what was searched
+    is never a guess)."""
+    invalid = {error.param for error in errors}
+    labels = _labels()
+    chips = []
+    for param, group in MULTI_PARAMS.items():
+        names = {o.slug: o.label for o in reference.get(group, [])}
+        for value in dict.fromkeys(v for v in params.getlist(param) if v):
+            known = value in names
+            text = f"{labels[param]}: {names[value] if known else value[:40]}"
+            chips.append(Chip(text, _without(params, param, value), not known))
+    singles = {
+        "leeftijd": _("Leeftijd"),
+        "wachttijd": _("Maximale wachttijd"),
+        "plek": _("Nu plek"),
+    }
+    for param, label in singles.items():
+        raw = (params.get(param) or "").strip()
+        if raw:
+            shown = _("ja") if param == "plek" and param not in invalid else raw[:20]
+            chips.append(
+                Chip(f"{label}: {shown}", _without(params, param), param in invalid)
+            )
+    return chips
+
+
+def where_label(service, districts_by_slot: Mapping[int, str]) -> str:
+    """Where help is given, from the stored district bits (no query): the
+    stadsdelen, or "heel Almere" when it covers them all."""
+    bits = getattr(service, "search_district_bits", 0) or 0
+    names = [name for slot, name in districts_by_slot.items() if bits & (1 << slot)]
+    if names and len(names) == len(districts_by_slot):
+        return _("alle stadsdelen")
+    return ", ".join(names)

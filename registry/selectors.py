@@ -203,6 +203,9 @@ def search_run(params) -> search.SearchResult:
     page = service_search_page(
         filters=filters, offset=pagination.offset, limit=search.PAGE_SIZE
     )
+    districts = {o.slot: o.label for o in reference["district"]}
+    for service in page:
+        service.where = search.where_label(service, districts)
     return search.SearchResult(
         filters=filters,
         errors=errors,
@@ -212,6 +215,7 @@ def search_run(params) -> search.SearchResult:
         open_count=counts["open"],
         suggestion=search.suggestion_text(filters),
         also=search.also_searched(filters),
+        chips=search.filter_chips(params, reference, errors),
     )
 
 
