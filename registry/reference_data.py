@@ -99,7 +99,15 @@ THESAURUS = [
     ("neerslachtig", "depressie", "synoniem"),
     ("lvb", "licht verstandelijke beperking", "synoniem"),
     ("scheiding", "echtscheiding", "synoniem"),
-    ("scheiding", "vechtscheiding", "smaller"),
+    ("vechtscheiding", "scheiding", "synoniem"),
+    ("angststoornis", "angst", "synoniem"),
+    ("gedragsstoornis", "gedrag", "synoniem"),
+    ("hechtingsstoornis", "hechting", "synoniem"),
+    ("slaapstoornis", "slaapproblemen", "synoniem"),
+    ("sova", "sociale vaardigheden", "synoniem"),
+    ("cgt", "cognitieve gedragstherapie", "synoniem"),
+    ("diagnose", "diagnostiek", "synoniem"),
+    ("onderzoek", "diagnostiek", "synoniem"),
     ("angstig", "angst", "synoniem"),
     ("bang", "angst", "synoniem"),
     ("fobie", "angst", "synoniem"),
@@ -116,7 +124,7 @@ THESAURUS = [
     ("drugs", "middelengebruik", "synoniem"),
     ("alcohol", "middelengebruik", "synoniem"),
     ("blowen", "middelengebruik", "synoniem"),
-    ("gamen", "middelengebruik", "smaller"),
+    ("middelengebruik", "gamen", "smaller"),
     ("zelfmoord", "suicidaliteit", "synoniem"),
     ("suicide", "suicidaliteit", "synoniem"),
     ("snijden", "zelfbeschadiging", "synoniem"),
@@ -212,8 +220,16 @@ def ensure() -> None:
     from django.core.management.color import no_style
     from django.db import connection
 
-    from registry.models import DeliveryForm, District, Perceel, ProblemArea
+    from registry.models import (
+        DeliveryForm,
+        District,
+        Perceel,
+        ProblemArea,
+        ThesaurusEntry,
+    )
 
+    if not ThesaurusEntry.objects.exists():
+        seed_thesaurus(ThesaurusEntry)
     if Perceel.objects.exists() and District.objects.exists():
         return
     models = [Perceel, District, DeliveryForm, ProblemArea]

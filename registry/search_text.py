@@ -241,19 +241,22 @@ def index_substring(token: str) -> str:
     return f" {token}" if len(token) >= 3 else f" {token} "
 
 
-def tsquery(units: Iterable[QueryUnit]) -> str:
-    """The raw ``to_tsquery('simple', ...)`` string of the units; safe to pass
-    raw as tokens are [a-z0-9]+ only."""
+def tsquery(units: Iterable[QueryUnit], as_typed: bool = False) -> str:
+    """The raw ``to_tsquery('simple', ...)`` string of the units: every unit
+    must match. ``as_typed``: only the words as typed, any of them (to rank
+    those above what the thesaurus, compound parts or a correction added).
+    Safe to pass raw as tokens are [a-z0-9]+ only."""
 
     def term(token: str) -> str:
         return f"{token}:*" if len(token) >= 3 else token
 
-    return " & ".join(
-        "("
-        + " | ".join("(" + " & ".join(map(term, alt)) + ")" for alt in u.alternatives)
-        + ")"
-        for u in units
-    )
+    def alternatives(unit):
+        chosen = unit.alternatives[:1] if as_typed else unit.alternatives
+        return (
+            "(" + " | ".join("(" + " & ".join(map(term, a)) + ")" for a in chosen) + ")"
+        )
+
+    return (" | " if as_typed else " & ").join(alternatives(u) for u in units)
 
 
 # --- spelling --------------------------------------------------------------------

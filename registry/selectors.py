@@ -518,10 +518,9 @@ def _in_search_order(qs, filters):
     if filters.sort == "bijgewerkt":
         return qs.order_by(F("capacity__updated_at").desc(nulls_last=True), "id")
     if filters.units and connection.vendor == "postgresql":
-        raw = search_text.tsquery(filters.units)
-        query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
-        rank = SearchRank(F("search_vector"), query, cover_density=True)
-        return qs.alias(rank=rank).order_by("-rank", "name", "id")
+        return qs.alias(rank=_postgres_rank(filters.units)).order_by(
+            "-rank", "name", "id"
+        )
     if filters.units:
         return qs.alias(rank=_sqlite_rank(filters.units)).order_by(
             "-rank", "name", "id"
@@ -529,22 +528,46 @@ def _in_search_order(qs, filters):
     return qs.order_by("name", "id")
 
 
+def _postgres_rank(units):
+    """Cover density over the weighted vector (name A, tags B, body C), the
+    words as typed counting double against what the thesaurus, compound parts
+    or a correction added."""
+
+    def rank(raw):
+        query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
+        return SearchRank(F("search_vector"), query, cover_density=True)
+
+    as_typed = rank(search_text.tsquery(units, as_typed=True))
+    return as_typed * Value(2.0) + rank(search_text.tsquery(units))
+
+
 def _sqlite_rank(units):
-    """SQLite's relevance: per unit, 2 when it matches in the name (the index
-    text's first section), 1 when it matches elsewhere. Coarser than
-    PostgreSQL's cover density; the same services are found."""
+    """SQLite's relevance, per unit: 4 when the words as typed are in the name
+    (the index text's first section), 3 when an added alternative is, 2 when
+    the words as typed are elsewhere, else 1. Coarser than PostgreSQL's cover
+    density; the same services are found."""
     title = "substr(search_text, 1, instr(search_text, ' | '))"
     cases, params = [], []
-    for unit in units:
-        alternatives = []
-        for alternative in unit.alternatives:
-            alternatives.append(
+
+    def condition(alternatives, where):
+        nonlocal params
+        parts = []
+        for alternative in alternatives:
+            parts.append(
                 "("
-                + " AND ".join(f"instr({title}, %s) > 0" for _t in alternative)
+                + " AND ".join(f"instr({where}, %s) > 0" for _t in alternative)
                 + ")"
             )
             params += [search_text.index_substring(t) for t in alternative]
-        cases.append(f"CASE WHEN {' OR '.join(alternatives)} THEN 2 ELSE 1 END")
+        return " OR ".join(parts)
+
+    for unit in units:
+        typed, every = unit.alternatives[:1], unit.alternatives
+        cases.append(
+            f"CASE WHEN {condition(typed, title)} THEN 4 "
+            f"WHEN {condition(every, title)} THEN 3 "
+            f"WHEN {condition(typed, 'search_text')} THEN 2 ELSE 1 END"
+        )
     # Only code-made SQL; the tokens are parameters.
     sql = " + ".join(cases)
     return RawSQL(sql, params, output_field=IntegerField())  # noqa: S611
