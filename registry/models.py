@@ -2,7 +2,7 @@
 
 Field and row invariants live here as validators, ``clean()`` and database
 constraints; cross-object rules are plain functions in ``validators.py``. Writes
-go through ``services.py``; nothing here has side effects in ``save()`` (a facet
+go through ``services``; nothing here has side effects in ``save()`` (a facet
 term's ``save()`` only fills its own missing ``bit_slot``).
 """
 

@@ -3,10 +3,12 @@ attribution; with tiles that cannot load, markers on a plain background and ever
 address as text. The tile server here is the live server itself (the suite never
 reaches outside the machine; the default in production is PDOK's BRT map)."""
 
+# The catalogue fixtures are imported below and reused by name as arguments.
+# ruff: noqa: F811
+
 import pytest
 from playwright.sync_api import expect
 
-# The catalogue fixtures of the public-search browser tests, reused by name.
 from tests.e2e.test_public_search import catalogue, reference_data  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -16,7 +18,7 @@ def test_reachable_tiles_give_a_real_map_with_its_attribution(
     live_server,
     page,
     catalogue,
-    settings,  # noqa: F811
+    settings,
 ):
     # Any PNG will do as a tile; {z}/{x}/{y} go into the query string.
     tile = "/static/vendor/leaflet/images/layers.png?z={z}&x={x}&y={y}"
@@ -34,7 +36,7 @@ def test_tiles_that_cannot_load_leave_markers_and_addresses(
     live_server,
     page,
     catalogue,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.MAP_TILE_URL = live_server.url + "/geen-tegels/{z}/{x}/{y}.png"
     page.goto(live_server.url + catalogue["angst"].get_absolute_url())

@@ -25,6 +25,7 @@ import pytest
 from referrals import services as referral_services
 from referrals.models import Notification, Referral, ReferralEvent
 from registry import services as registry_services
+from registry.services import importer as registry_importer
 from tests import factories
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -159,7 +160,7 @@ def test_an_import_interrupted_after_the_first_tables_leaves_nothing(db):
     before = _registry_counts()
     # Organisations, locations, contracts and services are written by then.
     with (
-        mock.patch.object(registry_services, "_service_links_save", _die),
+        mock.patch.object(registry_importer, "_service_links_save", _die),
         pytest.raises(WorkerKilled),
     ):
         registry_services.catalogue_import_rows(
