@@ -14,10 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from registry import search_text, validators
+from registry import geo, search_text, validators
 from registry.models import facet_bits
 
 PAGE_SIZE = 20
@@ -26,7 +27,7 @@ MAX_WORDS = 8
 # The index text is made in Python (search_text) for both databases, so
 # PostgreSQL only splits it on spaces: no stemming of its own.
 SEARCH_CONFIG = "simple"
-SORTS = ("relevantie", "wachttijd", "bijgewerkt")
+SORTS = ("relevantie", "wachttijd", "bijgewerkt", "afstand")
 TRUE_VALUES = ("1", "on", "ja", "true")
 # Parameter name -> reference group (selectors.search_reference keys).
 MULTI_PARAMS = {
@@ -150,6 +151,14 @@ class SearchFilters:
     # What the text asks for, with the thesaurus applied (search_text.QueryUnit);
     # set by selectors.search_prepare.
     units: tuple = ()
+    # Distance: a postcode ("1356 TL" or "1356") or the visitor's own location
+    # (``near``: latitude, longitude), and the radius in km. ``origin``
+    # (geo.Origin) is where distances are measured from, set by
+    # selectors.search_locate once the postcode is looked up.
+    postcode: str = ""
+    near: tuple[float, float] | None = None
+    radius_km: int | None = None
+    origin: Any = None
     # Per facet group ("district", "problem", "form"): the bit set of the chosen
     # terms' slots, matched against the services' stored bit sets.
     chosen_bits: Mapping[str, int] = field(default_factory=dict)
@@ -198,7 +207,14 @@ def parse_params(
         _("Maximale wachttijd: vul een aantal weken van 0 tot 260 in."),
     )  # fmt: skip
     values["has_room"] = _parse_flag(params, "plek", errors)
+    values.update(_parse_place(params, errors))
     values["sort"] = _parse_sort(params, errors)
+    if values["sort"] == "afstand" and not (values["postcode"] or values["near"]):
+        message = _(
+            "Sorteren op afstand: vul eerst een postcode in of kies mijn locatie."
+        )
+        errors.append(ParamError("sorteer", message))
+        values["sort"] = "relevantie"
     values["chosen_bits"] = {
         group: facet_bits(
             o.slot for o in reference.get(group, []) if o.id in values[name]
@@ -263,7 +279,54 @@ def sort_options() -> list[tuple[str, str]]:
         ("relevantie", _("Relevantie")),
         ("wachttijd", _("Kortste wachttijd")),
         ("bijgewerkt", _("Laatst bijgewerkt")),
+        ("afstand", _("Afstand")),
     ]
+
+
+_PC4 = re.compile(r"^[1-9][0-9]{3}$")
+
+
+def _parse_place(params, errors) -> dict:
+    """``postcode`` (6 or 4 positions), or ``lat`` + ``lon`` ("mijn locatie"),
+    and ``straal`` in km (default 10 when a place is given)."""
+    place: dict[str, Any] = {"postcode": "", "near": None, "radius_km": None}
+    raw = " ".join((params.get("postcode") or "").split()).upper()
+    if raw:
+        normal = validators.normalise_postcode(raw)
+        try:
+            if not _PC4.match(raw):
+                validators.validate_postcode(normal)
+            place["postcode"] = normal
+        except ValidationError:
+            message = _("Postcode: vul een postcode in zoals 1356 TL of 1356.")
+            errors.append(ParamError("postcode", message))
+    lat, lon = (params.get("lat") or "").strip(), (params.get("lon") or "").strip()
+    if lat or lon:
+        near = _coordinates(lat, lon)
+        if near is None:
+            message = _(
+                "Mijn locatie: de locatie van uw apparaat is niet te gebruiken."
+            )
+            errors.append(ParamError("lat", message))
+        elif not place["postcode"]:
+            place["near"] = near
+    radius = _parse_int(
+        params, "straal", geo.RADIUS_MIN_KM, geo.RADIUS_MAX_KM, errors,
+        _("Straal: vul een aantal kilometers van 1 tot 100 in."),
+    )  # fmt: skip
+    if place["postcode"] or place["near"]:
+        place["radius_km"] = radius or geo.DEFAULT_RADIUS_KM
+    return place
+
+
+def _coordinates(lat: str, lon: str) -> tuple[float, float] | None:
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except ValueError:
+        return None
+    if not geo.valid_coordinates(latitude, longitude):
+        return None
+    return round(latitude, 5), round(longitude, 5)
 
 
 def _parse_sort(params, errors) -> str:
@@ -483,6 +546,8 @@ def filter_chips(params, reference, errors: list[ParamError]) -> list[Chip]:
         "leeftijd": _("Leeftijd"),
         "wachttijd": _("Maximale wachttijd"),
         "plek": _("Nu plek"),
+        "postcode": _("Postcode"),
+        "straal": _("Straal (km)"),
     }
     for param, label in singles.items():
         raw = (params.get(param) or "").strip()
@@ -491,6 +556,11 @@ def filter_chips(params, reference, errors: list[ParamError]) -> list[Chip]:
             chips.append(
                 Chip(f"{label}: {shown}", _without(params, param), param in invalid)
             )
+    if params.get("lat") or params.get("lon"):
+        query = params.copy()
+        for name in ("lat", "lon", "pagina"):
+            query.pop(name, None)
+        chips.append(Chip(_("Mijn locatie"), query.urlencode(), "lat" in invalid))
     return chips
 
 

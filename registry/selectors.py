@@ -1,5 +1,6 @@
 """Read paths of the social map: QuerySets scoped for their caller."""
 
+import math
 import operator
 from collections import defaultdict
 from dataclasses import replace
@@ -12,20 +13,24 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     PositiveSmallIntegerField,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from registry import permissions, search, search_text
+from registry import geo, pdok, permissions, search, search_text
 from registry.models import (
     ApiToken,
     Contract,
@@ -197,7 +202,7 @@ def search_run(params) -> search.SearchResult:
     whatever the result size."""
     reference = search_reference()
     filters, errors = search.parse_params(params, reference)
-    filters = search_prepare(filters, reference)
+    filters = search_locate(search_prepare(filters, reference), errors)
     counts = facet_counts(filters=filters, reference=reference)
     filters, pagination = search.clamp_page(filters, counts["total"], errors)
     page = service_search_page(
@@ -206,6 +211,8 @@ def search_run(params) -> search.SearchResult:
     districts = {o.slot: o.label for o in reference["district"]}
     for service in page:
         service.where = search.where_label(service, districts)
+        squared = getattr(service, "nearest_squared_km", None)
+        service.distance_km = math.sqrt(squared) if squared is not None else None
     return search.SearchResult(
         filters=filters,
         errors=errors,
@@ -222,8 +229,9 @@ def search_run(params) -> search.SearchResult:
 def search_csv_services(params):
     """All services matching ``params`` (no paging), for the CSV download."""
     reference = search_reference()
-    filters, _errors = search.parse_params(params, reference)
-    return service_search(filters=search_prepare(filters, reference))
+    filters, errors = search.parse_params(params, reference)
+    filters = search_locate(search_prepare(filters, reference), errors)
+    return service_search(filters=filters)
 
 
 def search_prepare(filters, reference):
@@ -240,6 +248,35 @@ def search_prepare(filters, reference):
     )
     units = search_text.query_units(filters.words, thesaurus, corrections)
     return replace(filters, corrections=corrections, units=units)
+
+
+def search_locate(filters, errors):
+    """``filters`` with the place distances are measured from: the visitor's
+    own location, or the postcode's centre from PDOK Locatieserver (cached).
+    When PDOK does not know the postcode or cannot be reached, a message names
+    the filter and the search runs without it."""
+    if filters.near:
+        label = _("mijn locatie")
+        return replace(filters, origin=geo.Origin(*filters.near, label))
+    if not filters.postcode:
+        return filters
+    try:
+        place = pdok.postcode_place(filters.postcode)
+    except pdok.Unavailable:
+        message = _(
+            "Postcode: de locatie van %(postcode)s kon nu niet worden opgezocht "
+            "(geen verbinding met PDOK). Zoek zonder afstand of kies een stadsdeel."
+        )
+    else:
+        if place:
+            origin = geo.Origin(place.latitude, place.longitude, filters.postcode)
+            return replace(filters, origin=origin)
+        message = _("Postcode: %(postcode)s is niet gevonden.")
+    errors.append(
+        search.ParamError("postcode", message % {"postcode": filters.postcode})
+    )
+    sort = "relevantie" if filters.sort == "afstand" else filters.sort
+    return replace(filters, postcode="", radius_km=None, sort=sort)
 
 
 def search_thesaurus(reference) -> dict[str, list[str]]:
@@ -360,7 +397,27 @@ def _base_services(filters):
     if filters.max_wait_weeks is not None:
         # An unknown waiting time (NULL) is never within a maximum.
         qs = qs.filter(search_total_wait__lte=filters.max_wait_weeks)
+    if filters.origin is not None and filters.radius_km:
+        near = _located(filters.origin).filter(
+            squared_km__lte=float(filters.radius_km) ** 2
+        )
+        qs = qs.filter(Exists(near))
     return qs
+
+
+def _located(origin):
+    """The locations of the outer service with coordinates, with their squared
+    distance from ``origin``."""
+    return Location.objects.filter(
+        services=OuterRef("pk"), latitude__isnull=False, longitude__isnull=False
+    ).annotate(squared_km=origin.squared_km())
+
+
+def _with_distance(qs, filters):
+    if filters.origin is None:
+        return qs
+    nearest = _located(filters.origin).order_by("squared_km").values("squared_km")
+    return qs.annotate(nearest_squared_km=Subquery(nearest[:1]))
 
 
 def _group_conditions(filters) -> dict[str, Q]:
@@ -512,6 +569,10 @@ _RESULT_DEFERRED = ("search_text", "search_vector", "description", "how_to_refer
 
 
 def _in_search_order(qs, filters):
+    qs = _with_distance(qs, filters)
+    if filters.sort == "afstand" and filters.origin is not None:
+        nearest = F("nearest_squared_km").asc(nulls_last=True)
+        return qs.order_by(nearest, "name", "id")
     if filters.sort == "wachttijd":
         wait = F("search_total_wait").asc(nulls_last=True)
         return qs.order_by(wait, "name", "id")
