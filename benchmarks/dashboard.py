@@ -5,9 +5,9 @@
     .venv/bin/python benchmarks/dashboard.py --skip-refresh --requests 50
 
 Builds a scratch database (default ``sk_bench_dash``; dropped with --reset):
-the generated catalogue of ``registry.scale`` (5,000 organisations, 50,000
+the generated catalogue of ``sampledata.scale`` (5,000 organisations, 50,000
 services), a capacity history per service, and 1,000,000 referrals with their
-events over 3 years (``dashboard.scale``). Then it times ``refresh_dashboard``
+events over 3 years (``sampledata.referral_scale``). Then it times ``refresh_dashboard``
 and every dashboard view in-process with Django's test client, as a
 municipality user and as a provider user: warm-up requests first, then
 ``--requests`` timed requests per view. Prints a table and writes
@@ -89,9 +89,8 @@ def prepare(args, timings: dict) -> None:
     """Catalogue, capacity history and referrals, each only if missing."""
     from django.db import connection
 
-    from dashboard import scale as referral_scale
     from referrals.models import Referral
-    from registry import scale
+    from sampledata import referral_scale, scale
 
     config = scale.ScaleConfig(
         organisations=args.organisations,

@@ -86,8 +86,8 @@ def prepare() -> list[str]:
     from django.core.management import call_command
 
     django.setup()
-    from registry import scale
     from registry.models import Service
+    from sampledata import scale
 
     call_command("migrate", verbosity=0)
     config = scale.ScaleConfig(**SIZE)

@@ -5,7 +5,7 @@ The admin is an adapter like any page. Capacity changes go through
 a service created here gets its capacity row from ``services.capacity_create``.
 History (django-simple-history) is an audit trail: it can be read here, never
 reverted or edited. Staff get their permissions from the "Gemeente" group
-(``registry.demo.municipality_group_ensure`` sets it up).
+(``registry.services.groups.municipality_group_ensure`` sets it up).
 """
 
 from django import forms

@@ -15,7 +15,7 @@ def _ensure_municipality_group(sender, using="default", **kwargs):
     """Every database gets the "Gemeente" admin group with the permissions
     municipality staff need, so a superuser only has to add staff to it.
     Permissions exist only after migrate, hence post_migrate, not a migration."""
-    from registry.demo import municipality_group_ensure
+    from registry.services.groups import municipality_group_ensure
 
     if using == "default":
         municipality_group_ensure()

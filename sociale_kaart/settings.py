@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "registry",
     "referrals",
     "dashboard",
+    # Demo and scale-data generators (seed_demo, generate_scale_data); above the rest.
+    "sampledata",
     # Creates the database cache table after every migrate (sociale_kaart/apps.py).
     "sociale_kaart.apps.SocialeKaartConfig",
 ]

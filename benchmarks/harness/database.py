@@ -93,8 +93,8 @@ def _serial_queries(sender, connection, **kwargs) -> None:
 
 
 def _present(scale: Scale) -> bool:
-    from registry import scale as catalogue
-    from registry.scale_referrals import generated_referral_count
+    from sampledata import scale as catalogue
+    from sampledata.scale_referrals import generated_referral_count
 
     config = catalogue.ScaleConfig(
         organisations=scale.organisations,

@@ -13,12 +13,13 @@ from dashboard.selectors.base import (
     COUNT_FIELDS,
     Figures,
     Filters,
+    OrganisationRow,
+    ReportedWaits,
     last_refresh,
 )
 from dashboard.selectors.capacity import (
     CapacityMonth,
     CapacityNow,
-    ReportedWaits,
     capacity_now,
     capacity_trend,
 )
@@ -26,7 +27,6 @@ from dashboard.selectors.figures import (
     PER_PAGE,
     SORTS,
     OrganisationPage,
-    OrganisationRow,
     Overview,
     declines,
     figures,

@@ -69,6 +69,26 @@ class Figures:
         return [(m, self.wait(m.code)) for m in d.METRICS]
 
 
+@dataclass(frozen=True)
+class ReportedWaits:
+    """What providers report now: median weeks over their services."""
+
+    intake_weeks: float | None
+    treatment_weeks: float | None
+
+
+@dataclass
+class OrganisationRow:
+    """One organisation in a side-by-side table: its figures and, once
+    ``capacity.add_reported`` ran, the waits it reports now."""
+
+    organisation_id: int
+    name: str
+    slug: str
+    figures: Figures
+    reported: ReportedWaits | None = None
+
+
 def build_figures(counts: dict | None, histograms: dict | None) -> Figures:
     counts = counts or {}
     histograms = histograms or {}

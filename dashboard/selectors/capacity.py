@@ -4,7 +4,6 @@ monthly trend from the capacity history (precomputed)."""
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import BooleanField, Case, Count, QuerySet, Sum, Value, When
@@ -15,22 +14,13 @@ from dashboard import stats
 from dashboard.models import CapacityMonthly
 from dashboard.selectors.base import (
     Filters,
+    OrganisationRow,
+    ReportedWaits,
     current_subcontracts,
     scope_q,
     selection_rows,
 )
 from registry.models import Capacity, Organisation
-
-if TYPE_CHECKING:
-    from dashboard.selectors.figures import OrganisationRow
-
-
-@dataclass(frozen=True)
-class ReportedWaits:
-    """What providers report now: median weeks over their services."""
-
-    intake_weeks: float | None
-    treatment_weeks: float | None
 
 
 @dataclass
@@ -119,7 +109,7 @@ def _reported_owners(ids: list[int], *, level: str) -> dict:
     return owners
 
 
-def add_reported(rows: list["OrganisationRow"], *, level: str, perceel) -> None:
+def add_reported(rows: list[OrganisationRow], *, level: str, perceel) -> None:
     """Reported waits per organisation on the page (a hoofdaanbieder: over its
     own services and its current onderaannemers')."""
     if not rows:

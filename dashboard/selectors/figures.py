@@ -17,6 +17,7 @@ from dashboard.models import (
 from dashboard.selectors.base import (
     Figures,
     Filters,
+    OrganisationRow,
     build_figures,
     merge_histograms,
     period_rows,
@@ -25,7 +26,7 @@ from dashboard.selectors.base import (
     sum_histograms,
     total_counts,
 )
-from dashboard.selectors.capacity import ReportedWaits, add_reported
+from dashboard.selectors.capacity import add_reported
 from referrals import codes
 from registry.models import Organisation, Perceel
 
@@ -124,15 +125,6 @@ def declines(f: Filters) -> list[tuple[str, str, int]]:
 
 
 # --- organisations side by side ------------------------------------------------
-
-
-@dataclass
-class OrganisationRow:
-    organisation_id: int
-    name: str
-    slug: str
-    figures: Figures
-    reported: "ReportedWaits | None" = None
 
 
 @dataclass

@@ -11,6 +11,7 @@ One module per concern; everything is re-exported here, so callers keep writing
 - ``reminders``: stale-capacity reminders
 - ``search_index``: search documents, the spelling vocabulary, facet-term deletes
 - ``importer``: the municipality's contract list, all or nothing
+- ``groups``: the municipality staff's admin group ("Gemeente")
 """
 
 from registry.services.capacity import (
@@ -20,6 +21,7 @@ from registry.services.capacity import (
     capacity_create,
     capacity_update,
 )
+from registry.services.groups import MUNICIPALITY_GROUP, municipality_group_ensure
 from registry.services.importer import (
     IMPORT_BATCH_SIZE,
     catalogue_import,
@@ -55,6 +57,7 @@ __all__ = [
     "API_KEY_PREFIX",
     "CAPACITY_FIELDS",
     "IMPORT_BATCH_SIZE",
+    "MUNICIPALITY_GROUP",
     "LOCATION_FIELDS",
     "ORGANISATION_CONTACT_FIELDS",
     "SEARCH_BATCH_SIZE",
@@ -73,6 +76,7 @@ __all__ = [
     "facet_terms_delete",
     "location_create",
     "location_update",
+    "municipality_group_ensure",
     "organisation_update_contact",
     "search_index_rebuild",
     "service_refresh_search",

@@ -19,7 +19,8 @@ def seeded_demo(django_db_setup, django_db_blocker):
     a second or two), rolled back when the class is done."""
     from django.db import transaction
 
-    from registry import demo, reference_data
+    from registry import reference_data
+    from sampledata import demo
 
     with django_db_blocker.unblock(), transaction.atomic():
         reference_data.ensure()  # a transactional test may have flushed it

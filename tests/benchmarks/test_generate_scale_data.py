@@ -13,7 +13,7 @@ from referrals import workflow as wf
 from referrals.models import Referral, ReferralEvent
 from referrals.services import referrer_type_choices
 from registry.models import Capacity, Organisation
-from registry.scale_referrals import REFERRER_COUNTS, referrer_slug_prefix
+from sampledata.scale_referrals import REFERRER_COUNTS, referrer_slug_prefix
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,12 @@ from django.db.models import F
 
 import pytest
 
-from dashboard import scale
 from dashboard.models import ReferralMonthlyCounts
 from dashboard.services import dashboard_refresh
 from referrals import workflow as wf
 from referrals.models import Referral, ReferralEvent
 from registry.models import Capacity
+from sampledata import referral_scale as scale
 from tests import factories
 
 TODAY = date(2026, 3, 15)

@@ -10,9 +10,9 @@ from django.urls import reverse
 import pytest
 from playwright.sync_api import expect
 
-from registry.demo.writer import municipality_group_ensure
 from registry.models import Organisation
 from registry.services import service_refresh_search
+from registry.services.groups import municipality_group_ensure
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)

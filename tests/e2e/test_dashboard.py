@@ -8,8 +8,8 @@ from django.urls import reverse
 import pytest
 from playwright.sync_api import expect
 
-from dashboard import scale
 from dashboard.services import dashboard_refresh
+from sampledata import referral_scale as scale
 from tests import factories
 
 PASSWORD = "correct horse battery staple"

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 import pytest
 
-from registry import demo
 from registry.models import (
     Capacity,
     CapacityReminder,
@@ -17,6 +16,7 @@ from registry.models import (
     Organisation,
     Service,
 )
+from sampledata import demo
 from tests import factories
 
 pytestmark = pytest.mark.django_db

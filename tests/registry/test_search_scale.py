@@ -6,7 +6,6 @@ from django.core.management import call_command
 
 import pytest
 
-from registry import scale
 from registry.models import (
     Capacity,
     Contract,
@@ -15,6 +14,7 @@ from registry.models import (
     Service,
     Subcontract,
 )
+from sampledata import scale
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 
 import pytest
 
-from registry import demo, reference_data
+from registry import reference_data
 from registry.models import (
     Capacity,
     Contract,
@@ -25,6 +25,7 @@ from registry.models import (
     Subcontract,
     User,
 )
+from sampledata import demo
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.test import Client
 from referrals.models import Notification
 from registry import hsds
 from registry import services as registry_services
-from registry.demo.writer import municipality_group_ensure
 from registry.models import Organisation, Perceel
+from registry.services.groups import municipality_group_ensure
 from tests import factories
 
 ROLES = (

@@ -12,7 +12,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry import scale
+from sampledata import scale
 
 
 class Command(BaseCommand):

@@ -399,7 +399,7 @@ def _capacities(state: ScaleState, service_ids: list[int]) -> None:
 
 def generate_referrals(state: ScaleState) -> None:
     """Referrer organisations, referrals with events, capacity history."""
-    from registry.scale_referrals import generate_referrals_part
+    from sampledata.scale_referrals import generate_referrals_part
 
     generate_referrals_part(state)
 

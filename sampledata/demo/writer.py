@@ -5,7 +5,6 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import Q
@@ -13,17 +12,6 @@ from django.utils import timezone
 
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from registry.demo.catalogue import (
-    CHANGE_REASON,
-    DEFAULT_SEED,
-    DEMO_LOGINS,
-    DEMO_PASSWORD,
-    MUNICIPALITY_GROUP,
-    MUNICIPALITY_PERMISSIONS,
-    DemoLogin,
-    Kind,
-)
-from registry.demo.plan import Plan, build_plan
 from registry.models import (
     Capacity,
     Contract,
@@ -39,6 +27,16 @@ from registry.models import (
     User,
 )
 from registry.services import service_refresh_search
+from registry.services.groups import municipality_group_ensure
+from sampledata.demo.catalogue import (
+    CHANGE_REASON,
+    DEFAULT_SEED,
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    DemoLogin,
+    Kind,
+)
+from sampledata.demo.plan import Plan, build_plan
 
 
 @dataclass
@@ -334,26 +332,6 @@ def _write_service_links(plan, services, locations, ref) -> None:
 
 
 # --- demo log-ins (DEBUG only) -----------------------------------------------------
-
-
-def municipality_group_ensure() -> Group:
-    """The "Gemeente" group with the admin permissions municipality staff need.
-
-    Side effects: creates the group if missing and sets its permissions to exactly
-    ``MUNICIPALITY_PERMISSIONS`` (idempotent).
-    """
-    group, _ = Group.objects.get_or_create(name=MUNICIPALITY_GROUP)
-    codenames = [
-        f"{action}_{model}"
-        for model, actions in MUNICIPALITY_PERMISSIONS.items()
-        for action in actions
-    ]
-    group.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="registry", codename__in=codenames
-        )
-    )
-    return group
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
-"""The ``referrals`` part of ``registry.scale``: referrer organisations, referrals
+"""The ``referrals`` part of ``sampledata.scale``: referrer organisations, referrals
 with their events, and a capacity history, for benchmarks at municipal scale.
 
-The referrals themselves come from ``dashboard.scale.generate_referrals`` (one
+The referrals themselves come from ``sampledata.referral_scale.generate_referrals`` (one
 generator for the whole project: stored status and dates equal
 ``referrals.workflow.derive`` of the generated events, waits and status mix
 plausible, some events back-dated). This part adds what a national-scale run
@@ -24,7 +24,7 @@ REFERRER_COUNTS = {
     Organisation.Kind.GI: 4,
     Organisation.Kind.ZIEKENHUIS: 8,
 }
-# Generated references start with this (dashboard.scale: "VW-Z" + 7 chars).
+# Generated references start with this (sampledata.referral_scale: "VW-Z" + 7 chars).
 GENERATED_REFERENCE_PREFIX = "VW-Z"
 
 
@@ -65,8 +65,8 @@ def generate_referrals_part(state) -> None:
     """Add ``state.config.referrals`` generated referrals (minus those already
     there) over ``state.config.referral_years``, then a capacity history for
     services that have none. Referrals go to the catalogue's services."""
-    from dashboard import scale as referral_scale
     from registry.models import Service
+    from sampledata import referral_scale
 
     config = state.config
     missing = config.referrals - generated_referral_count()

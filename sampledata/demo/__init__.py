@@ -12,18 +12,17 @@ running it again duplicates nothing. Capacity is only created for services that
 have none: a re-run never overwrites figures a provider has reported since.
 """
 
-from registry.demo.catalogue import (
+from registry.services.groups import MUNICIPALITY_GROUP, municipality_group_ensure
+from sampledata.demo.catalogue import (
     DEFAULT_SEED,
     DEMO_LOGINS,
     DEMO_PASSWORD,
-    MUNICIPALITY_GROUP,
     DemoLogin,
 )
-from registry.demo.plan import Plan, build_plan
-from registry.demo.writer import (
+from sampledata.demo.plan import Plan, build_plan
+from sampledata.demo.writer import (
     demo_counts,
     demo_logins_ensure,
-    municipality_group_ensure,
     provider_data_exists,
     seed_demo,
 )

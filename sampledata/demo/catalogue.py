@@ -12,7 +12,6 @@ from registry.models import Capacity, Organisation
 DEFAULT_SEED = 2026
 DEMO_PASSWORD = "demo-almere-2026"  # noqa: S105 - documented; DEBUG only
 CHANGE_REASON = "demodata"
-MUNICIPALITY_GROUP = "Gemeente"
 HOOFDAANBIEDER_COUNT = 43
 ONDERAANNEMER_COUNT = 80
 BEGELEIDING, PSYCHIATRIE, LVB = (
@@ -313,22 +312,3 @@ DEMO_LOGINS = (
     ),
     DemoLogin("school", "basisschool-de-voorbeeldboom", "staff", "school"),
 )
-# What municipality staff may do in the admin. Capacity changes go through the
-# capacity service (the admin calls it); capacity rows come and go with services.
-MUNICIPALITY_PERMISSIONS = {
-    "perceel": ("add", "change", "delete", "view"),
-    "district": ("add", "change", "delete", "view"),
-    "problemarea": ("add", "change", "delete", "view"),
-    "deliveryform": ("add", "change", "delete", "view"),
-    "organisation": ("add", "change", "delete", "view"),
-    "contract": ("add", "change", "delete", "view"),
-    "subcontract": ("add", "change", "delete", "view"),
-    "location": ("add", "change", "delete", "view"),
-    "service": ("add", "change", "delete", "view"),
-    "capacity": ("change", "view"),
-    "membership": ("add", "change", "delete", "view"),
-    "capacityreminder": ("view",),
-    "thesaurusentry": ("add", "change", "delete", "view"),
-    "user": ("view",),
-    "apitoken": ("add", "change", "view"),  # tokens are revoked, never deleted
-}

@@ -1,12 +1,12 @@
-"""``manage.py seed_demo``: fictional Almere demo data (see ``registry.demo``)."""
+"""``manage.py seed_demo``: fictional Almere demo data (see ``sampledata.demo``)."""
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.scale import generate_referrals
 from referrals.models import Referral
-from registry import demo
+from sampledata import demo
+from sampledata.referral_scale import generate_referrals
 
 
 class Command(BaseCommand):

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.text import slugify
 
-from registry.demo.catalogue import (
+from registry.models import Capacity, Organisation
+from sampledata.demo.catalogue import (
     BEGELEIDING,
     CAPACITY_NOTES,
     DEFAULT_SEED,
@@ -31,7 +32,6 @@ from registry.demo.catalogue import (
     Kind,
     ServiceTemplate,
 )
-from registry.models import Capacity, Organisation
 
 
 @dataclass
