@@ -561,6 +561,10 @@ def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
     ids = _in_search_order(_filtered_services(filters), filters).values("pk")
     page = Service.objects.filter(pk__in=ids[offset : offset + limit])
     page = page.select_related(*_RESULT_RELATED).defer(*_RESULT_DEFERRED)
+    # The page's locations with coordinates, for the overview map (1 query).
+    placed = Location.objects.filter(latitude__isnull=False, longitude__isnull=False)
+    placed = placed.only("name", "latitude", "longitude", "address", "city")
+    page = page.prefetch_related(Prefetch("locations", queryset=placed))
     return list(_in_search_order(page, filters))
 
 

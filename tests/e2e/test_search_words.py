@@ -18,6 +18,7 @@ from registry.models import (
 )
 from registry.services import service_refresh_search
 from tests import factories
+from tests.pdok_server import pdok  # noqa: F401 - the fixture
 from tests.registry.search_data import make_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,3 +138,76 @@ def test_a_laptop_screen_shows_at_least_three_result_cards(
     cards.nth(0).scroll_into_view_if_needed()
     page.locator("#results-title").scroll_into_view_if_needed()
     page.screenshot(path="test-results/search-1280x800.png")
+
+
+@pytest.fixture
+def placed(catalogue, pdok):  # noqa: F811
+    pdok.answer("postcode:1356TL", "pdok_postcode_1356TL.json")
+    spots = {
+        "Traumabehandeling": [("Vestiging Haven", "52.34000", "5.22000")],
+        "Hulp bij angststoornissen": [
+            ("Vestiging Stad", "52.37300", "5.21800"),
+            ("Vestiging Stad 2", "52.37400", "5.21950"),
+            ("Vestiging Buiten", "52.39500", "5.27000"),
+        ],
+        "Gezinsbegeleiding thuis": [("Vestiging Poort", "52.35000", "5.15000")],
+    }
+    for name, places in spots.items():
+        service = Service.objects.get(name=name)
+        for label, lat, lon in places:
+            service.locations.add(
+                factories.LocationFactory(
+                    organisation=service.organisation,
+                    name=label,
+                    latitude=lat,
+                    longitude=lon,
+                )
+            )
+    service_refresh_search(services=Service.objects.all())
+
+
+def test_a_postcode_and_radius_search_sorted_by_distance(
+    live_server, page, placed, screenshot
+):
+    page.goto(live_server.url + "/zoeken")
+    page.get_by_label("Postcode", exact=True).fill("1356 TL")
+    page.get_by_label("Straal in kilometers").fill("5")
+    page.get_by_label("Sorteer op").select_option("afstand")
+    page.get_by_role("button", name="Sorteer").click()
+    expect(page.get_by_role("heading", name="3 resultaten")).to_be_visible()
+    titles = page.locator(".results .result h3")
+    expect(titles).to_have_text(
+        ["Traumabehandeling", "Hulp bij angststoornissen", "Gezinsbegeleiding thuis"]
+    )
+    expect(page.locator(".result__where").first).to_contain_text("0,4 km van 1356 TL")
+    expect(page.locator("#active-filters")).to_contain_text("Postcode: 1356 TL")
+    screenshot("search-postcode")
+
+
+def test_the_overview_map_clusters_close_locations_and_works_by_keyboard(
+    live_server, page, placed, screenshot
+):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(live_server.url + "/zoeken")
+    results_map = page.locator("#results-map")
+    expect(results_map).to_be_visible()
+    markers = results_map.locator(".map-marker")
+    # Five locations; the two Stad ones lie 150 m apart and share a cluster.
+    clusters = results_map.locator(".map-marker--cluster")
+    expect(clusters).to_have_count(1)
+    expect(clusters.first).to_have_text("2")
+    expect(markers).to_have_count(4)
+    # The list holds every location too (the map's equivalent).
+    expect(page.locator("#results-list [data-lat]")).to_have_count(5)
+    # Keyboard: Tab reaches the cluster, Enter zooms in until it splits.
+    clusters.first.focus()
+    page.keyboard.press("Enter")
+    expect(results_map.locator(".map-marker--cluster")).to_have_count(0, timeout=5000)
+    expect(markers).to_have_count(5)
+    single = results_map.locator(".map-marker").first
+    single.focus()
+    page.keyboard.press("Enter")
+    expect(results_map.locator(".leaflet-popup-content a")).to_be_visible()
+    page.screenshot(path="test-results/search-map-1280.png")
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot("search-map-375")
