@@ -208,6 +208,11 @@ def parse_params(
     )  # fmt: skip
     values["has_room"] = _parse_flag(params, "plek", errors)
     values.update(_parse_place(params, errors))
+    if not values["postcode"] and _POSTCODE_TEXT.match(values["text"]):
+        # A postcode typed in the search box ("1356 TL") searches near it.
+        values["postcode"] = validators.normalise_postcode(values["text"])
+        values["radius_km"] = values["radius_km"] or geo.DEFAULT_RADIUS_KM
+        values["text"] = ""
     values["sort"] = _parse_sort(params, errors)
     if values["sort"] == "afstand" and not (values["postcode"] or values["near"]):
         message = _(
@@ -284,6 +289,7 @@ def sort_options() -> list[tuple[str, str]]:
 
 
 _PC4 = re.compile(r"^[1-9][0-9]{3}$")
+_POSTCODE_TEXT = re.compile(r"^[1-9][0-9]{3} ?(?![sS][aAdDsS])[a-zA-Z]{2}$")
 
 
 def _parse_place(params, errors) -> dict:

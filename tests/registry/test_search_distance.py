@@ -171,3 +171,19 @@ def test_the_api_says_when_pdok_cannot_be_reached(client, placed, pdok):  # noqa
     (problem,) = response.json()["invalid_params"]
     assert problem["name"] == "postcode"
     assert "PDOK" in problem["reason"]
+
+
+def test_a_postcode_typed_in_the_search_box_searches_near_it(placed):
+    result = run("q=1356 tl&sorteer=afstand")
+    assert result.filters.text == ""
+    assert result.filters.postcode == "1356 TL"
+    assert names(result) == ["Haven dichtbij", "Stad verder", "Buiten ver"]
+
+
+def test_the_page_moves_a_typed_postcode_into_the_postcode_field(client, placed):
+    response = client.get(reverse("registry:search"), {"q": "1356TL"})
+    assert (
+        'name="postcode" maxlength="7" autocomplete="postal-code" value="1356 TL"'
+        in (response.text)
+    )
+    assert "0,4 km van 1356 TL" in response.text
