@@ -35,6 +35,7 @@ from registry.models import (
     ProblemArea,
     Service,
     Subcontract,
+    ThesaurusEntry,
     User,
 )
 
@@ -89,7 +90,7 @@ class SearchRefreshMixin:
 
 @admin.register(Perceel)
 class PerceelAdmin(SearchRefreshMixin, admin.ModelAdmin):
-    list_display = ["name", "code", "active", "position"]
+    list_display = ["name", "name_en", "code", "active", "position"]
     list_filter = ["active"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
@@ -103,7 +104,7 @@ class TaxonomyAdmin(SearchRefreshMixin, admin.ModelAdmin):
     one more than a facet can hold); deleting goes through the service so the
     search documents forget the term's slot before another term reuses it."""
 
-    list_display = ["name", "slug", "bit_slot"]
+    list_display = ["name", "name_en", "slug", "bit_slot"]
     readonly_fields = ["bit_slot"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -540,3 +541,13 @@ class CapacityReminderAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ThesaurusEntry)
+class ThesaurusEntryAdmin(admin.ModelAdmin):
+    """The municipality's thesaurus: applied to every search at once (read per
+    search), so no search documents need refreshing."""
+
+    list_display = ["term", "relation", "related"]
+    list_filter = ["relation"]
+    search_fields = ["term", "related"]

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
@@ -32,7 +33,30 @@ class User(AbstractUser):
         verbose_name_plural = _("gebruikers")
 
 
-class Perceel(models.Model):
+class EnglishNamed(models.Model):
+    """A term with an English name beside its Dutch one: the English interface
+    shows it, and an English search finds the term."""
+
+    name_en = models.CharField(
+        _("Engelse naam"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Naam in het Engels, voor de Engelse versie en Engelse zoekwoorden."
+        ),
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (Dutch when there is no English)."""
+        english = (get_language() or "nl").startswith("en")
+        return self.name_en if english and self.name_en else self.name
+
+
+class Perceel(EnglishNamed):
     """A procurement lot. Data, not code: lots change with each procurement."""
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
@@ -62,7 +86,7 @@ def facet_bits(slots) -> int:
     return sum(1 << slot for slot in set(slots))
 
 
-class FacetTerm(models.Model):
+class FacetTerm(EnglishNamed):
     """A term of a search facet (stadsdeel, problem area, form, ...).
 
     ``bit_slot`` is assigned once, when the term is first saved: the lowest slot
@@ -80,7 +104,7 @@ class FacetTerm(models.Model):
         help_text=_("Vaste plek van deze term in de zoekindex (0 tot en met 62)."),
     )
 
-    class Meta:
+    class Meta(EnglishNamed.Meta):
         abstract = True
 
     def save(self, *args, **kwargs) -> None:
@@ -824,3 +848,53 @@ class CapacityReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.period}"
+
+
+class ThesaurusEntry(models.Model):
+    """A relation between two search terms that the municipality keeps.
+
+    A synonym works both ways (ADHD <-> aandachtstekortstoornis); a narrower
+    term is found when the broader is searched, not the other way round
+    (gedrag -> agressie). Applied at query time on both databases and shown as
+    "ook gezocht op ..." (selectors.search_prepare).
+    """
+
+    class Relation(models.TextChoices):
+        SYNONYM = "synoniem", _("synoniem (beide kanten op)")
+        NARROWER = "smaller", _("smaller begrip (zoeken op de term vindt ook dit)")
+
+    term = models.CharField(_("term"), max_length=100)
+    related = models.CharField(_("verwante term"), max_length=100)
+    relation = models.CharField(
+        _("relatie"), max_length=10, choices=Relation.choices, default=Relation.SYNONYM
+    )
+
+    class Meta:
+        ordering = ["term", "related"]
+        verbose_name = _("thesaurusterm")
+        verbose_name_plural = _("thesaurus")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "related"], name="thesaurus_term_related_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        arrow = "↔" if self.relation == self.Relation.SYNONYM else "→"
+        return f"{self.term} {arrow} {self.related}"
+
+    def clean(self) -> None:
+        super().clean()
+        self.term = " ".join(self.term.split())
+        self.related = " ".join(self.related.split())
+        from registry.search_text import tokens
+
+        for name in ("term", "related"):
+            if not tokens(getattr(self, name)):
+                raise ValidationError(
+                    {name: _("Vul een woord in (letters of cijfers).")}
+                )
+        if tokens(self.term) == tokens(self.related):
+            raise ValidationError(
+                {"related": _("De verwante term is gelijk aan de term.")}
+            )

@@ -10,21 +10,24 @@ with them (``selectors.search_run``): imports go one way, selectors -> search.
 """
 
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from registry import validators
+from registry import geo, search_text, validators
 from registry.models import facet_bits
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
-SEARCH_CONFIG = "dutch_unaccent"
-SORTS = ("relevantie", "wachttijd", "bijgewerkt")
+# The index text is made in Python (search_text) for both databases, so
+# PostgreSQL only splits it on spaces: no stemming of its own.
+SEARCH_CONFIG = "simple"
+SORTS = ("relevantie", "wachttijd", "bijgewerkt", "afstand")
 TRUE_VALUES = ("1", "on", "ja", "true")
 # Parameter name -> reference group (selectors.search_reference keys).
 MULTI_PARAMS = {
@@ -36,20 +39,13 @@ MULTI_PARAMS = {
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents: "Cliënten" -> "clienten"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+fold = search_text.fold
+vocabulary = search_text.vocabulary
 
 
 def words(text: str) -> list[str]:
     """The folded words of ``text``, in order, without repeats."""
     return list(dict.fromkeys(_WORD.findall(fold(text))))
-
-
-def vocabulary(text: str) -> set[str]:
-    """Words worth offering as a spelling correction: letters only, 3 or more."""
-    return {w for w in _WORD.findall(fold(text)) if len(w) >= 3 and w.isalpha()}
 
 
 # --- the search document -------------------------------------------------------
@@ -73,14 +69,20 @@ class SearchDocument:
 
     @property
     def text(self) -> str:
-        return fold(" ".join(part for part in (self.title, self.tags, self.body)))
+        """The index text both databases search (``search_text.index_text``)."""
+        return search_text.index_text(self.title, self.tags, self.body)
+
+    def section(self, name: str) -> str:
+        """The index tokens of one section (PostgreSQL weighs them A/B/C)."""
+        return " ".join(search_text.index_tokens(getattr(self, name)))
 
 
 def build_document(service) -> SearchDocument:
     """The document of ``service``; its relations must be prefetched."""
-    tags = [service.organisation.name, service.perceel.name]
-    tags += [area.name for area in service.problem_areas.all()]
-    tags += [form.name for form in service.forms.all()]
+    # English names too: an English query finds the Dutch terms.
+    terms = [service.perceel, *service.problem_areas.all(), *service.forms.all()]
+    tags = [service.organisation.name]
+    tags += [f"{term.name} {term.name_en}" for term in terms]
     body = [service.description, service.how_to_refer]
     body += [district.name for district in service.districts.all()]
     body += [f"{loc.name} {loc.address} {loc.city}" for loc in service.locations.all()]
@@ -120,6 +122,13 @@ class Option:
     slug: str
     name: str
     slot: int | None = None
+    name_en: str = ""
+
+    @property
+    def label(self) -> str:
+        """The name in the active language."""
+        english = (get_language() or "nl").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,17 @@ class SearchFilters:
     page: int = 1
     # Spelling corrections found for words of ``text``: word -> known term.
     corrections: Mapping[str, str] = field(default_factory=dict)
+    # What the text asks for, with the thesaurus applied (search_text.QueryUnit);
+    # set by selectors.search_prepare.
+    units: tuple = ()
+    # Distance: a postcode ("1356 TL" or "1356") or the visitor's own location
+    # (``near``: latitude, longitude), and the radius in km. ``origin``
+    # (geo.Origin) is where distances are measured from, set by
+    # selectors.search_locate once the postcode is looked up.
+    postcode: str = ""
+    near: tuple[float, float] | None = None
+    radius_km: int | None = None
+    origin: Any = None
     # Per facet group ("district", "problem", "form"): the bit set of the chosen
     # terms' slots, matched against the services' stored bit sets.
     chosen_bits: Mapping[str, int] = field(default_factory=dict)
@@ -187,7 +207,19 @@ def parse_params(
         _("Maximale wachttijd: vul een aantal weken van 0 tot 260 in."),
     )  # fmt: skip
     values["has_room"] = _parse_flag(params, "plek", errors)
+    values.update(_parse_place(params, errors))
+    if not values["postcode"] and _POSTCODE_TEXT.match(values["text"]):
+        # A postcode typed in the search box ("1356 TL") searches near it.
+        values["postcode"] = validators.normalise_postcode(values["text"])
+        values["radius_km"] = values["radius_km"] or geo.DEFAULT_RADIUS_KM
+        values["text"] = ""
     values["sort"] = _parse_sort(params, errors)
+    if values["sort"] == "afstand" and not (values["postcode"] or values["near"]):
+        message = _(
+            "Sorteren op afstand: vul eerst een postcode in of kies mijn locatie."
+        )
+        errors.append(ParamError("sorteer", message))
+        values["sort"] = "relevantie"
     values["chosen_bits"] = {
         group: facet_bits(
             o.slot for o in reference.get(group, []) if o.id in values[name]
@@ -252,7 +284,55 @@ def sort_options() -> list[tuple[str, str]]:
         ("relevantie", _("Relevantie")),
         ("wachttijd", _("Kortste wachttijd")),
         ("bijgewerkt", _("Laatst bijgewerkt")),
+        ("afstand", _("Afstand")),
     ]
+
+
+_PC4 = re.compile(r"^[1-9][0-9]{3}$")
+_POSTCODE_TEXT = re.compile(r"^[1-9][0-9]{3} ?(?![sS][aAdDsS])[a-zA-Z]{2}$")
+
+
+def _parse_place(params, errors) -> dict:
+    """``postcode`` (6 or 4 positions), or ``lat`` + ``lon`` ("mijn locatie"),
+    and ``straal`` in km (default 10 when a place is given)."""
+    place: dict[str, Any] = {"postcode": "", "near": None, "radius_km": None}
+    raw = " ".join((params.get("postcode") or "").split()).upper()
+    if raw:
+        normal = validators.normalise_postcode(raw)
+        try:
+            if not _PC4.match(raw):
+                validators.validate_postcode(normal)
+            place["postcode"] = normal
+        except ValidationError:
+            message = _("Postcode: vul een postcode in zoals 1356 TL of 1356.")
+            errors.append(ParamError("postcode", message))
+    lat, lon = (params.get("lat") or "").strip(), (params.get("lon") or "").strip()
+    if lat or lon:
+        near = _coordinates(lat, lon)
+        if near is None:
+            message = _(
+                "Mijn locatie: de locatie van uw apparaat is niet te gebruiken."
+            )
+            errors.append(ParamError("lat", message))
+        elif not place["postcode"]:
+            place["near"] = near
+    radius = _parse_int(
+        params, "straal", geo.RADIUS_MIN_KM, geo.RADIUS_MAX_KM, errors,
+        _("Straal: vul een aantal kilometers van 1 tot 100 in."),
+    )  # fmt: skip
+    if place["postcode"] or place["near"]:
+        place["radius_km"] = radius or geo.DEFAULT_RADIUS_KM
+    return place
+
+
+def _coordinates(lat: str, lon: str) -> tuple[float, float] | None:
+    try:
+        latitude, longitude = float(lat), float(lon)
+    except ValueError:
+        return None
+    if not geo.valid_coordinates(latitude, longitude):
+        return None
+    return round(latitude, 5), round(longitude, 5)
 
 
 def _parse_sort(params, errors) -> str:
@@ -264,31 +344,6 @@ def _parse_sort(params, errors) -> str:
     message = _("Sorteren: kies relevantie, wachttijd of bijgewerkt.")
     errors.append(ParamError("sorteer", message))
     return "relevantie"
-
-
-# --- PostgreSQL tsquery ------------------------------------------------------------
-
-
-def tsquery_text(search_words: Iterable[str], corrections: Mapping[str, str]) -> str:
-    """A raw ``to_tsquery`` string: every word must match (as a prefix, once it
-    has 3 letters), either as typed or as its spelling correction.
-
-    Safe to pass as raw tsquery: words are ``[a-z0-9]+`` only (see ``words``).
-    """
-    parts = []
-    for word in search_words:
-        variants = [word] + ([corrections[word]] if word in corrections else [])
-        terms = [f"{v}:*" if len(v) >= 3 else v for v in variants]
-        parts.append("(" + " | ".join(terms) + ")")
-    return " & ".join(parts)
-
-
-def sqlite_patterns(word: str) -> str:
-    """The substring a word must match in ``search_text`` without stemming:
-    a Dutch plural "-en" is dropped ("angsten" finds "angst")."""
-    if len(word) > 5 and word.endswith("en"):
-        return word[:-2]
-    return word
 
 
 # --- pages ---------------------------------------------------------------------
@@ -372,6 +427,8 @@ class SearchResult:
     facets: list[FacetGroup]
     open_count: int
     suggestion: str = ""
+    also: list[str] = field(default_factory=list)
+    chips: list["Chip"] = field(default_factory=list)
 
     @property
     def invalid_params(self) -> set[str]:
@@ -385,7 +442,7 @@ def facet_groups(reference, filters: SearchFilters, counts) -> list[FacetGroup]:
         chosen = set(getattr(filters, _GROUP_FIELDS[group]))
         group_counts = counts[group]
         options = [
-            FacetOption(o.slug, o.name, group_counts.get(o.id, 0), o.id in chosen)
+            FacetOption(o.slug, o.label, group_counts.get(o.id, 0), o.id in chosen)
             for o in reference.get(group, [])
         ]
         groups.append(FacetGroup(param, _labels()[param], options))
@@ -397,6 +454,11 @@ def suggestion_text(filters: SearchFilters) -> str:
     if not filters.corrections:
         return ""
     return " ".join(filters.corrections.get(w, w) for w in filters.words)
+
+
+def also_searched(filters: SearchFilters) -> list[str]:
+    """The thesaurus terms the search added: "ook gezocht op ..."."""
+    return list(dict.fromkeys(term for unit in filters.units for term in unit.also))
 
 
 # --- CSV ---------------------------------------------------------------------------
@@ -439,3 +501,73 @@ def csv_row(service, site_url: str) -> list:
         site_url + service.get_absolute_url(),
     ]
     return values
+
+
+# --- active filters as chips -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One filter of the URL shown above the results, with the link that takes
+    it away. ``ignored``: the value was invalid and not applied."""
+
+    label: str
+    remove_query: str
+    ignored: bool = False
+
+
+def _without(params, name: str, value: str | None = None) -> str:
+    """``params`` as a query string without ``name`` (or only its ``value``)
+    and without the page number."""
+    query = params.copy()
+    query.pop("pagina", None)
+    if value is None:
+        query.pop(name, None)
+    else:
+        query.setlist(name, [v for v in query.getlist(name) if v != value])
+    return query.urlencode()
+
+
+def filter_chips(params, reference, errors: list[ParamError]) -> list[Chip]:
+    """Every filter value of ``params`` as a removable chip: the applied ones
+    with their names, the invalid ones marked as ignored (so what was searched
+    is never a guess)."""
+    invalid = {error.param for error in errors}
+    labels = _labels()
+    chips = []
+    for param, group in MULTI_PARAMS.items():
+        names = {o.slug: o.label for o in reference.get(group, [])}
+        for value in dict.fromkeys(v for v in params.getlist(param) if v):
+            known = value in names
+            text = f"{labels[param]}: {names[value] if known else value[:40]}"
+            chips.append(Chip(text, _without(params, param, value), not known))
+    singles = {
+        "leeftijd": _("Leeftijd"),
+        "wachttijd": _("Maximale wachttijd"),
+        "plek": _("Nu plek"),
+        "postcode": _("Postcode"),
+        "straal": _("Straal (km)"),
+    }
+    for param, label in singles.items():
+        raw = (params.get(param) or "").strip()
+        if raw:
+            shown = _("ja") if param == "plek" and param not in invalid else raw[:20]
+            chips.append(
+                Chip(f"{label}: {shown}", _without(params, param), param in invalid)
+            )
+    if params.get("lat") or params.get("lon"):
+        query = params.copy()
+        for name in ("lat", "lon", "pagina"):
+            query.pop(name, None)
+        chips.append(Chip(_("Mijn locatie"), query.urlencode(), "lat" in invalid))
+    return chips
+
+
+def where_label(service, districts_by_slot: Mapping[int, str]) -> str:
+    """Where help is given, from the stored district bits (no query): the
+    stadsdelen, or "heel Almere" when it covers them all."""
+    bits = getattr(service, "search_district_bits", 0) or 0
+    names = [name for slot, name in districts_by_slot.items() if bits & (1 << slot)]
+    if names and len(names) == len(districts_by_slot):
+        return _("alle stadsdelen")
+    return ", ".join(names)

@@ -1,5 +1,6 @@
 """Read paths of the social map: QuerySets scoped for their caller."""
 
+import math
 import operator
 from collections import defaultdict
 from dataclasses import replace
@@ -12,18 +13,24 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Exists,
     F,
+    IntegerField,
+    OuterRef,
     PositiveSmallIntegerField,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from registry import permissions, search
+from registry import geo, pdok, permissions, search, search_text
 from registry.models import (
     ApiToken,
     Contract,
@@ -36,6 +43,7 @@ from registry.models import (
     ProblemArea,
     Service,
     Subcontract,
+    ThesaurusEntry,
 )
 
 
@@ -154,8 +162,8 @@ def reminder_recipients(*, organisation: Organisation) -> list[str]:
 
 # --- public catalogue: search, organisation and service pages ------------------
 # The search runs a fixed number of queries whatever the number of results:
-# reference values (1), spelling corrections (1, PostgreSQL with text only),
-# total + "has room" count (1), one GROUP BY per facet group (4), the page (1).
+# reference values (1), with words the thesaurus (1) and, when a word is
+# unknown, the spelling vocabulary (1), the counts (1), the page (1).
 
 
 _REFERENCE_GROUPS = ("perceel", "district", "problem", "form")
@@ -171,7 +179,7 @@ def search_reference() -> dict[str, list]:
             group=Value(group), sort_position=position, slot=slot
         )
         columns = ("group", "id", slug_field, "name", "sort_position", "slot")
-        return qs.values_list(*columns)
+        return qs.values_list(*columns, "name_en")
 
     no_slot = Value(None, output_field=PositiveSmallIntegerField())
     percelen = Perceel.objects.filter(active=True)
@@ -183,10 +191,10 @@ def search_reference() -> dict[str, list]:
         all=True,
     )
     reference: dict[str, list] = {group: [] for group in _REFERENCE_GROUPS}
-    for group, pk, slug, name, _position, slot in sorted(
+    for group, pk, slug, name, _position, slot, name_en in sorted(
         rows, key=lambda row: (row[4], row[3].lower())
     ):
-        reference[group].append(search.Option(pk, slug, name, slot))
+        reference[group].append(search.Option(pk, slug, name, slot, name_en))
     return reference
 
 
@@ -195,12 +203,17 @@ def search_run(params) -> search.SearchResult:
     whatever the result size."""
     reference = search_reference()
     filters, errors = search.parse_params(params, reference)
-    filters = replace(filters, corrections=search_corrections(filters))
+    filters = search_locate(search_prepare(filters, reference), errors)
     counts = facet_counts(filters=filters, reference=reference)
     filters, pagination = search.clamp_page(filters, counts["total"], errors)
     page = service_search_page(
         filters=filters, offset=pagination.offset, limit=search.PAGE_SIZE
     )
+    districts = {o.slot: o.label for o in reference["district"]}
+    for service in page:
+        service.where = search.where_label(service, districts)
+        squared = getattr(service, "nearest_squared_km", None)
+        service.distance_km = math.sqrt(squared) if squared is not None else None
     return search.SearchResult(
         filters=filters,
         errors=errors,
@@ -209,26 +222,114 @@ def search_run(params) -> search.SearchResult:
         facets=search.facet_groups(reference, filters, counts),
         open_count=counts["open"],
         suggestion=search.suggestion_text(filters),
+        also=search.also_searched(filters),
+        chips=search.filter_chips(params, reference, errors),
     )
 
 
 def search_csv_services(params):
     """All services matching ``params`` (no paging), for the CSV download."""
     reference = search_reference()
-    filters, _errors = search.parse_params(params, reference)
-    filters = replace(filters, corrections=search_corrections(filters))
+    filters, errors = search.parse_params(params, reference)
+    filters = search_locate(search_prepare(filters, reference), errors)
     return service_search(filters=filters)
 
 
-def search_corrections(filters) -> dict[str, str]:
-    """Spelling corrections for the words of a search that no known term starts
-    with: word -> the most similar term (pg_trgm). PostgreSQL only; one query."""
-    candidates = [w for w in filters.words if len(w) >= 4 and w.isalpha()]
-    if connection.vendor != "postgresql" or not candidates:
+def search_prepare(filters, reference):
+    """``filters`` with what its words ask for resolved: the thesaurus and the
+    English names of the reference terms applied, misspelt words corrected
+    (``search_text.QueryUnit``). With words: the thesaurus (1 query) and, when
+    a word is unknown, the spelling vocabulary (1 query)."""
+    if not filters.words:
+        return filters
+    thesaurus = search_thesaurus(reference)
+    units = search_text.query_units(filters.words, thesaurus, {})
+    corrections = search_corrections(
+        [u.text for u in units if len(u.alternatives) == 1 and " " not in u.text]
+    )
+    units = search_text.query_units(filters.words, thesaurus, corrections)
+    return replace(filters, corrections=corrections, units=units)
+
+
+def search_locate(filters, errors):
+    """``filters`` with the place distances are measured from: the visitor's
+    own location, or the postcode's centre from PDOK Locatieserver (cached).
+    When PDOK does not know the postcode or cannot be reached, a message names
+    the filter and the search runs without it."""
+    if filters.near:
+        label = _("mijn locatie")
+        return replace(filters, origin=geo.Origin(*filters.near, label))
+    if not filters.postcode:
+        return filters
+    try:
+        place = pdok.postcode_place(filters.postcode)
+    except pdok.Unavailable:
+        message = _(
+            "Postcode: de locatie van %(postcode)s kon nu niet worden opgezocht "
+            "(geen verbinding met PDOK). Zoek zonder afstand of kies een stadsdeel."
+        )
+    else:
+        if place:
+            origin = geo.Origin(place.latitude, place.longitude, filters.postcode)
+            return replace(filters, origin=origin)
+        message = _("Postcode: %(postcode)s is niet gevonden.")
+    errors.append(
+        search.ParamError("postcode", message % {"postcode": filters.postcode})
+    )
+    sort = "relevantie" if filters.sort == "afstand" else filters.sort
+    return replace(filters, postcode="", radius_km=None, sort=sort)
+
+
+def search_thesaurus(reference) -> dict[str, list[str]]:
+    """phrase key -> the terms a search for it also looks for: the thesaurus
+    (synonyms both ways, narrower terms from the broader) and each reference
+    term's English name -> its Dutch name. One query."""
+    found: dict[str, list[str]] = defaultdict(list)
+
+    def add(term, other):
+        key = search_text.phrase_key(term)
+        if key and other not in found[key]:
+            found[key].append(other)
+
+    for term, related, relation in ThesaurusEntry.objects.values_list(
+        "term", "related", "relation"
+    ):
+        add(term, related)
+        if relation == ThesaurusEntry.Relation.SYNONYM:
+            add(related, term)
+    for options in reference.values():
+        for option in options:
+            if option.name_en and search.fold(option.name_en) != search.fold(
+                option.name
+            ):
+                add(option.name_en, option.name)
+    return dict(found)
+
+
+def search_corrections(candidates: list[str]) -> dict[str, str]:
+    """Spelling corrections for words no indexed word starts with (by their
+    stem): word -> the most similar indexed word by trigram similarity.
+    PostgreSQL asks pg_trgm; SQLite reads the vocabulary and computes the same
+    similarity in Python (search_text.similarity). One query, or none."""
+    candidates = [w for w in candidates if len(w) >= 4 and w.isalpha()]
+    if not candidates:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_CORRECTIONS_SQL, [candidates])
-        rows = cursor.fetchall()
+    stems = {w: search_text.stem(w) for w in candidates}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CORRECTIONS_SQL, [candidates, [stems[w] for w in candidates]]
+            )
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT term FROM registry_search_term")
+            vocabulary = [term for (term,) in cursor.fetchall()]
+        rows = [
+            (w, search_text.correction(w, vocabulary))
+            for w in candidates
+            if not any(term.startswith(stems[w]) for term in vocabulary)
+        ]
     # A term that merely extends or shortens the word ("angsten"/"angst") is
     # stemming's job, not a typo.
     return {
@@ -243,9 +344,9 @@ SELECT w.word,
        (SELECT t.term FROM registry_search_term t
          WHERE t.term %% w.word
          ORDER BY similarity(t.term, w.word) DESC, t.term LIMIT 1)
-  FROM unnest(%s::text[]) AS w(word)
+  FROM unnest(%s::text[], %s::text[]) AS w(word, stem)
  WHERE NOT EXISTS (
-       SELECT 1 FROM registry_search_term k WHERE k.term LIKE w.word || '%%')
+       SELECT 1 FROM registry_search_term k WHERE k.term LIKE w.stem || '%%')
 """
 
 # Facet group -> the services' stored bit set of its terms' slots.
@@ -264,14 +365,27 @@ def _public_services():
 
 
 def _text_filter(qs, filters):
-    if not filters.words:
+    """Every unit of the words must match (one of its alternatives: all of
+    that alternative's tokens as word prefixes). The same tokens on both
+    databases: a tsquery on PostgreSQL, LIKE on SQLite."""
+    if not filters.units:
         return qs
     if connection.vendor == "postgresql":
-        raw = search.tsquery_text(filters.words, filters.corrections)
+        raw = search_text.tsquery(filters.units)
         query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
         return qs.filter(search_vector=query)
-    for word in filters.words:
-        qs = qs.filter(search_text__contains=search.sqlite_patterns(word))
+    for unit in filters.units:
+        matches = [
+            reduce(
+                operator.and_,
+                (
+                    Q(search_text__contains=search_text.index_substring(t))
+                    for t in alternative
+                ),
+            )
+            for alternative in unit.alternatives
+        ]
+        qs = qs.filter(reduce(operator.or_, matches))
     return qs
 
 
@@ -284,7 +398,27 @@ def _base_services(filters):
     if filters.max_wait_weeks is not None:
         # An unknown waiting time (NULL) is never within a maximum.
         qs = qs.filter(search_total_wait__lte=filters.max_wait_weeks)
+    if filters.origin is not None and filters.radius_km:
+        near = _located(filters.origin).filter(
+            squared_km__lte=float(filters.radius_km) ** 2
+        )
+        qs = qs.filter(Exists(near))
     return qs
+
+
+def _located(origin):
+    """The locations of the outer service with coordinates, with their squared
+    distance from ``origin``."""
+    return Location.objects.filter(
+        services=OuterRef("pk"), latitude__isnull=False, longitude__isnull=False
+    ).annotate(squared_km=origin.squared_km())
+
+
+def _with_distance(qs, filters):
+    if filters.origin is None:
+        return qs
+    nearest = _located(filters.origin).order_by("squared_km").values("squared_km")
+    return qs.annotate(nearest_squared_km=Subquery(nearest[:1]))
 
 
 def _group_conditions(filters) -> dict[str, Q]:
@@ -428,6 +562,10 @@ def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
     ids = _in_search_order(_filtered_services(filters), filters).values("pk")
     page = Service.objects.filter(pk__in=ids[offset : offset + limit])
     page = page.select_related(*_RESULT_RELATED).defer(*_RESULT_DEFERRED)
+    # The page's locations with coordinates, for the overview map (1 query).
+    placed = Location.objects.filter(latitude__isnull=False, longitude__isnull=False)
+    placed = placed.only("name", "latitude", "longitude", "address", "city")
+    page = page.prefetch_related(Prefetch("locations", queryset=placed))
     return list(_in_search_order(page, filters))
 
 
@@ -436,17 +574,69 @@ _RESULT_DEFERRED = ("search_text", "search_vector", "description", "how_to_refer
 
 
 def _in_search_order(qs, filters):
+    qs = _with_distance(qs, filters)
+    if filters.sort == "afstand" and filters.origin is not None:
+        nearest = F("nearest_squared_km").asc(nulls_last=True)
+        return qs.order_by(nearest, "name", "id")
     if filters.sort == "wachttijd":
         wait = F("search_total_wait").asc(nulls_last=True)
         return qs.order_by(wait, "name", "id")
     if filters.sort == "bijgewerkt":
         return qs.order_by(F("capacity__updated_at").desc(nulls_last=True), "id")
-    if filters.words and connection.vendor == "postgresql":
-        raw = search.tsquery_text(filters.words, filters.corrections)
-        query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
-        rank = SearchRank(F("search_vector"), query, cover_density=True)
-        return qs.alias(rank=rank).order_by("-rank", "name", "id")
+    if filters.units and connection.vendor == "postgresql":
+        return qs.alias(rank=_postgres_rank(filters.units)).order_by(
+            "-rank", "name", "id"
+        )
+    if filters.units:
+        return qs.alias(rank=_sqlite_rank(filters.units)).order_by(
+            "-rank", "name", "id"
+        )
     return qs.order_by("name", "id")
+
+
+def _postgres_rank(units):
+    """Cover density over the weighted vector (name A, tags B, body C), the
+    words as typed counting double against what the thesaurus, compound parts
+    or a correction added."""
+
+    def rank(raw):
+        query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
+        return SearchRank(F("search_vector"), query, cover_density=True)
+
+    as_typed = rank(search_text.tsquery(units, as_typed=True))
+    return as_typed * Value(2.0) + rank(search_text.tsquery(units))
+
+
+def _sqlite_rank(units):
+    """SQLite's relevance, per unit: 4 when the words as typed are in the name
+    (the index text's first section), 3 when an added alternative is, 2 when
+    the words as typed are elsewhere, else 1. Coarser than PostgreSQL's cover
+    density; the same services are found."""
+    title = "substr(search_text, 1, instr(search_text, ' | '))"
+    cases, params = [], []
+
+    def condition(alternatives, where):
+        nonlocal params
+        parts = []
+        for alternative in alternatives:
+            parts.append(
+                "("
+                + " AND ".join(f"instr({where}, %s) > 0" for _t in alternative)
+                + ")"
+            )
+            params += [search_text.index_substring(t) for t in alternative]
+        return " OR ".join(parts)
+
+    for unit in units:
+        typed, every = unit.alternatives[:1], unit.alternatives
+        cases.append(
+            f"CASE WHEN {condition(typed, title)} THEN 4 "
+            f"WHEN {condition(every, title)} THEN 3 "
+            f"WHEN {condition(typed, 'search_text')} THEN 2 ELSE 1 END"
+        )
+    # Only code-made SQL; the tokens are parameters.
+    sql = " + ".join(cases)
+    return RawSQL(sql, params, output_field=IntegerField())  # noqa: S611
 
 
 def organisation_get_public(*, slug: str) -> Organisation:

@@ -35,7 +35,7 @@ def search_page(request):
     return render(
         request,
         "registry/search.html",
-        {"result": result, "sorts": search.sort_options()},
+        {"result": result, "sorts": search.sort_options(), **_map_settings()},
     )
 
 

@@ -390,6 +390,15 @@ PDOK_TILE_URL = (
     "/{z}/{x}/{y}.png"
 )
 PDOK_TILE_ATTRIBUTION = "Kaartgegevens © Kadaster"
+# PDOK Locatieserver (free, no key): postcode -> coordinates for distance search.
+# The test suite points it at a local server; by default it asks a closed local
+# port so no test reaches the internet.
+PDOK_LOCATIESERVER_URL = env_str(
+    "PDOK_LOCATIESERVER_URL",
+    "http://127.0.0.1:9"
+    if TESTING
+    else "https://api.pdok.nl/bzk/locatieserver/search/v3_1",
+).strip()
 MAP_TILE_URL = env_str("MAP_TILE_URL", "" if TESTING else PDOK_TILE_URL).strip()
 MAP_TILE_ATTRIBUTION = env_str(
     "MAP_TILE_ATTRIBUTION",

@@ -196,8 +196,9 @@ SERVICE_FILTERS = [
     _query(
         "q",
         {"type": "string", "maxLength": 200},
-        "Free text: every word must occur (as on /zoeken: Dutch stemming and "
-        "typo tolerance on PostgreSQL).",
+        "Free text: every word must occur (as on /zoeken: Dutch plurals and "
+        "compounds, the municipality's thesaurus, English term names and typo "
+        "tolerance, the same on every database).",
     ),
     _slugs("lot", "Perceel code (see /lots)."),
     _query(
@@ -215,11 +216,38 @@ SERVICE_FILTERS = [
         "Total waiting time (weeks) at most this; unknown waits never match.",
     ),
     _query(
+        "postcode",
+        {
+            "type": "string",
+            "maxLength": 7,
+            "pattern": "^[1-9][0-9]{3} ?([A-Za-z]{2})?$",
+        },
+        "Dutch postcode (1356 TL, 1356TL or 1356): only services with a location "
+        "within radius_km of its centre (looked up in PDOK Locatieserver). Unknown, "
+        "or PDOK not reachable: 400 naming postcode.",
+    ),
+    _query(
+        "lat",
+        {"type": "number", "minimum": 50, "maximum": 54},
+        "Latitude (WGS84) to measure distance from instead of a postcode; with lon.",
+    ),
+    _query(
+        "lon",
+        {"type": "number", "minimum": 2.5, "maximum": 7.5},
+        "Longitude (WGS84) to measure distance from instead of a postcode; with lat.",
+    ),
+    _query(
+        "radius_km",
+        {"type": "integer", "minimum": 1, "maximum": 100},
+        "With postcode or lat/lon: the radius in km (default 10).",
+    ),
+    _query(
         "ordering",
         OpenApiTypes.STR,
         "relevance (default: best text match, else by name), wait (shortest "
-        "total wait first, unknown last) or -updated (most recently updated "
-        "capacity first).",
+        "total wait first, unknown last), -updated (most recently updated "
+        "capacity first) or distance (nearest location first; needs postcode or "
+        "lat/lon).",
         enum=list(filters.ORDERINGS),
     ),
 ]

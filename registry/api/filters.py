@@ -7,8 +7,6 @@ the page, which ignores a bad value with a message, the API refuses it: 400
 with every bad parameter named in ``invalid_params``.
 """
 
-from dataclasses import replace
-
 from django.db.models import Q
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -18,7 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions
 
-from registry import search, selectors, validators
+from registry import geo, search, selectors, validators
 from registry.models import Organisation, Perceel
 
 # API parameter -> (search page parameter, reference group).
@@ -32,14 +30,23 @@ CHOICE_PARAMS = {
 NUMBER_PARAMS = {
     "age": ("leeftijd", validators.AGE_MIN, validators.AGE_MAX),
     "max_wait_weeks": ("wachttijd", 0, validators.WAIT_WEEKS_MAX),
+    "radius_km": ("straal", geo.RADIUS_MIN_KM, geo.RADIUS_MAX_KM),
 }
 # API ordering -> the search page's sort. "-updated": most recently updated first.
-ORDERINGS = {"relevance": "relevantie", "wait": "wachttijd", "-updated": "bijgewerkt"}
+ORDERINGS = {
+    "relevance": "relevantie",
+    "wait": "wachttijd",
+    "-updated": "bijgewerkt",
+    "distance": "afstand",
+}
+# API parameter -> search page parameter, passed on as given (parse_params checks).
+PLACE_PARAMS = {"postcode": "postcode", "lat": "lat", "lon": "lon"}
 TRUE, FALSE = ("true", "1"), ("false", "0")
 _PAGE_TO_API = {
     "q": "q",
     "plek": "accepting",
     "sorteer": "ordering",
+    **{page: api for api, page in PLACE_PARAMS.items()},
     **{page: api for api, (page, _group) in CHOICE_PARAMS.items()},
     **{page: api for api, (page, _low, _high) in NUMBER_PARAMS.items()},
 }
@@ -59,12 +66,18 @@ def service_filters(params) -> search.SearchFilters:
         page[page_name] = _number(params, name, low, high, errors)
     page["plek"] = "ja" if _flag(params, "accepting", errors) else ""
     page["sorteer"] = _ordering(params, errors)
+    for name, page_name in PLACE_PARAMS.items():
+        page[page_name] = params.get(name, "")
     filters, leftover = search.parse_params(page, reference)
-    for error in leftover:  # none expected: the values were checked above
+    if not leftover and not errors:
+        # The postcode's place (PDOK Locatieserver, cached); unknown or not
+        # reachable is a 400 naming ``postcode`` with the reason.
+        filters = selectors.search_locate(filters, leftover)
+    for error in leftover:
         errors.setdefault(_PAGE_TO_API.get(error.param, error.param), [str(error)])
     if errors:
         raise exceptions.ValidationError(errors)
-    return replace(filters, corrections=selectors.search_corrections(filters))
+    return selectors.search_prepare(filters, reference)
 
 
 def _text(params, errors) -> str:

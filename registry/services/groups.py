@@ -25,6 +25,7 @@ MUNICIPALITY_PERMISSIONS = {
     # a provider's API key. Staff may see both and revoke a key.
     "membership": ("view",),
     "capacityreminder": ("view",),
+    "thesaurusentry": ("add", "change", "delete", "view"),
     "user": ("view",),
     "apitoken": ("change", "view"),  # change = revoke; never add or delete
 }

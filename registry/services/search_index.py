@@ -17,9 +17,9 @@ _SEARCH_UPDATE_SQL = """
 UPDATE registry_service AS s
    SET search_text = d.text,
        search_vector =
-           setweight(to_tsvector('dutch_unaccent', d.title), 'A')
-        || setweight(to_tsvector('dutch_unaccent', d.tags), 'B')
-        || setweight(to_tsvector('dutch_unaccent', d.body), 'C'),
+           setweight(to_tsvector('simple', d.title), 'A')
+        || setweight(to_tsvector('simple', d.tags), 'B')
+        || setweight(to_tsvector('simple', d.body), 'C'),
        search_district_bits = d.district_bits,
        search_problem_bits = d.problem_bits,
        search_form_bits = d.form_bits,
@@ -51,13 +51,15 @@ def service_refresh_search(*, services: Iterable[Service | int]) -> int:
     Call it after anything a search looks at changes: a service's own texts, its
     organisation's or perceel's name, its problem areas, forms, districts or
     locations. Returns the number of services refreshed.
-    Invariants: ``search_text`` is the folded text of the document
-    (``search.build_document``), the ``search_*_bits`` hold the bit slots of
-    its districts, problem areas and forms; on PostgreSQL ``search_vector`` weighs
+    Invariants: ``search_text`` is the index text of the document
+    (``search_text.index_text``: words, stems and compound parts, made in
+    Python so both databases search the same tokens), the ``search_*_bits``
+    hold the bit slots of its districts, problem areas and forms; on PostgreSQL
+    ``search_vector`` holds the same tokens ('simple' configuration), weighing
     the name A, organisation/perceel/tags B and descriptions/places C.
     Side effects: updates only the search columns (no history row, no
-    ``updated_at`` change); on PostgreSQL adds new words to the spelling
-    vocabulary ``registry_search_term``. A fixed number of queries per batch.
+    ``updated_at`` change); adds new words to the spelling vocabulary
+    ``registry_search_term``. A fixed number of queries per batch.
     """
     ids = sorted({getattr(item, "pk", item) for item in services})
     for start in range(0, len(ids), SEARCH_BATCH_SIZE):
@@ -75,26 +77,34 @@ def _refresh_search_batch(ids: list[int]) -> None:
         .prefetch_related("problem_areas", "forms", "districts", "locations")
     )
     documents = [build_document(service) for service in batch]
+    texts = [d.text for d in documents]
+    terms = set().union(*(vocabulary(text) for text in texts))
     if connection.vendor != "postgresql":
-        rows = [_search_fields(d) for d in documents]
+        rows = [
+            _search_fields(d, text) for d, text in zip(documents, texts, strict=True)
+        ]
         fields = ["search_text"] + [f"search_{name}" for name in _SEARCH_EXTRA_FIELDS]
         Service.objects.bulk_update(rows, fields)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT OR IGNORE INTO registry_search_term (term) VALUES (%s)",
+                [(term,) for term in sorted(terms)],
+            )
         return
     columns = [
         [d.service_id for d in documents],
-        [d.title for d in documents],
-        [d.tags for d in documents],
-        [d.body for d in documents],
-        [d.text for d in documents],
+        [d.section("title") for d in documents],
+        [d.section("tags") for d in documents],
+        [d.section("body") for d in documents],
+        texts,
     ] + [[getattr(d, name) for d in documents] for name in _SEARCH_EXTRA_FIELDS]
-    terms = set().union(*(vocabulary(d.text) for d in documents))
     with connection.cursor() as cursor:
         cursor.execute(_SEARCH_UPDATE_SQL, columns)
         cursor.execute(_SEARCH_TERMS_SQL, [sorted(terms)])
 
 
-def _search_fields(document) -> Service:
-    service = Service(pk=document.service_id, search_text=document.text)
+def _search_fields(document, text: str) -> Service:
+    service = Service(pk=document.service_id, search_text=text)
     for name in _SEARCH_EXTRA_FIELDS:
         setattr(service, f"search_{name}", getattr(document, name))
     return service
@@ -124,8 +134,7 @@ def search_index_rebuild() -> int:
     """Refresh every service's search document and rebuild the spelling
     vocabulary from scratch (dropping words no service uses any more)."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("DELETE FROM registry_search_term")
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM registry_search_term")
         ids = list(Service.objects.values_list("pk", flat=True))
         return service_refresh_search(services=ids)
