@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from referrals import codes
 from referrals import workflow as wf
+from referrals.validators import validate_dutch_phone, validate_no_bsn
 
 STATUS_CHOICES = [(status, label) for status, label in wf.STATUS_LABELS.items()]
 EVENT_CHOICES = [(t, wf.STATUS_LABELS[t]) for t in wf.EVENT_TYPES]
@@ -69,7 +70,20 @@ class Referral(models.Model):
     # Personal data: emptied by purge_referral_personal_data after retention.
     child_initials = models.CharField(_("initialen kind"), max_length=10, blank=True)
     child_birth_date = models.DateField(_("geboortedatum kind"), null=True, blank=True)
-    help_question = models.TextField(_("hulpvraag"), blank=True, max_length=2000)
+    help_question = models.TextField(
+        _("hulpvraag"), blank=True, max_length=2000, validators=[validate_no_bsn]
+    )
+    # The family's contact for the provider's first contact (and the parent's
+    # notices): seen by referrer and receiving provider only (permissions).
+    parent_name = models.CharField(
+        _("naam ouder"), max_length=100, blank=True, validators=[validate_no_bsn]
+    )
+    parent_phone = models.CharField(
+        _("telefoon ouder"),
+        max_length=20,
+        blank=True,
+        validators=[validate_dutch_phone],
+    )
     parent_email = models.EmailField(_("e-mail ouder"), blank=True)
     personal_data_purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -170,7 +184,9 @@ class ReferralEvent(models.Model):
         null=True,
         related_name="+",
     )
-    note = models.TextField(_("toelichting"), blank=True, max_length=1000)
+    note = models.TextField(
+        _("toelichting"), blank=True, max_length=1000, validators=[validate_no_bsn]
+    )
     expected_start_on = models.DateField(_("verwachte start"), null=True, blank=True)
     bridging_care = models.BooleanField(_("overbruggingszorg"), null=True, blank=True)
     end_reason = models.CharField(

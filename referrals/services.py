@@ -13,18 +13,21 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import partial
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from referrals import codes, identifiers, notifications
 from referrals import permissions as perms
+from referrals import validators as rv
 from referrals import workflow as wf
 from referrals.models import (
     AccessLogEntry,
@@ -33,7 +36,7 @@ from referrals.models import (
     ReferralEvent,
     StatusLookupFailure,
 )
-from registry.models import Organisation, Service, User
+from registry.models import Capacity, Organisation, Service, User
 
 MAX_CHILD_AGE_YEARS = 23  # verlengde jeugdhulp
 MAX_INITIALS_LENGTH = 10
@@ -142,21 +145,79 @@ def _consent_errors(referral: Referral, today: date) -> dict:
     return errors
 
 
-def _service_errors(service: Service) -> dict:
+def age_on(born: date, day: date) -> int:
+    """Full years of a child born on ``born`` on ``day``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def alternatives_url(service: Service, born: date | None = None) -> str:
+    """The search page for open services in the same perceel (and age)."""
+    params = {"perceel": service.perceel.code, "plek": "1"}
+    if born is not None:
+        params["leeftijd"] = age_on(born, timezone.localdate())
+    return f"{reverse('registry:search')}?{urlencode(params)}"
+
+
+def _service_errors(service: Service, born: date | None, today: date) -> dict:
+    """What makes a referral to ``service`` unworkable: gone, in aanmeldstop,
+    or a child outside the service's age range (named on child_birth_date)."""
     if not service.active or not service.organisation.is_provider:
         return {"service": _("Naar dit aanbod kan niet (meer) worden verwezen.")}
-    return {}
+    errors = {}
+    capacity = getattr(service, "capacity", None)
+    if capacity is not None and capacity.status == Capacity.Status.CLOSED:
+        errors["service"] = _(
+            "Dit aanbod heeft een aanmeldstop: verwijzen kan nu niet. Kies ander "
+            "aanbod met plek: %(url)s"
+        ) % {"url": alternatives_url(service, born)}
+    if born is not None and born <= today:
+        age = age_on(born, today)
+        if not service.age_min <= age <= service.age_max:
+            errors["child_birth_date"] = _(
+                "Dit aanbod is voor kinderen van %(min)s tot en met %(max)s jaar; "
+                "dit kind is %(age)s jaar. Kies aanbod dat bij de leeftijd past."
+            ) % {"min": service.age_min, "max": service.age_max, "age": age}
+    return errors
+
+
+def _parent_errors(referral: Referral) -> dict:
+    """At least one way for the provider to reach the family; phone checked as
+    a Dutch number (and stored in national notation)."""
+    errors = {}
+    try:
+        referral.parent_phone = rv.normalise_dutch_phone(referral.parent_phone)
+    except ValidationError as exc:
+        errors["parent_phone"] = exc.messages[0]
+    if not referral.parent_phone and not referral.parent_email and not errors:
+        errors["parent_phone"] = _(
+            "Vul een telefoonnummer of e-mailadres van de ouder in, zodat de "
+            "aanbieder contact kan opnemen."
+        )
+    return errors
+
+
+def _free_text_errors(referral: Referral) -> dict:
+    errors = {}
+    for name in ("help_question", "parent_name"):
+        try:
+            rv.validate_no_bsn(getattr(referral, name))
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    return errors
 
 
 def referral_create(*, actor, service: Service, data: dict) -> Referral:
     """Create a referral from ``actor``'s referrer organisation to ``service``.
 
     ``data``: child_initials, child_birth_date, help_question, urgency,
-    consent_by, consent_date, and optionally parent_email, follower_school
+    consent_by, consent_date, parent_phone and/or parent_email (at least one),
+    and optionally parent_name, follower_school
     (an Organisation of kind school), school_consent, referrer_type (JGZ: 01 or
     03), referrer_organisation (only when the actor belongs to several).
 
-    Invariants: never a BSN (initials only); status ``sent`` with no events;
+    Invariants: never a BSN (initials only, none in free text); the child's
+    age fits the service's range; never to a service in aanmeldstop; a way to
+    reach the family; status ``sent`` with no events;
     provider and perceel copied from the service; a follower school only with
     school consent; reference and family code random and independent.
     Errors: PermissionDenied if the actor may not refer; ValidationError naming
@@ -180,14 +241,21 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
         urgency=data.get("urgency") or codes.Urgency.REGULAR,
         consent_by=data.get("consent_by") or "",
         consent_date=data.get("consent_date"),
+        parent_name=(data.get("parent_name") or "").strip(),
+        parent_phone=(data.get("parent_phone") or "").strip(),
         parent_email=(data.get("parent_email") or "").strip(),
         referred_on=today,
     )
     errors = {
-        **_service_errors(service),
         **_child_errors(referral, today),
         **_consent_errors(referral, today),
+        **_parent_errors(referral),
+        **_free_text_errors(referral),
     }
+    for name, message in _service_errors(
+        service, referral.child_birth_date, today
+    ).items():
+        errors.setdefault(name, message)
     if errors:
         raise ValidationError(errors)
     return _save_with_new_codes(referral)

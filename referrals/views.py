@@ -30,7 +30,7 @@ from referrals.forms import (
     ReferralForm,
     apply_errors,
 )
-from registry.models import Service
+from registry.models import Capacity, Service
 
 PAGE_SIZE = 50
 # The next step along the main flow first; the side exits (wait, decline) after.
@@ -99,7 +99,14 @@ def referral_create(request, service_pk: int):
                 apply_errors(form, exc)
             else:
                 return redirect("referrals:referral-created", referral.reference)
-    context = {"service": service, "form": form, "duplicates": duplicates}
+    capacity = getattr(service, "capacity", None)
+    context = {
+        "service": service,
+        "form": form,
+        "duplicates": duplicates,
+        "closed": capacity is not None and capacity.status == Capacity.Status.CLOSED,
+        "alternatives_url": services.alternatives_url(service),
+    }
     return render(request, "referrals/referral_form.html", context)
 
 

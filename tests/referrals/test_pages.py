@@ -27,6 +27,7 @@ def form_data(**overrides):
         "help_question": "Veel ruzie thuis, slaapt slecht.",
         "urgency": "regular",
         "consent_by": "both",
+        "parent_phone": "06 12345678",
         "consent_date": TODAY().isoformat(),
         "parent_email": "",
     }
