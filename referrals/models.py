@@ -7,6 +7,7 @@ written only by ``referrals.services.referral_event_record``.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -342,3 +343,56 @@ class StatusLookupFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ResponseNorm(models.Model):
+    """How soon a step must follow, per urgency: data the municipality edits in
+    the admin (DESIGN.md "Norms are data"). Deadlines, overdue notices and the
+    overdue list read it through ``selectors.norms_table``.
+
+    first_contact, intake and total count from the referral; treatment from the
+    intake. A missing row falls back to the settings (NORM_*_WEEKS).
+    """
+
+    class Step(models.TextChoices):
+        FIRST_CONTACT = "first_contact", _("Eerste contact (vanaf verwijzing)")
+        INTAKE = "intake", _("Intake (vanaf verwijzing)")
+        TREATMENT = "treatment", _("Start hulp (vanaf intake)")
+        TOTAL = "total", _("Start hulp (vanaf verwijzing)")
+
+    class Unit(models.TextChoices):
+        WEEKS = wf.WEEKS, _("weken")
+        DAYS = wf.DAYS, _("kalenderdagen")
+        WORKING_DAYS = wf.WORKING_DAYS, _("werkdagen (zonder feestdagen)")
+
+    urgency = models.CharField(
+        _("urgentie"), max_length=10, choices=codes.Urgency.choices
+    )
+    step = models.CharField(_("stap"), max_length=20, choices=Step.choices)
+    amount = models.PositiveSmallIntegerField(
+        _("termijn"), validators=[MinValueValidator(1), MaxValueValidator(520)]
+    )
+    unit = models.CharField(
+        _("eenheid"), max_length=20, choices=Unit.choices, default=Unit.WEEKS
+    )
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    class Meta:
+        ordering = ["urgency", "step"]
+        verbose_name = _("norm")
+        verbose_name_plural = _("normen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["urgency", "step"], name="response_norm_once_per_step"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=1, amount__lte=520),
+                name="response_norm_amount_1_520",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_urgency_display()}: {self.get_step_display()}"
+
+    def as_norm(self) -> wf.Norm:
+        return wf.Norm(self.amount, self.unit)

@@ -39,7 +39,7 @@ from django.utils import timezone, translation
 
 from referrals import workflow as wf
 from referrals.models import Notification, Referral, ReferralEvent
-from referrals.selectors import norms, stored_derived
+from referrals.selectors import norms, norms_table, stored_derived
 
 Kind = Notification.Kind
 RETRY_BASE_SECONDS = 60
@@ -138,15 +138,12 @@ def notification_enqueue_overdue(*, today: date | None = None) -> int:
     store nothing new for pairs already notified.
     """
     today = today or timezone.localdate()
-    shortest = min(
-        settings.NORM_FIRST_CONTACT_WEEKS,
-        settings.NORM_INTAKE_WEEKS,
-        settings.NORM_TOTAL_WEEKS,
-    )
-    earliest_due = today - timedelta(weeks=shortest)
+    table = norms_table()
+    # No referral made on or after the latest cut-off can be past any norm.
+    latest = max(n.overdue_before(today) for ns in table.values() for n in ns.all())
     candidates = Referral.objects.filter(
         status__in=wf.OPEN_STATUSES,
-        referred_on__lt=earliest_due,
+        referred_on__lt=latest,
         referrer_user__isnull=False,
     ).select_related("service", "provider", "referrer_organisation", "referrer_user")
     seen = 0
@@ -154,7 +151,7 @@ def notification_enqueue_overdue(*, today: date | None = None) -> int:
         passed = wf.overdue(
             stored_derived(referral),
             referred_on=referral.referred_on,
-            norms=norms(),
+            norms=norms(referral.urgency, table),
             today=today,
         )
         for deadline in passed:

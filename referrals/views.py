@@ -137,7 +137,7 @@ def referral_slip(request, reference: str):
             "referral": referral,
             "family_code": identifiers.format_family_code(referral.family_code),
             "status_page_url": request.build_absolute_uri(reverse("referrals:status")),
-            "norms": selectors.norms(),
+            "norms": selectors.norms(referral.urgency),
         },
     )
 
@@ -251,9 +251,13 @@ def inbox(request):
         actor=request.user, referrals=referrals, purpose="inbox"
     )
     today = timezone.localdate()
+    table = selectors.norms_table()
     context = {
         "page": page,
-        "rows": [(r, selectors.referral_timing(r, today=today)) for r in referrals],
+        "rows": [
+            (r, selectors.referral_timing(r, today=today, table=table))
+            for r in referrals
+        ],
         "show_all": show_all,
         "is_provider": bool(perms.scope(request.user).provider_ids),
         "own_ids": perms.scope(request.user).member_ids,
@@ -263,6 +267,7 @@ def inbox(request):
 
 def _list_rows(actor, referrals, today):
     declined = {r.perceel_id for r in referrals if r.status == wf.DECLINED}
+    table = selectors.norms_table()
     per_perceel = {}
     if declined:
         per_perceel = selectors.service_alternatives(perceel_ids=declined)
@@ -270,7 +275,7 @@ def _list_rows(actor, referrals, today):
         {
             "referral": r,
             "view": perms.referral_view(actor, r),
-            "timing": selectors.referral_timing(r, today=today),
+            "timing": selectors.referral_timing(r, today=today, table=table),
             "alternatives": selectors.alternatives_for(r, per_perceel)
             if r.status == wf.DECLINED
             else [],
@@ -373,6 +378,6 @@ def family_status(request):
     context = {
         "referral": referral,
         "timing": selectors.referral_timing(referral),
-        "norms": selectors.norms(),
+        "norms": selectors.norms(referral.urgency),
     }
     return render(request, "referrals/family_status_result.html", context)

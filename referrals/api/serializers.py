@@ -197,7 +197,11 @@ class ReferralSerializer(serializers.ModelSerializer):
     def _timing(self, referral):
         cache = self.context.setdefault("_timing", {})
         if referral.pk not in cache:
-            cache[referral.pk] = selectors.referral_timing(referral)
+            if "_norms" not in self.context:
+                self.context["_norms"] = selectors.norms_table()  # once a request
+            cache[referral.pk] = selectors.referral_timing(
+                referral, table=self.context["_norms"]
+            )
         return cache[referral.pk]
 
     @extend_schema_field(DeadlineSerializer(allow_null=True))

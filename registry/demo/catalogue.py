@@ -330,4 +330,5 @@ MUNICIPALITY_PERMISSIONS = {
     "capacityreminder": ("view",),
     "user": ("view",),
     "apitoken": ("add", "change", "view"),  # tokens are revoked, never deleted
+    "responsenorm": ("change", "view"),  # referrals: norms per urgency and step
 }
