@@ -100,6 +100,10 @@ class Referral(models.Model):
     consent_date = models.DateField(_("datum toestemming"))
     referred_on = models.DateField(_("verwezen op"), db_index=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    # When the provider side first opened it: "nieuw" in the inbox until then.
+    provider_opened_at = models.DateTimeField(
+        _("eerst geopend door aanbieder"), null=True, blank=True
+    )
 
     # Derived from the events (referrals.workflow.derive); never set elsewhere.
     status = models.CharField(
@@ -274,6 +278,10 @@ class Notification(models.Model):
         DECLINED = "declined", _("Verwijzing afgewezen")
         STARTED = "started", _("Hulp gestart")
         OVERDUE = "overdue", _("Norm verstreken")
+        NEW = "new", _("Nieuwe verwijzing")
+        URGENT = "urgent", _("Nieuwe verwijzing met spoed")
+        WITHDRAWN = "withdrawn", _("Verwijzing ingetrokken")
+        CORRECTED = "corrected", _("Stap gecorrigeerd")
 
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
     referral = models.ForeignKey(

@@ -37,6 +37,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from referrals import codes
 from referrals import workflow as wf
 from referrals.models import Notification, Referral, ReferralEvent
 from referrals.selectors import norms, norms_table, stored_derived
@@ -98,9 +99,65 @@ def _render(name: str, context: dict) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
+def provider_recipients(referral: Referral) -> list[tuple[str, object, str]]:
+    """Who at the receiving provider hears of a new or withdrawn referral:
+    ``(key, user or None, e-mail)`` for the intake address (the service's, else
+    the organisation's) and each active member who opted in
+    (``Membership.notify_referrals``). One query."""
+    from registry.models import Membership
+
+    result = []
+    intake = referral.service.intake_email or referral.provider.email
+    if intake:
+        result.append(("intake", None, intake))
+    members = Membership.objects.filter(
+        organisation_id=referral.provider_id,
+        notify_referrals=True,
+        user__is_active=True,
+    ).select_related("user")
+    for membership in members:
+        user = membership.user
+        result.append((f"user:{user.pk}", user, user.email or ""))
+    return result
+
+
+def _enqueue_for_provider(referral, kind: str, template: str, key: str, **extra):
+    subject, body = _render(template, _context(referral, **extra))
+    for suffix, user, email in provider_recipients(referral):
+        notification_enqueue(
+            kind=kind,
+            referral=referral,
+            dedupe_key=f"{key}:{suffix}",
+            subject=subject,
+            body=body,
+            recipient_user=user,
+            recipient_email=email,
+        )
+
+
+def notifications_for_new_referral(referral: Referral) -> None:
+    """A new referral (urgent: marked in the subject) to the provider's intake
+    address and opted-in staff. Only the reference and a link: no child, no help
+    question, no parent. Call inside the transaction that stores the referral."""
+    urgent = referral.urgency == codes.Urgency.URGENT
+    _enqueue_for_provider(
+        referral,
+        Kind.URGENT if urgent else Kind.NEW,
+        "urgent_provider" if urgent else "new_provider",
+        f"new:{referral.pk}",
+        norms=norms(referral.urgency),
+    )
+
+
 def notifications_for_event(event: ReferralEvent) -> None:
     """Enqueue the notices an event causes: help started or referral declined go
-    to the referring user (app + e-mail) and, if given, the parent (e-mail)."""
+    to the referring user (app + e-mail) and, if given, the parent (e-mail); a
+    withdrawal goes to the provider (intake address and opted-in staff)."""
+    if event.type == wf.WITHDRAWN:
+        _enqueue_for_provider(
+            event.referral, Kind.WITHDRAWN, "withdrawn_provider", f"event:{event.pk}"
+        )
+        return
     if event.type not in (wf.STARTED, wf.DECLINED):
         return
     referral = event.referral

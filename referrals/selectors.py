@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -142,11 +142,14 @@ def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Re
 
 def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
     """Referrals to the services of the actor's provider organisations (and, for a
-    hoofdaanbieder, its onderaannemers), oldest first."""
+    hoofdaanbieder, its onderaannemers): urgent first, then oldest first."""
     qs = Referral.objects.filter(provider_id__in=perms.scope(actor).provider_ids)
     if open_only:
         qs = qs.filter(status__in=wf.OPEN_STATUSES)
-    return qs.select_related(*_LIST_RELATED).order_by("referred_on", "id")
+    urgent_first = Case(
+        When(urgency=codes.Urgency.URGENT, then=Value(0)), default=Value(1)
+    )
+    return qs.select_related(*_LIST_RELATED).order_by(urgent_first, "referred_on", "id")
 
 
 def referral_get(*, actor, reference: str) -> Referral:

@@ -220,6 +220,8 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
     reach the family; status ``sent`` with no events;
     provider and perceel copied from the service; a follower school only with
     school consent; reference and family code random and independent.
+    Side effects: notices to the provider's intake address and opted-in staff
+    (outbox, same transaction; sent after commit).
     Errors: PermissionDenied if the actor may not refer; ValidationError naming
     the field(s); nothing is stored then. The duplicate guard is the caller's:
     ``selectors.referral_open_duplicates``.
@@ -258,7 +260,11 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
         errors.setdefault(name, message)
     if errors:
         raise ValidationError(errors)
-    return _save_with_new_codes(referral)
+    with transaction.atomic():
+        referral = _save_with_new_codes(referral)
+        notifications.notifications_for_new_referral(referral)
+    transaction.on_commit(partial(_send_after_commit, referral.pk, "new"), robust=True)
+    return referral
 
 
 def _save_with_new_codes(referral: Referral) -> Referral:
@@ -464,10 +470,30 @@ def _new_event(referral, events, actor, event_type, occurred_on, note, type_fiel
 
 def _send_after_commit(referral_id: int, event_type: str) -> None:
     if settings.NOTIFICATION_SEND_ON_COMMIT and event_type in (
+        "new",
         wf.STARTED,
         wf.DECLINED,
+        wf.WITHDRAWN,
     ):
         notifications.notification_send_due(referral_id=referral_id)
+
+
+def referral_mark_opened(*, actor, referral: Referral) -> bool:
+    """Record that the provider side opened ``referral`` for the first time (the
+    inbox shows "nieuw" until then). Anyone else opening it changes nothing.
+    Returns True when this call marked it. One conditional UPDATE, so two
+    people opening it at once keep the first moment."""
+    if referral.provider_opened_at is not None:
+        return False
+    if perms.referral_view(actor, referral) != perms.PROVIDER:
+        return False
+    now = timezone.now()
+    marked = Referral.objects.filter(
+        pk=referral.pk, provider_opened_at__isnull=True
+    ).update(provider_opened_at=now)
+    if marked:
+        referral.provider_opened_at = now
+    return bool(marked)
 
 
 # --- access log ---------------------------------------------------------------

@@ -194,6 +194,7 @@ def _render_detail(request, referral, failed=None, status=200):
     services.access_log_record(
         actor=request.user, referral=referral, purpose=f"detail_{view}"
     )
+    services.referral_mark_opened(actor=request.user, referral=referral)
     return render(request, template, context, status=status)
 
 

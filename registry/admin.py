@@ -158,7 +158,7 @@ class ServiceInline(admin.TabularInline):
 
 class MembershipInline(admin.TabularInline):
     model = Membership
-    fields = ["user", "role", "created_at"]
+    fields = ["user", "role", "notify_referrals", "created_at"]
     readonly_fields = ["created_at"]
     autocomplete_fields = ["user"]
     extra = 0
