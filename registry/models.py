@@ -738,6 +738,11 @@ class Membership(models.Model):
     role = models.CharField(
         _("rol"), max_length=10, choices=Role.choices, default=Role.STAFF
     )
+    # Provider staff who want a mail on every new, urgent or withdrawn referral
+    # to their organisation (besides the organisation's intake address).
+    notify_referrals = models.BooleanField(
+        _("mail bij nieuwe verwijzingen"), default=False
+    )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:

@@ -125,6 +125,7 @@ class ReferralViewSet(
         services.access_log_record(
             actor=request.user, referral=referral, purpose="api_detail"
         )
+        services.referral_mark_opened(actor=request.user, referral=referral)
         body = s.ReferralDetailSerializer(referral, context={"request": request}).data
         return Response(body)
 

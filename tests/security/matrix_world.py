@@ -87,6 +87,9 @@ def build_world() -> World:
         follower_school=school,
         school_consent=True,
         received=True,
+        parent_name="Matrixouder Pieters",
+        parent_phone="06 98765432",
+        parent_email="matrixouder@example.org",
     )
     token, _key = registry_services.api_token_create(
         organisation=provider_a, actor=None, name="Planning"
@@ -107,6 +110,9 @@ def build_world() -> World:
         "token": token.pk,
         "notification": notice.pk,
         "reference": referral.reference,
+        "parent_name": referral.parent_name,
+        "parent_phone": referral.parent_phone,
+        "parent_email": referral.parent_email,
         "perceel": perceel.code,
         "district": location.district.slug,
         "hsds_service": hsds.hsds_id("service", service.pk),

@@ -190,6 +190,17 @@ LISTS = {
     "referrals:inbox":                "- - - + - - - -",
     "referral_list":                  "- + - + - - + -",
 }
+# Who sees the parent's contact (name, phone, e-mail; issue 14): the referrer
+# and the receiving provider; never a school, the municipality or anyone else.
+PARENT_CONTACT = {
+    "referrals:referral-detail":      "- + - + - - - -",
+    "referrals:referral-list":        "- - - - - - - -",
+    "referrals:inbox":                "- - - - - - - -",
+    "referral_list":                  "- + - + - - - -",
+    "referral_retrieve":              "- + - + - - - -",
+    "dashboard:overview":             "- - - - - - - -",
+    "referrals:access-log":           "- - - - - - - -",
+}
 # fmt: on
 
 # Path arguments: URL name -> {kwarg: key in World.values, or "=literal"}.
@@ -238,6 +249,7 @@ def _referral(world) -> dict:
         "help_question": "Matrix: slaapt slecht.",
         "urgency": "regular",
         "consent_by": "parent",
+        "parent_phone": "06 12345678",
         "consent_date": _today(),
     }
 
@@ -745,3 +757,25 @@ def test_municipality_staff_cannot_turn_their_organisation_into_a_provider(world
     assert client.post(url, data).status_code == 302
     own.refresh_from_db()
     assert own.kind == Organisation.Kind.GEMEENTE
+
+
+def test_only_referrer_and_provider_see_the_parent_contact(world):
+    """Each of the parent's contact fields, on every page and API answer that
+    shows the referral, for each role."""
+    operations = api_operations()
+    secrets = [world.values[k] for k in ("parent_name", "parent_phone", "parent_email")]
+    problems = []
+    for key, expected in PARENT_CONTACT.items():
+        url = (
+            _api_url(world, operations[key][1])
+            if key in operations
+            else _page_url(world, key)
+        )
+        seen = []
+        for role in ROLES:
+            text = _request(world, role, key, "GET", url).content.decode()
+            shown = [secret in text for secret in secrets]
+            seen.append("+" if all(shown) else "-" if not any(shown) else "?")
+        if seen != expected.split():
+            problems.append(f'{key}: expected "{expected}", got "{" ".join(seen)}"')
+    assert not problems, "\n".join(problems)
