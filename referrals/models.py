@@ -207,6 +207,15 @@ class ReferralEvent(models.Model):
         blank=True,
     )
     idempotency_key = models.CharField(max_length=100, blank=True)
+    # Where the step came from: "" = recorded in the app, "ijw" = reported in the
+    # municipality's iJw messages (JW305/JW307, see the ijw app).
+    source = models.CharField(
+        _("bron"), max_length=10, choices=wf.SOURCE_CHOICES, blank=True, default=""
+    )
+    # Set when an iJw StatusAanlevering 3 withdrew the report of this step; the
+    # workflow then ignores the event (the history keeps it). To be merged with
+    # the correction service ("step recorded in error", issue 14).
+    retracted_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -217,7 +226,7 @@ class ReferralEvent(models.Model):
             # by the database too; waitlisted may occur before and after intake.
             models.UniqueConstraint(
                 fields=["referral", "type"],
-                condition=~Q(type="waitlisted"),
+                condition=~Q(type="waitlisted") & Q(retracted_at__isnull=True),
                 name="referral_event_step_once",
             ),
             models.UniqueConstraint(
@@ -236,7 +245,11 @@ class ReferralEvent(models.Model):
 
     def as_workflow_event(self) -> wf.Event:
         return wf.Event(
-            self.type, self.occurred_on, self.expected_start_on, self.bridging_care
+            self.type,
+            self.occurred_on,
+            self.expected_start_on,
+            self.bridging_care,
+            retracted=self.retracted_at is not None,
         )
 
 
@@ -283,6 +296,7 @@ class Notification(models.Model):
         URGENT = "urgent", _("Nieuwe verwijzing met spoed")
         WITHDRAWN = "withdrawn", _("Verwijzing ingetrokken")
         CORRECTED = "corrected", _("Stap gecorrigeerd")
+        EXPERIENCE = "experience", _("Vraag naar ervaring")
 
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
     referral = models.ForeignKey(

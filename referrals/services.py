@@ -442,6 +442,7 @@ def referral_event_record(
     actor,
     note: str = "",
     idempotency_key: str | None = None,
+    source: str = wf.SOURCE_APP,
     **type_fields,
 ) -> ReferralEvent:
     """Record one step on ``referral`` and re-derive its status and dates.
@@ -458,17 +459,28 @@ def referral_event_record(
     (optional, not before occurred_on); ended → end_reason (JZ588); declined →
     decline_reason. Errors are ValidationErrors naming the field; on any error
     nothing is stored. ``referral`` (the caller's object) gets the new status.
+
+    ``source=SOURCE_IJW``: the step was reported in an iJw message. ``actor`` is
+    then the sending provider ``Organisation``, whose entitlement (AGB of the
+    provider or its hoofdaanbieder, child's date of birth) ``ijw.services``
+    checked; a reported start may follow any open status (workflow).
     """
     note = (note or "").strip()
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        _check_may_record(actor, locked, type)
+        if source == wf.SOURCE_IJW:
+            if not isinstance(actor, Organisation):
+                raise PermissionDenied("An iJw step is recorded for an organisation.")
+        else:
+            _check_may_record(actor, locked, type)
         if idempotency_key:
             first = locked.events.filter(idempotency_key=idempotency_key).first()
             if first is not None:
                 return _replay(first, type, occurred_on, note, type_fields)
         events = list(locked.events.order_by("id"))
-        event = _new_event(locked, events, actor, type, occurred_on, note, type_fields)
+        event = _new_event(
+            locked, events, actor, type, occurred_on, note, type_fields, source
+        )
         event.idempotency_key = idempotency_key or ""
         _insert_event(event)
         derived = _store_derived(locked, [*events, event])
@@ -480,22 +492,35 @@ def referral_event_record(
     return event
 
 
-def _new_event(referral, events, actor, event_type, occurred_on, note, type_fields):
+def _new_event(
+    referral, events, actor, event_type, occurred_on, note, type_fields, source
+):
     """The validated, unsaved event (the workflow decides; nothing else)."""
-    wf.check_transition(wf.derive(e.as_workflow_event() for e in events), event_type)
+    reported = source == wf.SOURCE_IJW
+    derived = wf.derive(e.as_workflow_event() for e in events)
+    if reported:
+        wf.check_transition(derived, event_type, reported=True)
+    else:
+        wf.check_transition(derived, event_type)
+    current = [e for e in events if e.retracted_at is None]
     wf.check_date(
         occurred_on=occurred_on,
         referred_on=referral.referred_on,
         today=timezone.localdate(),
-        last_event_on=events[-1].occurred_on if events else None,
+        last_event_on=current[-1].occurred_on if current else None,
     )
     event = ReferralEvent(
         referral=referral,
         type=event_type,
         occurred_on=occurred_on,
         actor=actor if isinstance(actor, User) else None,
-        actor_organisation_id=perms.acting_organisation_id(actor, referral, event_type),
+        actor_organisation_id=(
+            actor.pk
+            if reported
+            else perms.acting_organisation_id(actor, referral, event_type)
+        ),
         note=note,
+        source=source,
         **_type_field_values(event_type, occurred_on, type_fields),
     )
     # A token acts for its organisation, not a person: no actor then.

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ijw import experience
 from referrals import identifiers, notifications, selectors, services
 from referrals import permissions as perms
 from referrals import workflow as wf
@@ -370,5 +371,7 @@ def family_status(request):
         "referral": referral,
         "timing": selectors.referral_timing(referral),
         "norms": selectors.norms(referral.urgency),
+        # Help ended: the family may say how it was (ijw.experience).
+        "experience_url": experience.family_experience_url(referral),
     }
     return render(request, "referrals/family_status_result.html", context)

@@ -57,6 +57,13 @@ EVENT_TYPES = (
     DECLINED,
     WITHDRAWN,
 )
+# Where a step was recorded: in the app ("") or reported by iJw messages.
+SOURCE_APP = ""
+SOURCE_IJW = "ijw"
+SOURCE_CHOICES = [
+    (SOURCE_APP, _("in de app")),
+    (SOURCE_IJW, _("via iJw-berichtenverkeer")),
+]
 TERMINAL = frozenset({ENDED, DECLINED, WITHDRAWN})
 # Help has not started and the referral is still running: norms apply.
 OPEN_STATUSES = frozenset({SENT, RECEIVED, FIRST_CONTACT, WAITLISTED, INTAKE})
@@ -98,6 +105,8 @@ class Event:
     occurred_on: date
     expected_start_on: date | None = None
     bridging_care: bool | None = None
+    # A report withdrawn later (iJw StatusAanlevering 3): derive() skips it.
+    retracted: bool = False
 
 
 # The milestone dates (and wait details) that derive() sets besides the status.
@@ -144,6 +153,8 @@ def derive(events: Iterable[Event]) -> Derived:
     result = Derived()
     seen = set()
     for event in events:
+        if event.retracted:
+            continue
         result.status = event.type
         if event.type == WAITLISTED:
             # The latest wait counts: its date and expected start are current.
@@ -171,8 +182,15 @@ def allowed_events(derived: Derived) -> set[str]:
     return nxt - derived.recorded
 
 
-def check_transition(derived: Derived, event_type: str) -> None:
-    """Raise ``TransitionNotAllowed`` unless ``event_type`` may follow ``derived``."""
+def check_transition(
+    derived: Derived, event_type: str, *, reported: bool = False
+) -> None:
+    """Raise ``TransitionNotAllowed`` unless ``event_type`` may follow ``derived``.
+
+    ``reported``: the step comes from the provider's own iJw start message
+    (JW305). Help that started is a fact, so a reported start may follow any
+    open status (the provider may never have recorded contact or intake here).
+    """
     if event_type not in EVENT_TYPES:
         raise TransitionNotAllowed(
             _("Onbekende stap: %(type)s.") % {"type": event_type}
@@ -189,6 +207,8 @@ def check_transition(derived: Derived, event_type: str) -> None:
             _("De stap '%(step)s' is al vastgelegd.")
             % {"step": STATUS_LABELS[event_type]}
         )
+    if reported and event_type == STARTED and derived.status in OPEN_STATUSES:
+        return
     if event_type not in allowed_events(derived):
         raise TransitionNotAllowed(
             _("De stap '%(step)s' kan niet na '%(status)s'.")

@@ -784,6 +784,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    # Space-separated scopes. Empty: a provider's key for its own data (as before).
+    # "ijw": a municipality's key that may deliver iJw messages and nothing else.
+    # Issue 15 generalises scopes for every organisation.
+    scopes = models.CharField(_("bevoegdheden"), max_length=100, blank=True)
+
+    SCOPE_IJW = "ijw"
 
     class Meta:
         ordering = ["-created_at"]
@@ -796,6 +802,9 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes.split()
 
 
 class CapacityReminder(models.Model):

@@ -239,23 +239,36 @@ def capacity_confirm_all(
 
 
 def api_token_create(
-    *, organisation: Organisation, actor, name: str
+    *, organisation: Organisation, actor, name: str, scopes: str = ""
 ) -> tuple[ApiToken, str]:
     """Create an API token for a provider's own systems; returns (token, key).
 
+    A municipality gets a key only with scope ``ijw`` (delivering iJw messages,
+    nothing else); a provider's key has no scopes (its own data, as before).
     Invariants: only a hash of the key is stored (sha256; the key is 256 random
     bits, so a slow hash adds nothing); the key is returned once, here. A person
     creates a key only for an organisation they are an admin of
     (``permissions.can_manage_tokens``; never municipality staff); ``actor=None``
     is the system (commands, tests).
     Errors: ``PermissionDenied`` for any other person (nothing stored);
-    ``ValidationError`` on ``organisation`` (not a provider) or ``name``.
+    ``ValidationError`` on ``organisation`` (neither a provider nor a
+    municipality), ``scopes`` or ``name``.
     """
     if actor is not None and not permissions.can_manage_tokens(actor, organisation):
         raise PermissionDenied("Alleen een beheerder van de aanbieder maakt sleutels.")
-    if not organisation.is_provider:
+    scopes = " ".join(sorted(set((scopes or "").split())))
+    if organisation.is_municipality:
+        if scopes != ApiToken.SCOPE_IJW:
+            raise ValidationError(
+                {"scopes": "Een gemeente krijgt alleen een sleutel met scope ijw."}
+            )
+    elif not organisation.is_provider:
         raise ValidationError(
             {"organisation": "Alleen een aanbieder kan een API-sleutel krijgen."}
+        )
+    elif scopes:
+        raise ValidationError(
+            {"scopes": "Een sleutel van een aanbieder heeft geen bevoegdheden nodig."}
         )
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
@@ -264,6 +277,7 @@ def api_token_create(
         prefix=key[:12],
         key_hash=api_key_hash(key),
         created_by=_history_user(actor),
+        scopes=scopes,
     )
     token.full_clean()
     token.save()

@@ -32,6 +32,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "organisation",
         "name",
         "prefix",
+        "scopes",
         "created_by",
         "created_at",
         "last_used_at",

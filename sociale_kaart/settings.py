@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "registry",
     "referrals",
     "dashboard",
+    "ijw",
     # Creates the database cache table after every migrate (sociale_kaart/apps.py).
     "sociale_kaart.apps.SocialeKaartConfig",
 ]
@@ -331,6 +332,13 @@ REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 2 * 365, minimum=1)
 REFERRAL_RETENTION_WARNING_DAYS = env_int(
     "REFERRAL_RETENTION_WARNING_DAYS", 30, minimum=1
 )
+# iJw messages (ijw app, docs/ijw.md): largest accepted message, days an
+# unmatched message waits for its JW301, working days allowed for a JW305/JW307,
+# and the fewest family answers before experience figures are shown.
+IJW_MAX_MESSAGE_BYTES = env_int("IJW_MAX_MESSAGE_BYTES", 512 * 1024, minimum=1024)
+IJW_QUEUE_DAYS = env_int("IJW_QUEUE_DAYS", 90, minimum=1)
+IJW_REPORT_WORKING_DAYS = env_int("IJW_REPORT_WORKING_DAYS", 5, minimum=1)
+EXPERIENCE_MIN_ANSWERS = env_int("EXPERIENCE_MIN_ANSWERS", 10, minimum=1)
 # Contracts the catalogue import creates start on this date (current period).
 CONTRACT_PERIOD_START = env_str("CONTRACT_PERIOD_START", "2019-01-01")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0003_notification_kind_retention'),
-        ('referrals', '0005_provider_opened_and_notices'),
+        ("referrals", "0003_notification_kind_retention"),
+        ("referrals", "0005_provider_opened_and_notices"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0006_merge_parent_contact_and_retention'),
+        ("referrals", "0006_merge_parent_contact_and_retention"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('declined', 'Verwijzing afgewezen'), ('started', 'Hulp gestart'), ('overdue', 'Norm verstreken'), ('retention', 'Gegevens worden binnenkort verwijderd'), ('new', 'Nieuwe verwijzing'), ('urgent', 'Nieuwe verwijzing met spoed'), ('withdrawn', 'Verwijzing ingetrokken'), ('corrected', 'Stap gecorrigeerd')], max_length=20, verbose_name='soort'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("declined", "Verwijzing afgewezen"),
+                    ("started", "Hulp gestart"),
+                    ("overdue", "Norm verstreken"),
+                    ("retention", "Gegevens worden binnenkort verwijderd"),
+                    ("new", "Nieuwe verwijzing"),
+                    ("urgent", "Nieuwe verwijzing met spoed"),
+                    ("withdrawn", "Verwijzing ingetrokken"),
+                    ("corrected", "Stap gecorrigeerd"),
+                ],
+                max_length=20,
+                verbose_name="soort",
+            ),
         ),
     ]

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0005_facet_term_bit_slot'),
-        ('registry', '0005_membership_notify_referrals'),
+        ("registry", "0005_facet_term_bit_slot"),
+        ("registry", "0005_membership_notify_referrals"),
     ]
 
-    operations = [
-    ]
+    operations = []

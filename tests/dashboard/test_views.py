@@ -406,8 +406,8 @@ def test_overview_query_count(
     # session, user, memberships; the form's provider choices; percelen; counts;
     # histograms per perceel, referrer type and month; capacity now; last
     # refresh; declines; capacity trend; the norms; open past norm: count and
-    # the first ten; the form's perceel choices.
-    with django_assert_num_queries(17):
+    # the first ten; the form's perceel choices; family experience (ijw).
+    with django_assert_num_queries(18):
         client.get(url("overview"))
 
 
@@ -420,8 +420,9 @@ def test_own_page_query_count(
     # and three histograms; current subcontracts for live capacity and for open
     # referrals; capacity now; last refresh; declines;
     # capacity trend; the norms; open past norm: count and the first ten; the
-    # onderaannemers' counts, histograms and names; the form's perceel choices.
-    with django_assert_num_queries(27):
+    # onderaannemers' counts, histograms and names; the form's perceel choices;
+    # family experience (ijw).
+    with django_assert_num_queries(28):
         client.get(url("own"))
 
 

@@ -143,6 +143,14 @@ PAGES = {
                                        "POST": "405 405 405 405 405 405 405 405"},
     "dashboard:csv":                  {"GET":  "L 403 403 200 200 200 403 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
+    # iJw: the messaging report for the municipality; the family questionnaire
+    # needs the link's token (an unknown token is "not found" for everyone).
+    "ijw:compliance":                 {"GET":  "L 403 403 403 403 403 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "ijw:compliance-csv":             {"GET":  "L 403 403 403 403 403 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "ijw:experience":                 {"GET":  "404 404 404 404 404 404 404 404",
+                                       "POST": "404 404 404 404 404 404 404 404"},
     # The admin: municipality staff only.
     "admin:index":                    {"GET":  "A A A A A A A 200"},
     "admin:registry_organisation_changelist": {"GET": "A A A A A A A 200"},
@@ -183,6 +191,9 @@ API = {
     "dashboard_trend_list":           "401 403 403 200 200 200 403 200",
     "dashboard_provider_list":        "401 403 403 403 403 403 403 200",
     "dashboard_overdue_list":         "401 403 403 200 200 200 403 200",
+    # iJw messages: only a municipality key with scope ijw (tests/ijw); a
+    # session does not count (401), a provider's key is 403.
+    "ijw_messages_create":            "401 401 401 401 401 401 401 401",
 }
 # Which roles find the referral's reference in a list (+) and which do not (-).
 LISTS = {
@@ -223,6 +234,7 @@ PAGE_ARGS = {
     "referrals:referral-event-create": {"reference": "reference"},
     "referrals:notification-read": {"pk": "notification"},
     "dashboard:csv": {"table": "=kerncijfers"},
+    "ijw:experience": {"token": "=unknown-token"},
 }
 # OpenAPI path parameters -> key in World.values (or "=literal").
 API_ARGS = {
