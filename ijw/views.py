@@ -1,8 +1,6 @@
 """Pages: the family questionnaire (/ervaring/<token>, no account) and the
 messaging compliance report for municipality staff (/regie/ijw and CSV)."""
 
-import csv
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +16,7 @@ from ijw import experience as exp
 from ijw import permissions as perms
 from ijw import selectors
 from ijw.forms import ExperienceForm
+from sociale_kaart import csvsafe
 
 
 @never_cache
@@ -92,7 +91,7 @@ def compliance_csv(request):
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'attachment; filename="regie-ijw-{stamp}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = csvsafe.writer(response, delimiter=";")
     writer.writerow([str(label) for _name, label, _kind in CSV_COLUMNS])
     for row in report.rows:
         writer.writerow(

@@ -47,11 +47,13 @@ class Referral(models.Model):
         on_delete=models.PROTECT,
         related_name="referrals_made",
     )
+    # None when the referrer organisation's API key referred (no person).
     referrer_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("verwijzer"),
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
     )
     referrer_type = models.CharField(

@@ -249,7 +249,7 @@ def referral_create(
         provider_id=service.organisation_id,
         perceel_id=service.perceel_id,
         referrer_organisation=organisation,
-        referrer_user=actor,
+        referrer_user=actor if isinstance(actor, User) else None,
         referrer_type=_referrer_type(organisation, data.get("referrer_type")),
         follower_school=data.get("follower_school"),
         school_consent=bool(data.get("school_consent")),

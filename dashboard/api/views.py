@@ -25,8 +25,9 @@ from referrals import codes
 from referrals import workflow as wf
 from referrals.selectors import norms, norms_table
 from registry.api.pagination import ApiPagination
+from registry.api.scopes import KeyScope
 from registry.api.serializers import ProblemSerializer
-from registry.models import Perceel
+from registry.models import ApiToken, Perceel
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE
 
 TAGS = ["dashboard"]
@@ -135,7 +136,8 @@ PROVIDER = _query(
 
 
 class _DashboardView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [KeyScope, permissions.IsAuthenticated]
+    key_scopes = {"GET": ApiToken.SCOPE_REFERRALS_READ}
 
 
 class SummaryView(_DashboardView):

@@ -23,6 +23,16 @@ ROLES = (
     "school",
     "municipality",
 )
+# Organisation API keys (issue 15), each with its kind's default scopes (the
+# municipality's: ijw and catalogue:read).
+KEY_ROLES = (
+    "key_referrer_a",
+    "key_referrer_b",
+    "key_provider_a",
+    "key_provider_b",
+    "key_school",
+    "key_municipality",
+)
 
 
 @dataclass
@@ -34,6 +44,11 @@ class World:
     def client(self, role: str) -> Client:
         """A fresh client per request (a log-out must not carry over), logged in
         with the role's session (one log-in per role)."""
+        if role.startswith("key_"):
+            return Client(
+                raise_request_exception=False,
+                headers={"authorization": f"Bearer {self.sessions[role]}"},
+            )
         client = Client(raise_request_exception=False)
         if role == "anonymous":
             return client
@@ -94,6 +109,19 @@ def build_world() -> World:
     token, _key = registry_services.api_token_create(
         organisation=provider_a, actor=None, name="Planning"
     )
+    owners = {
+        "key_referrer_a": referrer_a,
+        "key_referrer_b": referrer_b,
+        "key_provider_a": provider_a,
+        "key_provider_b": provider_b,
+        "key_school": school,
+        "key_municipality": municipality,
+    }
+    for role, owner in owners.items():
+        scopes = "ijw catalogue:read" if owner.is_municipality else None
+        _t, world.sessions[role] = registry_services.api_token_create(
+            organisation=owner, actor=None, name=role, scopes=scopes
+        )
     notice = Notification.objects.create(
         kind=Notification.Kind.STARTED,
         referral=referral,
