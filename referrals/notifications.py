@@ -43,6 +43,8 @@ from referrals import workflow as wf
 from referrals.models import Notification, Referral, ReferralEvent
 from referrals.selectors import norms, norms_table, stored_derived
 from sociale_kaart.site import site_domain, site_url
+from webhooks import models as webhook_events
+from webhooks import services as webhooks
 
 Kind = Notification.Kind
 RETRY_BASE_SECONDS = 60
@@ -211,7 +213,6 @@ def notification_enqueue_overdue(*, today: date | None = None) -> int:
     candidates = Referral.objects.filter(
         status__in=wf.OPEN_STATUSES,
         referred_on__lt=latest,
-        referrer_user__isnull=False,
     ).select_related("service", "provider", "referrer_organisation", "referrer_user")
     seen = 0
     for referral in candidates.iterator(chunk_size=500):
@@ -228,7 +229,18 @@ def notification_enqueue_overdue(*, today: date | None = None) -> int:
 
 
 def _enqueue_overdue(referral: Referral, deadline: wf.Deadline) -> None:
+    # Webhooks to both sides' systems, once per referral and deadline; the
+    # mail to the referring person (none when a key referred).
+    webhooks.enqueue(
+        webhook_events.REFERRAL_OVERDUE,
+        referral,
+        for_provider=True,
+        for_referrer=True,
+        dedupe_key=f"overdue:{referral.pk}:{deadline.code}",
+    )
     user = referral.referrer_user
+    if user is None:
+        return
     subject, body = _render("overdue_referrer", _context(referral, deadline=deadline))
     notification_enqueue(
         kind=Kind.OVERDUE,

@@ -38,6 +38,8 @@ from referrals.models import (
     StatusLookupFailure,
 )
 from registry.models import Capacity, Membership, Organisation, Service, User
+from webhooks import models as webhook_events
+from webhooks import services as webhooks
 
 MAX_CHILD_AGE_YEARS = 23  # verlengde jeugdhulp
 MAX_INITIALS_LENGTH = 10
@@ -291,6 +293,12 @@ def referral_create(
                 raise DuplicateReferral(found)
         referral = _save_with_new_codes(referral)
         notifications.notifications_for_new_referral(referral)
+        webhooks.enqueue(
+            webhook_events.REFERRAL_CREATED,
+            referral,
+            for_provider=True,
+            for_referrer=False,
+        )
     transaction.on_commit(partial(_send_after_commit, referral.pk, "new"), robust=True)
     return referral
 
@@ -485,11 +493,29 @@ def referral_event_record(
         _insert_event(event)
         derived = _store_derived(locked, [*events, event])
         notifications.notifications_for_event(event)
+        _webhooks_for_event(locked, type)
     transaction.on_commit(partial(_send_after_commit, locked.pk, type), robust=True)
     for name, value in derived.as_dict().items():
         setattr(referral, name, value)
     event.replayed = False
     return event
+
+
+def _webhooks_for_event(referral: Referral, event_type: str) -> None:
+    """Every step to the referrer's systems; a withdrawal also to the provider's."""
+    webhooks.enqueue(
+        webhook_events.REFERRAL_STEP_RECORDED,
+        referral,
+        for_provider=False,
+        for_referrer=True,
+    )
+    if event_type == wf.WITHDRAWN:
+        webhooks.enqueue(
+            webhook_events.REFERRAL_WITHDRAWN,
+            referral,
+            for_provider=True,
+            for_referrer=False,
+        )
 
 
 def _new_event(

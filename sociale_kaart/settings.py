@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "referrals",
     "dashboard",
     "ijw",
+    "webhooks",
     # Creates the database cache table after every migrate (sociale_kaart/apps.py).
     "sociale_kaart.apps.SocialeKaartConfig",
 ]

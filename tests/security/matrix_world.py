@@ -12,6 +12,7 @@ from registry import services as registry_services
 from registry.demo.writer import municipality_group_ensure
 from registry.models import Organisation, Perceel
 from tests import factories
+from webhooks import services as webhook_services
 
 ROLES = (
     "anonymous",
@@ -122,6 +123,12 @@ def build_world() -> World:
         _t, world.sessions[role] = registry_services.api_token_create(
             organisation=owner, actor=None, name=role, scopes=scopes
         )
+    webhook, _secret = webhook_services.subscription_create(
+        organisation=provider_a,
+        actor=None,
+        url="http://127.0.0.1:9/hook",
+        events=["referral.created"],
+    )
     notice = Notification.objects.create(
         kind=Notification.Kind.STARTED,
         referral=referral,
@@ -136,6 +143,7 @@ def build_world() -> World:
         "organisation_slug": provider_a.slug,
         "location": location.pk,
         "token": token.pk,
+        "webhook": webhook.pk,
         "notification": notice.pk,
         "reference": referral.reference,
         "parent_name": referral.parent_name,

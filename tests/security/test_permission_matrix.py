@@ -97,6 +97,13 @@ PAGES = {
                                        "POST": "L 404 404 302 404 404 404 404"},
     "provider:token-rotate":          {"GET":  "L 405 405 405 405 405 405 405",
                                        "POST": "L 404 404 200 404 404 404 404"},
+    # Webhooks: the organisation's own admins (issue 15).
+    "webhooks:list":                  {"GET":  "L 403 403 200 200 200 403 403",
+                                       "POST": "L 403 403 400 400 400 403 403"},
+    "webhooks:pause":                 {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "webhooks:delete":                {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
     "provider:service-history":       {"GET":  "200 200 200 200 200 200 200 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
     # The public map. (POST renders the page too: read-only views, no write.)
@@ -230,6 +237,8 @@ PAGE_ARGS = {
     "provider:location-edit": {"pk": "location"},
     "provider:token-revoke": {"pk": "token"},
     "provider:token-rotate": {"pk": "token"},
+    "webhooks:pause": {"pk": "webhook"},
+    "webhooks:delete": {"pk": "webhook"},
     "provider:service-history": {"pk": "service"},
     "registry:organisation-detail": {"slug": "organisation_slug"},
     "registry:service-detail": {"pk": "service"},
