@@ -76,6 +76,10 @@ class MessageView(APIView):
     @extend_schema(
         operation_id="ijw_messages_create",
         summary="Deliver one iJw 3.2 message (JW315, JW301, JW319, JW305, JW307)",
+        description="Only the municipality's key with scope `ijw` (a session is "
+        "not enough). The XML is checked against the iJw 3.2 XSD; the outcome "
+        "says what it did per referral reference, without personal data "
+        "(docs/ijw.md).",
         request={"application/xml": OpenApiTypes.BINARY},
         responses={
             201: OpenApiResponse(OUTCOME, "Received; what it did."),
