@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0003_event_source_and_retraction"),
+        ("referrals", "0004_event_source_and_retraction"),
         ("referrals", "0007_notification_kinds_merged"),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0005_api_token_scopes"),
+        ("registry", "0006_api_token_scopes"),
         ("registry", "0006_merge_facet_slot_and_notify"),
     ]
 

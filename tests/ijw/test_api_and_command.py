@@ -233,3 +233,33 @@ def test_an_empty_body_is_named(client, municipality_key):
     )
     assert response.status_code == 400
     assert response.json()["invalid_params"][0]["name"] == "bericht"
+
+
+def test_create_ijw_key_prints_a_working_key_once(client, municipality_org, msg):
+    out = StringIO()
+    call_command("create_ijw_key", municipality_org.slug, "iJw", stdout=out)
+    key = out.getvalue().strip()
+    token = ApiToken.objects.get()
+    assert token.scopes == "ijw" and key not in str(token.__dict__)
+    assert xml_post(client, msg("JW315"), key).status_code == 201
+
+
+def test_create_ijw_key_refuses_a_provider(provider_org):
+    with pytest.raises(CommandError):
+        call_command("create_ijw_key", provider_org.slug, "x", stdout=StringIO())
+    assert not ApiToken.objects.exists()
+
+
+def test_municipality_staff_never_make_a_key(municipality_user, municipality_org):
+    from django.core.exceptions import PermissionDenied  # noqa: PLC0415
+
+    from registry.services import api_token_create  # noqa: PLC0415
+
+    with pytest.raises(PermissionDenied):
+        api_token_create(
+            organisation=municipality_org,
+            actor=municipality_user,
+            name="x",
+            scopes="ijw",
+        )
+    assert not ApiToken.objects.exists()
