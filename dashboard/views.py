@@ -20,6 +20,7 @@ from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm
 from ijw import selectors as ijw_selectors
+from referrals.selectors import norms_table
 from registry.models import Organisation
 from sociale_kaart import csvsafe
 
@@ -163,12 +164,15 @@ def overdue(request):
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overdue.html", form, organisation)
     f = perms.limit_to_viewer(request.user, form.filters(organisation))
-    paginator = Paginator(selectors.overdue_referrals(f), OVERDUE_PER_PAGE)
-    page = paginator.get_page(request.GET.get("pagina"))
+    norms = norms_table()
+    rows = selectors.overdue_referrals(f, table=norms)
+    page = Paginator(rows, OVERDUE_PER_PAGE).get_page(request.GET.get("pagina"))
     context = {
         "form": form,
         "page": page,
-        "table": tables.overdue_table(selectors.overdue_rows(page.object_list)),
+        "table": tables.overdue_table(
+            selectors.overdue_rows(page.object_list, table=norms)
+        ),
         "query": pages.query_without(request.GET, "pagina"),
     }
     return _render(

@@ -44,6 +44,8 @@ from referrals import services as referral_services
 from referrals import workflow as wf
 from referrals.models import Referral, ReferralEvent
 from registry.models import Organisation, Subcontract
+from webhooks import models as webhook_events
+from webhooks import services as webhooks
 
 logger = logging.getLogger("ijw")
 Step = Report.Step
@@ -506,6 +508,12 @@ def _retract_event(*, event: ReferralEvent) -> None:
         ReferralEvent.objects.filter(pk=event.pk).update(retracted_at=timezone.now())
         events = list(referral.events.order_by("id"))
         referral_services._store_derived(referral, events)
+        webhooks.enqueue(
+            webhook_events.REFERRAL_CORRECTED,
+            referral,
+            for_provider=True,
+            for_referrer=False,
+        )
 
 
 # --- the queue ------------------------------------------------------------------

@@ -22,6 +22,9 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from referrals import workdays
 
 SENT = "sent"
 RECEIVED = "received"
@@ -246,14 +249,65 @@ def days_between(start: date | None, end: date | None) -> int | None:
     return (end - start).days
 
 
+WEEKS = "weeks"
+DAYS = "days"
+WORKING_DAYS = "working_days"
+NORM_UNITS = (WEEKS, DAYS, WORKING_DAYS)
+
+
+@dataclass(frozen=True)
+class Norm:
+    """One norm: ``amount`` weeks, calendar days or working days (Dutch public
+    holidays excluded) after the step it counts from."""
+
+    amount: int
+    unit: str = WEEKS
+
+    def due(self, start: date) -> date:
+        if self.unit == WORKING_DAYS:
+            return workdays.add_working_days(start, self.amount)
+        days = self.amount * 7 if self.unit == WEEKS else self.amount
+        return start + timedelta(days=days)
+
+    def overdue_before(self, today: date) -> date:
+        """The cut-off: a step counted from a day before it is overdue ``today``
+        (``due(start) < today`` exactly when ``start < cut-off``)."""
+        if self.unit != WORKING_DAYS:
+            return today - (self.due(today) - today)
+        cutoff = today
+        while self.due(cutoff - timedelta(days=1)) >= today:
+            cutoff -= timedelta(days=1)
+        return cutoff
+
+    @property
+    def label(self) -> str:
+        if self.unit == WORKING_DAYS:
+            return ngettext("%(n)s werkdag", "%(n)s werkdagen", self.amount) % {
+                "n": self.amount
+            }
+        if self.unit == DAYS:
+            return ngettext("%(n)s dag", "%(n)s dagen", self.amount) % {
+                "n": self.amount
+            }
+        return ngettext("%(n)s week", "%(n)s weken", self.amount) % {"n": self.amount}
+
+
 @dataclass(frozen=True)
 class Norms:
-    """Waiting-time norms in weeks (settings NORM_*; Treeknormen and the contract)."""
+    """The norms that apply to one referral (per urgency; ``ResponseNorm`` rows
+    the municipality edits, defaults from the Almere contract and Treeknormen).
 
-    first_contact_weeks: int = 2
-    intake_weeks: int = 4
-    treatment_weeks: int = 10
-    total_weeks: int = 14
+    first_contact, intake and total count from the referral; treatment from the
+    intake.
+    """
+
+    first_contact: Norm = Norm(2)
+    intake: Norm = Norm(4)
+    treatment: Norm = Norm(10)
+    total: Norm = Norm(14)
+
+    def all(self) -> tuple[Norm, ...]:
+        return (self.first_contact, self.intake, self.treatment, self.total)
 
 
 @dataclass(frozen=True)
@@ -266,25 +320,23 @@ class Deadline:
 def deadlines(derived: Derived, *, referred_on: date, norms: Norms) -> list[Deadline]:
     """The norm deadlines still ahead of (or past for) an open referral.
 
-    First contact within ``first_contact_weeks`` of the referral (an intake counts
-    as contact); intake within ``intake_weeks``; help started within
-    ``treatment_weeks`` of the intake and ``total_weeks`` of the referral,
+    First contact within ``norms.first_contact`` of the referral (an intake
+    counts as contact); intake within ``norms.intake``; help started within
+    ``norms.treatment`` of the intake and ``norms.total`` of the referral,
     whichever comes first. Finished referrals have no deadlines.
     """
     if derived.status not in OPEN_STATUSES:
         return []
     result = []
     if not derived.first_contact_on and not derived.intake_on:
-        due = referred_on + timedelta(weeks=norms.first_contact_weeks)
+        due = norms.first_contact.due(referred_on)
         result.append(Deadline(FIRST_CONTACT, str(_("Eerste contact")), due))
     if not derived.intake_on:
-        due = referred_on + timedelta(weeks=norms.intake_weeks)
+        due = norms.intake.due(referred_on)
         result.append(Deadline(INTAKE, str(_("Intake")), due))
-    start_due = referred_on + timedelta(weeks=norms.total_weeks)
+    start_due = norms.total.due(referred_on)
     if derived.intake_on:
-        start_due = min(
-            start_due, derived.intake_on + timedelta(weeks=norms.treatment_weeks)
-        )
+        start_due = min(start_due, norms.treatment.due(derived.intake_on))
     result.append(Deadline(STARTED, str(_("Start hulp")), start_due))
     return sorted(result, key=lambda d: d.due_on)
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -67,12 +68,14 @@ INSTALLED_APPS = [
     "accounts",
     # Demo and scale-data generators (seed_demo, generate_scale_data); above the rest.
     "sampledata",
+    "webhooks",
     # Creates the database cache table after every migrate (sociale_kaart/apps.py).
     "sociale_kaart.apps.SocialeKaartConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "sociale_kaart.api.ApiVersionMiddleware",
     "sociale_kaart.api.ApiCacheControlMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -298,10 +301,38 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# CORS (django-cors-headers): the published OpenAPI document and the public,
+# read-only catalogue, capacity and HSDS endpoints answer any origin, without
+# credentials (no cookies; the Authorization header is not allowed), for GET
+# only. Nothing that needs a key or a session (referrals, /me, dashboard, iJw,
+# writes) matches, so those answers carry no Access-Control-Allow-Origin.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = (
+    r"^/api/v1/(?:openapi\.(?:json|yaml)"
+    r"|(?:lots|districts|organisations)(?:/[^/]+)?"
+    r"|problem-areas|forms"
+    r"|services(?:/[0-9]+(?:/capacity(?:/history)?)?)?"
+    r"|hsds/.*)$"
+)
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "if-none-match")
+CORS_EXPOSE_HEADERS = ("ETag", "API-Version", "Link")
+CORS_PREFLIGHT_MAX_AGE = 86400
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sociale Kaart Jeugd API",
     "DESCRIPTION": "Social map of youth care and referral tracker "
-    "(NL API Design Rules).",
+    "(NL API Design Rules). Integration guide: docs/api.md.\n\n"
+    "Authentication: an organisation API key in `Authorization: Bearer <key>` "
+    "(`Token <key>` is accepted as an alias), made by the organisation's own "
+    "admin on /mijn/api-sleutels. A key acts for its organisation only and only "
+    "within its scopes (catalogue:read, catalogue:write, capacity:write, "
+    "referrals:create, referrals:read, events:write, ijw); a missing scope is "
+    "403 naming it. `GET /me` tells a key who it is. Key requests need no CSRF "
+    "token. A browser session (the site's own pages) that calls the API must "
+    "send the `X-CSRFToken` header with the value of the `csrftoken` cookie on "
+    "every POST, PATCH, PUT and DELETE; without it the answer is 403 CSRF.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

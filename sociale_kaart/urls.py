@@ -86,6 +86,7 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("ijw.urls")),
     path("", include("accounts.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 # Error pages that never touch the database: a lost connection is 503.

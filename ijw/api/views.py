@@ -17,7 +17,9 @@ from rest_framework.views import APIView
 from ijw import permissions as perms
 from ijw import services
 from registry.api.authentication import ApiTokenAuthentication
+from registry.api.scopes import KeyScope
 from registry.api.serializers import ProblemSerializer
+from registry.models import ApiToken
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE
 
 XML_MEDIA_TYPES = ("application/xml", "text/xml")
@@ -68,11 +70,16 @@ class MessageView(APIView):
     # A key only: a browser session never delivers iJw messages.
     authentication_classes = [ApiTokenAuthentication]
     parser_classes = [XmlBytesParser, TextXmlBytesParser]
-    permission_classes = [CanDeliverMessages]
+    permission_classes = [KeyScope, CanDeliverMessages]
+    key_scopes = {"POST": ApiToken.SCOPE_IJW}
 
     @extend_schema(
         operation_id="ijw_messages_create",
         summary="Deliver one iJw 3.2 message (JW315, JW301, JW319, JW305, JW307)",
+        description="Only the municipality's key with scope `ijw` (a session is "
+        "not enough). The XML is checked against the iJw 3.2 XSD; the outcome "
+        "says what it did per referral reference, without personal data "
+        "(docs/ijw.md).",
         request={"application/xml": OpenApiTypes.BINARY},
         responses={
             201: OpenApiResponse(OUTCOME, "Received; what it did."),

@@ -16,7 +16,9 @@ from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
 from registry import hsds
+from registry.api import scopes
 from registry.api.pagination import HsdsPagination
+from registry.api.scopes import KeyScope
 
 TAGS = ["hsds"]
 UUID_PATTERN = "[0-9a-fA-F-]{36}"
@@ -65,7 +67,8 @@ def _pk_for(kind: str, hsds_uuid: str, pks) -> int:
 
 
 class _Hsds(mixins.ListModelMixin, viewsets.GenericViewSet):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [KeyScope, permissions.AllowAny]
+    key_scopes = scopes.CATALOGUE
     pagination_class = HsdsPagination
     filter_backends = []
     lookup_field = "id"

@@ -26,6 +26,7 @@ router.register(
 
 urlpatterns = [
     *router.urls,
+    path("me", views.MeView.as_view(), name="me"),
     path(
         "services/<int:id>/capacity",
         views.CapacityView.as_view(),

@@ -51,6 +51,7 @@ from registry.services.tokens import (
     api_token_create,
     api_token_record_use,
     api_token_revoke,
+    api_token_rotate,
 )
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "api_token_create",
     "api_token_record_use",
     "api_token_revoke",
+    "api_token_rotate",
     "capacity_confirm_all",
     "capacity_confirm_current",
     "capacity_create",

@@ -28,6 +28,7 @@ MUNICIPALITY_PERMISSIONS = {
     "thesaurusentry": ("add", "change", "delete", "view"),
     "user": ("view",),
     "apitoken": ("change", "view"),  # change = revoke; never add or delete
+    "responsenorm": ("change", "view"),  # referrals: norms per urgency and step
 }
 
 
@@ -45,7 +46,8 @@ def municipality_group_ensure() -> Group:
     ]
     group.permissions.set(
         Permission.objects.filter(
-            content_type__app_label="registry", codename__in=codenames
+            content_type__app_label__in=("registry", "referrals"),
+            codename__in=codenames,
         )
     )
     return group

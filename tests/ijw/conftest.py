@@ -80,7 +80,7 @@ def municipality_key(municipality_org):
 
 @pytest.fixture
 def make_key():
-    def make(organisation, scopes=""):
+    def make(organisation, scopes=None):  # None: the kind's default scopes
         return registry_services.api_token_create(
             organisation=organisation, actor=None, name="k", scopes=scopes
         )[1]

@@ -139,14 +139,15 @@ def test_a_municipality_key_reads_no_referrals(client, municipality_key, ijw_ref
     response = client.get(
         "/api/v1/referrals", HTTP_AUTHORIZATION=f"Token {municipality_key}"
     )
-    # Authenticated, but the key acts for no provider or referrer: nothing.
-    assert response.status_code == 200
-    assert response.json()["results"] == []
+    # A municipality key cannot hold referrals:read (issue 15): 403 naming it.
+    assert response.status_code == 403
+    assert "referrals:read" in response.json()["detail"]
     detail = client.get(
         f"/api/v1/referrals/{ijw_referral.reference}",
         HTTP_AUTHORIZATION=f"Token {municipality_key}",
     )
-    assert detail.status_code == 404
+    assert detail.status_code == 403
+    assert ijw_referral.reference not in detail.content.decode()
 
 
 # --- the command ------------------------------------------------------------------

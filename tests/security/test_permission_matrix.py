@@ -31,6 +31,7 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from tests.security.matrix_world import (
+    KEY_ROLES,
     ROLES,
     SHARED_ROLES,
     build_shared_world,
@@ -94,6 +95,15 @@ PAGES = {
     "provider:tokens":                {"GET":  "L 403 403 200 200 200 403 403",
                                        "POST": "L 403 403 400 400 400 403 403"},
     "provider:token-revoke":          {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "provider:token-rotate":          {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 200 404 404 404 404"},
+    # Webhooks: the organisation's own admins (issue 15).
+    "webhooks:list":                  {"GET":  "L 403 403 200 200 200 403 403",
+                                       "POST": "L 403 403 400 400 400 403 403"},
+    "webhooks:pause":                 {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "webhooks:delete":                {"GET":  "L 405 405 405 405 405 405 405",
                                        "POST": "L 404 404 302 404 404 404 404"},
     "provider:service-history":       {"GET":  "200 200 200 200 200 200 200 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
@@ -225,6 +235,8 @@ API = {
     "organisation_update":            "401 404 404 200 404 404 404 200",
     "organisation_location_create":   "401 404 404 201 404 404 404 201",
     "organisation_location_update":   "401 404 404 200 404 404 404 200",
+    # Who am I: anyone logged in or with a key.
+    "me_retrieve":                    "401 200 200 200 200 200 200 200",
     # Referrals: as on the pages.
     "referral_list":                  "401 200 200 200 200 200 200 200",
     "referral_create":                "401 201 201 403 403 403 403 403",
@@ -245,6 +257,17 @@ LISTS = {
     "referrals:inbox":                "- - - + - - - -",
     "referral_list":                  "- + - + - - + -",
 }
+# Who sees the parent's contact (name, phone, e-mail; issue 14): the referrer
+# and the receiving provider; never a school, the municipality or anyone else.
+PARENT_CONTACT = {
+    "referrals:referral-detail":      "- + - + - - - -",
+    "referrals:referral-list":        "- - - - - - - -",
+    "referrals:inbox":                "- - - - - - - -",
+    "referral_list":                  "- + - + - - - -",
+    "referral_retrieve":              "- + - + - - - -",
+    "dashboard:overview":             "- - - - - - - -",
+    "referrals:access-log":           "- - - - - - - -",
+}
 # fmt: on
 
 # Path arguments: URL name -> {kwarg: key in World.values, or "=literal"}.
@@ -257,6 +280,9 @@ PAGE_ARGS = {
     "provider:location-create": {"pk": "organisation"},
     "provider:location-edit": {"pk": "location"},
     "provider:token-revoke": {"pk": "token"},
+    "provider:token-rotate": {"pk": "token"},
+    "webhooks:pause": {"pk": "webhook"},
+    "webhooks:delete": {"pk": "webhook"},
     "provider:service-history": {"pk": "service"},
     "registry:organisation-detail": {"slug": "organisation_slug"},
     "registry:service-detail": {"pk": "service"},
@@ -308,6 +334,7 @@ def _referral(world) -> dict:
         "help_question": "Matrix: slaapt slecht.",
         "urgency": "regular",
         "consent_by": "parent",
+        "parent_phone": "06 12345678",
         "consent_date": _today(),
     }
 
@@ -321,7 +348,7 @@ BODIES = {
     },
     "referrals:referral-create": lambda w: {
         **_referral(w),
-        "referrer_type": "01" if w.role == "referrer_a" else "02",
+        "referrer_type": "01" if w.role.endswith("referrer_a") else "02",
     },
     "referrals:referral-event-create": lambda w: {
         "type": "intake",
@@ -866,3 +893,117 @@ def test_municipality_staff_open_no_referral_in_the_admin(world):
         "admin:referrals_accesslogentry_changelist",
     ):
         assert client.get(reverse(name)).status_code == 403, name
+def test_only_referrer_and_provider_see_the_parent_contact(world):
+    """Each of the parent's contact fields, on every page and API answer that
+    shows the referral, for each role."""
+    operations = api_operations()
+    secrets = [world.values[k] for k in ("parent_name", "parent_phone", "parent_email")]
+    problems = []
+    for key, expected in PARENT_CONTACT.items():
+        url = (
+            _api_url(world, operations[key][1])
+            if key in operations
+            else _page_url(world, key)
+        )
+        seen = []
+        for role in ROLES:
+            text = _request(world, role, key, "GET", url).content.decode()
+            shown = [secret in text for secret in secrets]
+            seen.append("+" if all(shown) else "-" if not any(shown) else "?")
+        if seen != expected.split():
+            problems.append(f'{key}: expected "{expected}", got "{" ".join(seen)}"')
+    assert not problems, "\n".join(problems)
+
+
+# --- organisation API keys of every kind (issue 15) -------------------------------
+
+
+# fmt: off
+# Organisation API keys (Bearer), columns: referrer A's key, referrer B's key,
+# provider A's key, provider B's key, the school's key, the municipality's key
+# (scopes ijw and catalogue:read). 403 for a scope the key lacks or a role its
+# organisation lacks; 404 for another organisation's object; a municipality
+# key never reads a referral, a school key only the one it follows.
+KEY_API = {
+    "dashboard_overdue_list":         "403 403 200 200 403 403",
+    "dashboard_provider_list":        "403 403 403 403 403 403",
+    "dashboard_summary":              "403 403 200 200 403 403",
+    "dashboard_trend_list":           "403 403 200 200 403 403",
+    "district_list":                  "200 200 200 200 200 200",
+    "district_retrieve":              "200 200 200 200 200 200",
+    "form_list":                      "200 200 200 200 200 200",
+    "hsds_organization_list":         "200 200 200 200 200 200",
+    "hsds_organization_retrieve":     "200 200 200 200 200 200",
+    "hsds_service_list":              "200 200 200 200 200 200",
+    "hsds_service_retrieve":          "200 200 200 200 200 200",
+    "ijw_messages_create":            "403 403 403 403 403 415",
+    "lot_list":                       "200 200 200 200 200 200",
+    "lot_retrieve":                   "200 200 200 200 200 200",
+    "me_retrieve":                    "200 200 200 200 200 200",
+    "organisation_list":              "200 200 200 200 200 200",
+    "organisation_retrieve":          "200 200 200 200 200 200",
+    "organisation_update":            "403 403 200 404 403 403",
+    "organisation_location_create":   "403 403 201 404 403 403",
+    "organisation_location_update":   "403 403 200 404 403 403",
+    "problem_area_list":              "200 200 200 200 200 200",
+    "referral_list":                  "200 200 200 200 200 403",
+    "referral_create":                "201 201 403 403 403 403",
+    "referral_retrieve":              "200 404 200 404 200 403",
+    "referral_event_create":          "403 404 201 404 403 403",
+    "service_list":                   "200 200 200 200 200 200",
+    "service_retrieve":               "200 200 200 200 200 200",
+    "service_update":                 "403 403 200 404 403 403",
+    "service_capacity_retrieve":      "200 200 200 200 200 200",
+    "service_capacity_update":        "403 403 200 404 403 403",
+    "service_capacity_confirm":       "403 403 200 404 403 403",
+    "service_capacity_history_list":  "200 200 200 200 200 200",
+}
+# Per key: R when the referral's reference is in the answer, P when the
+# parent's contact is.
+KEY_VISIBILITY = {
+    "referral_list":                  "RP -- RP -- R- --",
+    "referral_retrieve":              "RP -- RP -- R- --",
+}
+# fmt: on
+
+
+def _key_answers(world, operation, method, path) -> list[str]:
+    url = _api_url(world, path)
+    return [
+        _answer(_request(world, role, operation, method, url)) for role in KEY_ROLES
+    ]
+
+
+def test_every_api_operation_answers_each_key_as_written_down(world):
+    assert set(KEY_API) == set(api_operations())
+    problems = []
+    for operation, (method, path) in api_operations().items():
+        answers = _key_answers(world, operation, method, path)
+        if answers != KEY_API[operation].split():
+            got = " ".join(answers)
+            problems.append(
+                f'{operation}: expected "{KEY_API[operation]}", got "{got}"'
+            )
+    assert not problems, "\n".join(problems)
+
+
+def test_keys_see_the_referral_and_parent_contact_only_as_their_organisation_may(
+    world,
+):
+    """The referral in lists and its parent contact in every API answer: the
+    referrer's and the receiving provider's keys only; a school key sees the
+    followed referral without personal data; a municipality key nothing."""
+    operations = api_operations()
+    secrets = [world.values[k] for k in ("parent_name", "parent_phone", "parent_email")]
+    problems = []
+    for key, expected in KEY_VISIBILITY.items():
+        url = _api_url(world, operations[key][1])
+        seen = []
+        for role in KEY_ROLES:
+            text = _request(world, role, key, "GET", url).content.decode()
+            reference = world.values["reference"] in text
+            contact = any(secret in text for secret in secrets)
+            seen.append(("R" if reference else "-") + ("P" if contact else "-"))
+        if seen != expected.split():
+            problems.append(f'{key}: expected "{expected}", got "{" ".join(seen)}"')
+    assert not problems, "\n".join(problems)
