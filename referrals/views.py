@@ -32,6 +32,7 @@ from referrals.forms import (
     apply_errors,
 )
 from registry.models import Capacity, Service
+from sociale_kaart.clients import client_address
 from sociale_kaart.site import site_url
 
 PAGE_SIZE = 50
@@ -329,18 +330,6 @@ def access_log(request):
 
 
 # --- family -------------------------------------------------------------------
-
-
-def client_address(request) -> str:
-    """The client's address for throttling. Behind CLIENT_IP_PROXY_COUNT trusted
-    proxies it is that many entries from the right of X-Forwarded-For (entries
-    further left are client-supplied and could be forged)."""
-    count = settings.CLIENT_IP_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    if count and len(hops) >= count:
-        return hops[-count]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 @never_cache

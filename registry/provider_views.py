@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from axes.utils import reset as axes_reset
 
-from referrals.views import client_address
 from registry import history, permissions, selectors, services
 from registry.forms import (
     ApiTokenCreateForm,
@@ -37,6 +36,7 @@ from registry.forms import (
     ServiceDetailsForm,
 )
 from registry.models import ApiToken, Service
+from sociale_kaart.clients import client_address
 from sociale_kaart.exceptions import PreconditionFailed
 from sociale_kaart.site import site_url
 from sociale_kaart.throttling import password_reset_allowed

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0007_search_words_english_thesaurus'),
-        ('registry', '0008_api_token_expiry_and_scopes'),
+        ("registry", "0007_search_words_english_thesaurus"),
+        ("registry", "0008_api_token_expiry_and_scopes"),
     ]
 
-    operations = [
-    ]
+    operations = []

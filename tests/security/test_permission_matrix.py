@@ -893,6 +893,8 @@ def test_municipality_staff_open_no_referral_in_the_admin(world):
         "admin:referrals_accesslogentry_changelist",
     ):
         assert client.get(reverse(name)).status_code == 403, name
+
+
 def test_only_referrer_and_provider_see_the_parent_contact(world):
     """Each of the parent's contact fields, on every page and API answer that
     shows the referral, for each role."""
