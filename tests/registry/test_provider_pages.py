@@ -278,12 +278,12 @@ def test_a_provider_updates_waiting_times_and_history_records_it(
     client.force_login(provider_user)
     response = client.post(
         reverse("provider:capacity-update", args=[service.pk]),
-        _capacity_post(service, intake_wait_weeks=6, treatment_wait_weeks=9),
+        _capacity_post(service, intake_wait_weeks=3, treatment_wait_weeks=9),
     )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("provider:my-services"))
     capacity = Capacity.objects.get(service=service)
-    assert (capacity.intake_wait_weeks, capacity.treatment_wait_weeks) == (6, 9)
+    assert (capacity.intake_wait_weeks, capacity.treatment_wait_weeks) == (3, 9)
     assert capacity.version == 2
     assert capacity.updated_by == provider_user
     record = capacity.history.latest()
@@ -321,7 +321,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_change(client, provider_user, s
     url = reverse("provider:capacity-update", args=[service.pk])
     stale_form = _capacity_post(service, intake_wait_weeks=3)
     assert (
-        client.post(url, _capacity_post(service, intake_wait_weeks=8)).status_code
+        client.post(url, _capacity_post(service, intake_wait_weeks=4)).status_code
         == 302
     )
     before = _snapshot(service)
@@ -329,7 +329,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_change(client, provider_user, s
     assert response.status_code == 409
     assert "intussen gewijzigd" in response.content.decode()
     assert _snapshot(service) == before
-    assert Capacity.objects.get(service=service).intake_wait_weeks == 8
+    assert Capacity.objects.get(service=service).intake_wait_weeks == 4
 
 
 def test_nog_actueel_confirms_one_service_without_changing_figures(
