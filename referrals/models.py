@@ -207,6 +207,24 @@ class ReferralEvent(models.Model):
         blank=True,
     )
     idempotency_key = models.CharField(max_length=100, blank=True)
+    # A step recorded in error is marked so, never deleted: the timeline keeps
+    # both the step and its correction; ``workflow.derive`` skips it. These are
+    # the only fields ever written after the INSERT (by
+    # ``services.referral_event_retract``).
+    retracted_at = models.DateTimeField(
+        _("als fout gemarkeerd op"), null=True, blank=True
+    )
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("als fout gemarkeerd door"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    retraction_reason = models.TextField(
+        _("reden correctie"), blank=True, max_length=1000, validators=[validate_no_bsn]
+    )
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -215,9 +233,10 @@ class ReferralEvent(models.Model):
         constraints = [
             # A second recording of the same step (two users at once) is refused
             # by the database too; waitlisted may occur before and after intake.
+            # A step marked as recorded in error may be recorded again.
             models.UniqueConstraint(
                 fields=["referral", "type"],
-                condition=~Q(type="waitlisted"),
+                condition=~Q(type="waitlisted") & Q(retracted_at__isnull=True),
                 name="referral_event_step_once",
             ),
             models.UniqueConstraint(
@@ -236,7 +255,11 @@ class ReferralEvent(models.Model):
 
     def as_workflow_event(self) -> wf.Event:
         return wf.Event(
-            self.type, self.occurred_on, self.expected_start_on, self.bridging_care
+            self.type,
+            self.occurred_on,
+            self.expected_start_on,
+            self.bridging_care,
+            retracted=self.retracted_at is not None,
         )
 
 

@@ -441,14 +441,25 @@ def referral_event_record(
     return event
 
 
+def referral_event_check(
+    *, referral: Referral, type: str, occurred_on: date, actor, note: str = "", **fields
+) -> None:
+    """Validate a step as ``referral_event_record`` would, storing nothing (for
+    a confirmation page). Same errors."""
+    _check_may_record(actor, referral, type)
+    events = list(referral.events.order_by("id"))
+    _new_event(referral, events, actor, type, occurred_on, (note or "").strip(), fields)
+
+
 def _new_event(referral, events, actor, event_type, occurred_on, note, type_fields):
     """The validated, unsaved event (the workflow decides; nothing else)."""
     wf.check_transition(wf.derive(e.as_workflow_event() for e in events), event_type)
+    active = [e for e in events if e.retracted_at is None]
     wf.check_date(
         occurred_on=occurred_on,
         referred_on=referral.referred_on,
         today=timezone.localdate(),
-        last_event_on=events[-1].occurred_on if events else None,
+        last_event_on=active[-1].occurred_on if active else None,
     )
     event = ReferralEvent(
         referral=referral,
@@ -471,6 +482,7 @@ def _new_event(referral, events, actor, event_type, occurred_on, note, type_fiel
 def _send_after_commit(referral_id: int, event_type: str) -> None:
     if settings.NOTIFICATION_SEND_ON_COMMIT and event_type in (
         "new",
+        "corrected",
         wf.STARTED,
         wf.DECLINED,
         wf.WITHDRAWN,
@@ -494,6 +506,68 @@ def referral_mark_opened(*, actor, referral: Referral) -> bool:
     if marked:
         referral.provider_opened_at = now
     return bool(marked)
+
+
+# --- correcting a step ---------------------------------------------------------
+
+
+def retractable_event(actor, referral: Referral, events) -> ReferralEvent | None:
+    """The step ``actor`` may mark as recorded in error: the latest step still
+    counting, if it is the provider's and the actor acts for the provider."""
+    active = [e for e in events if e.retracted_at is None]
+    if not active or active[-1].type not in wf.PROVIDER_EVENTS:
+        return None
+    last = active[-1]
+    return last if perms.can_record_event(actor, referral, last.type) else None
+
+
+def referral_event_retract(
+    *, referral: Referral, event_id: int, actor, reason: str
+) -> ReferralEvent:
+    """Mark the provider's latest step as recorded in error, with a reason.
+
+    Invariants: nothing is deleted (the step stays in the timeline, marked);
+    status and dates are derived again without it (``workflow.derive``); only
+    the latest step that still counts, and only by the provider side (who
+    recorded it), so the timeline stays a valid path. Errors: Http404 for
+    outsiders; PermissionDenied for the referrer or a school; ValidationError on
+    ``reason`` (empty, or a BSN) or ``event`` (not the latest provider step);
+    nothing changes then. Side effects: a notice to the referring user (app +
+    e-mail, outbox), sent after commit.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not perms.can_see_referral(actor, locked):
+            raise Http404(_("Verwijzing niet gevonden."))
+        if not perms.can_record_event(actor, locked, wf.RECEIVED):
+            raise PermissionDenied(_("Alleen de aanbieder kan een stap corrigeren."))
+        events = list(locked.events.order_by("id"))
+        event = retractable_event(actor, locked, events)
+        if event is None or event.pk != event_id:
+            message = _(
+                "Alleen de laatste stap van de aanbieder kan als fout worden "
+                "gemarkeerd."
+            )
+            raise ValidationError({"event": message})
+        if not reason:
+            raise ValidationError({"reason": _("Geef aan wat er fout was.")})
+        try:
+            rv.validate_no_bsn(reason)
+        except ValidationError as exc:
+            raise ValidationError({"reason": exc.messages}) from None
+        event.retracted_at = timezone.now()
+        event.retracted_by = actor if isinstance(actor, User) else None
+        event.retraction_reason = reason
+        event.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
+        derived = _store_derived(locked, events)
+        notifications.notifications_for_retraction(event)
+    transaction.on_commit(
+        partial(_send_after_commit, locked.pk, "corrected"), robust=True
+    )
+    for name, value in derived.as_dict().items():
+        setattr(referral, name, value)
+    return event
 
 
 # --- access log ---------------------------------------------------------------

@@ -44,6 +44,8 @@ STEP_ORDER = (
     wf.DECLINED,
 )
 SIDE_STEPS = frozenset({wf.WAITLISTED, wf.DECLINED})
+# Steps that are hard to undo get a confirmation page first.
+CONFIRM_STEPS = frozenset({wf.STARTED, wf.ENDED, wf.WITHDRAWN})
 
 
 def _referrer_referral(request, reference):
@@ -174,6 +176,7 @@ def _detail_context(request, referral, failed: EventForm | None = None) -> dict:
         and perms.can_record_event(request.user, referral, wf.WITHDRAWN),
         "today": timezone.localdate(),
         "failed": failed,
+        "retractable": services.retractable_event(request.user, referral, events),
     }
     if view == perms.REFERRER:
         context["family_code"] = identifiers.format_family_code(referral.family_code)
@@ -205,6 +208,25 @@ def referral_detail(request, reference: str):
     return _render_detail(request, referral)
 
 
+def _confirm_step(request, referral, form):
+    """The server-rendered "are you sure" page for a step that is hard to undo
+    (help started, ended, withdrawn): it repeats what will be recorded and posts
+    the same data again with ``confirmed``."""
+    hidden = [
+        (name, value)
+        for name, value in request.POST.items()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+    ]
+    context = {
+        "referral": referral,
+        "form": form,
+        "label": wf.STATUS_LABELS[form.event_type],
+        "hidden": hidden,
+        "event_type": form.event_type,
+    }
+    return render(request, "referrals/confirm_step.html", context)
+
+
 @login_required
 @require_POST
 def referral_event_create(request, reference: str):
@@ -216,6 +238,16 @@ def referral_event_create(request, reference: str):
     form = EventForm(request.POST, event_type=event_type)
     if form.is_valid():
         try:
+            if event_type in CONFIRM_STEPS and request.POST.get("confirmed") != "1":
+                services.referral_event_check(
+                    referral=referral,
+                    type=event_type,
+                    occurred_on=form.cleaned_data["occurred_on"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    **form.type_fields(),
+                )
+                return _confirm_step(request, referral, form)
             services.referral_event_record(
                 referral=referral,
                 type=event_type,
@@ -231,6 +263,31 @@ def referral_event_create(request, reference: str):
             messages.success(request, _("Vastgelegd: %(step)s.") % {"step": label})
             return redirect(referral)
     return _render_detail(request, referral, failed=form, status=400)
+
+
+@login_required
+@require_POST
+def referral_event_retract(request, reference: str, event_id: int):
+    """Mark the provider's latest step as recorded in error (with a reason)."""
+    referral = selectors.referral_get(actor=request.user, reference=reference)
+    try:
+        event = services.referral_event_retract(
+            referral=referral,
+            event_id=event_id,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(referral)
+    messages.success(
+        request,
+        _("Gemarkeerd als fout: %(step)s. De status is opnieuw bepaald.")
+        % {"step": wf.STATUS_LABELS[event.type]},
+    )
+    return redirect(referral)
 
 
 # --- lists --------------------------------------------------------------------

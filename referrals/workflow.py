@@ -98,6 +98,7 @@ class Event:
     occurred_on: date
     expected_start_on: date | None = None
     bridging_care: bool | None = None
+    retracted: bool = False  # marked as recorded in error: derive skips it
 
 
 # The milestone dates (and wait details) that derive() sets besides the status.
@@ -140,10 +141,13 @@ class Derived:
 
 
 def derive(events: Iterable[Event]) -> Derived:
-    """Replay events in recording order into status and milestone dates."""
+    """Replay events in recording order into status and milestone dates.
+    Events marked as recorded in error are skipped, as if never recorded."""
     result = Derived()
     seen = set()
     for event in events:
+        if event.retracted:
+            continue
         result.status = event.type
         if event.type == WAITLISTED:
             # The latest wait counts: its date and expected start are current.

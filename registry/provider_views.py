@@ -219,6 +219,14 @@ def capacity_confirm_all(request):
     org_id = _int_or_none(request.POST.get("organisatie"))
     if org_id is not None:
         services_qs = services_qs.filter(organisation_id=org_id)
+    if request.POST.get("confirmed") != "1":
+        # First show exactly what will be confirmed (works without JavaScript).
+        context = {
+            "services": list(services_qs),
+            "org_id": org_id,
+            "next": _next_url(request, _list_url()),
+        }
+        return render(request, "provider/confirm_all.html", context)
     try:
         count = services.capacity_confirm_all(
             capacities=[s.capacity for s in services_qs], actor=request.user

@@ -255,9 +255,16 @@ def test_declining_needs_a_reason_on_the_page(client, provider_user, referral):
 def test_the_referrer_withdraws(client, referrer_user, referral):
     client.force_login(referrer_user)
     url = reverse("referrals:referral-event-create", args=[referral.reference])
-    response = client.post(
-        url, {"type": "withdrawn", "withdrawn-occurred_on": TODAY().isoformat()}
-    )
+    data = {"type": "withdrawn", "withdrawn-occurred_on": TODAY().isoformat()}
+    # First a confirmation page that says what will happen; nothing changes yet.
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Ingetrokken vastleggen?" in response.text
+    assert 'name="confirmed" value="1"' in response.text
+    referral.refresh_from_db()
+    assert referral.status == wf.SENT
+    assert not referral.events.exists()
+    response = client.post(url, {**data, "confirmed": "1"})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.status == wf.WITHDRAWN

@@ -143,7 +143,9 @@ def test_nog_actueel_is_refused_for_contradicting_figures(
     )
     assert "niet bevestigd" in response.text
     assert _snapshot(service) == before
-    response = client.post(reverse("provider:capacity-confirm-all"), follow=True)
+    response = client.post(
+        reverse("provider:capacity-confirm-all"), {"confirmed": "1"}, follow=True
+    )
     assert "niet bevestigd" in response.text
     assert _snapshot(service) == before
 

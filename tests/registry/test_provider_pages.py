@@ -359,7 +359,15 @@ def test_alles_nog_actueel_confirms_every_editable_service_and_no_other(
     old = timezone.now() - timedelta(days=30)
     Capacity.objects.update(updated_at=old)
     client.force_login(provider_user)
-    response = client.post(reverse("provider:capacity-confirm-all"))
+    url = reverse("provider:capacity-confirm-all")
+    # First a page that lists what will be confirmed; nothing changes yet.
+    response = client.post(url)
+    assert response.status_code == 200
+    assert service.name in response.text
+    assert subcontractor_service.name in response.text
+    assert outsider_service.name not in response.text
+    assert all(c.is_stale for c in Capacity.objects.all())
+    response = client.post(url, {"confirmed": "1"})
     assert response.status_code == 302
     fresh = {c.service_id: c.is_stale for c in Capacity.objects.all()}
     assert fresh == {
@@ -375,7 +383,8 @@ def test_alles_nog_actueel_can_be_limited_to_one_organisation(
     Capacity.objects.update(updated_at=timezone.now() - timedelta(days=30))
     client.force_login(provider_user)
     client.post(
-        reverse("provider:capacity-confirm-all"), {"organisatie": provider_org.pk}
+        reverse("provider:capacity-confirm-all"),
+        {"organisatie": provider_org.pk, "confirmed": "1"},
     )
     assert not Capacity.objects.get(service=service).is_stale
     assert Capacity.objects.get(service=subcontractor_service).is_stale
