@@ -5,7 +5,7 @@
 - The provider gets the mail, sees the new urgent referral first with "Nieuw",
   opens it and finds the parent's phone number.
 - The provider marks a wrong step as recorded in error; the status goes back.
-Screenshots at 375 px and 1280 px go to /tmp/h14-*.png.
+Screenshots at 375 px and 1280 px go to test-results/day-*.png.
 """
 
 from datetime import date
@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from referrals.models import Referral
 from registry.models import Capacity
 from tests import factories
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_referral_loop import log_in, log_out
 
 TODDLER = date.today().replace(year=date.today().year - 2, day=1)
@@ -28,11 +29,11 @@ PUPIL = date(2016, 5, 1)
 def shoot(page, name):
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=f"/tmp/h14-{name}-{width}.png", full_page=True)
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"day-{name}-{width}.png", full_page=True)
         # No horizontal scroll of the page at either width.
-        scroll = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
+        root = "document.documentElement"
+        scroll = page.evaluate(f"{root}.scrollWidth - {root}.clientWidth")
         assert scroll <= 0, f"{name} scrolls sideways at {width}px"
     page.set_viewport_size({"width": 1280, "height": 900})
 
