@@ -260,6 +260,7 @@ def test_the_referrer_withdraws(client, referrer_user, referral):
     response = client.post(url, data)
     assert response.status_code == 200
     assert "Ingetrokken vastleggen?" in response.text
+    assert "Ja, ingetrokken vastleggen" in response.text
     assert 'name="confirmed" value="1"' in response.text
     referral.refresh_from_db()
     assert referral.status == wf.SENT
