@@ -107,6 +107,9 @@ class ReferralForm(Form):
         label=_("Het gezin geeft toestemming dat de school de status volgt"),
         required=False,
     )
+    previous_referral = forms.CharField(
+        required=False, max_length=20, widget=forms.HiddenInput
+    )
     confirm_duplicate = forms.BooleanField(
         label=_("Ik wil toch verwijzen"), required=False, widget=forms.HiddenInput
     )

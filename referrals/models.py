@@ -65,6 +65,16 @@ class Referral(models.Model):
         blank=True,
         related_name="referrals_followed",
     )
+    # A referral made after an earlier one for the same child was declined or
+    # ended early: the chain's wait runs from the first referral (DESIGN.md).
+    previous_referral = models.ForeignKey(
+        "self",
+        verbose_name=_("vorige verwijzing"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_referrals",
+    )
     # The family agreed that the follower school may see status and dates (never
     # the help question). Without it the school sees nothing.
     school_consent = models.BooleanField(_("toestemming school"), default=False)

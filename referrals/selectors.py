@@ -27,7 +27,13 @@ from referrals.models import (
 from registry.models import Capacity, Service
 
 ALTERNATIVES_PER_REFERRAL = 5
-_LIST_RELATED = ("service", "provider", "perceel", "referrer_organisation")
+_LIST_RELATED = (
+    "service",
+    "provider",
+    "perceel",
+    "referrer_organisation",
+    "previous_referral",
+)
 
 
 def _default_norms() -> dict[str, wf.Norms]:
@@ -163,6 +169,7 @@ def referral_get(*, actor, reference: str) -> Referral:
             "referrer_organisation",
             "referrer_user",
             "follower_school",
+            "previous_referral",
         )
         .filter(reference=identifiers.normalise_reference(reference))
         .first()
@@ -225,6 +232,77 @@ def service_alternatives(
         if len(result[service.perceel_id]) < limit:
             result[service.perceel_id].append(service)
     return result
+
+
+def child_age(referral: Referral, today: date | None = None) -> int | None:
+    born = referral.child_birth_date
+    if born is None:
+        return None
+    today = today or timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def alternatives_fitting(referral: Referral) -> list[Service]:
+    """Open services that fit the child of a declined or ended referral: same
+    perceel, the child's age, a problem area and a stadsdeel of the declined
+    service (where it has them), shortest wait first; never the same service."""
+    qs = Service.objects.filter(
+        perceel_id=referral.perceel_id,
+        active=True,
+        capacity__status=Capacity.Status.OPEN,
+    ).exclude(pk=referral.service_id)
+    age = child_age(referral)
+    if age is not None:
+        qs = qs.filter(age_min__lte=age, age_max__gte=age)
+    problems = list(referral.service.problem_areas.values_list("pk", flat=True))
+    if problems:
+        qs = qs.filter(problem_areas__in=problems)
+    districts = list(referral.service.districts.values_list("pk", flat=True))
+    if districts:
+        qs = qs.filter(districts__in=districts)
+    qs = qs.distinct().select_related("organisation", "capacity")
+    qs = qs.annotate(
+        wait=Coalesce(F("capacity__intake_wait_weeks"), Value(0))
+        + Coalesce(F("capacity__treatment_wait_weeks"), Value(0))
+    )
+    return list(qs.order_by("wait", "name", "id")[:ALTERNATIVES_PER_REFERRAL])
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The referrals one child went through, first to last, and the wait from
+    the first referral until help started (or today)."""
+
+    referrals: tuple
+    wait_days: int
+    started: bool
+
+    @property
+    def wait_weeks(self) -> int:
+        return self.wait_days // 7
+
+
+def referral_chain(referral: Referral, *, today: date | None = None) -> Chain:
+    """Walk ``previous_referral`` back (at most 20 steps; one query each) and
+    forward to the latest follow-up the actor's organisation made."""
+    today = today or timezone.localdate()
+    back = [referral]
+    while back[0].previous_referral_id and len(back) < 20:
+        back.insert(0, Referral.objects.get(pk=back[0].previous_referral_id))
+    forward = referral
+    while len(back) < 20:
+        nxt = Referral.objects.filter(previous_referral=forward).order_by("id").first()
+        if nxt is None:
+            break
+        back.append(nxt)
+        forward = nxt
+    last = back[-1]
+    end = last.started_on or today
+    return Chain(
+        referrals=tuple(back),
+        wait_days=(end - back[0].referred_on).days,
+        started=last.started_on is not None,
+    )
 
 
 def alternatives_for(referral: Referral, per_perceel: dict[int, list[Service]]):

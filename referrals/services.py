@@ -180,6 +180,29 @@ def _service_errors(service: Service, born: date | None, today: date) -> dict:
     return errors
 
 
+def _previous_errors(actor, referral: Referral) -> dict:
+    """A follow-up referral continues a declined or ended one of the actor's own
+    organisation, for the same child."""
+    previous = referral.previous_referral
+    if previous is None:
+        return {}
+    if perms.referral_view(actor, previous) != perms.REFERRER:
+        return {"previous_referral": _("Verwijzing niet gevonden.")}
+    if previous.status not in (wf.DECLINED, wf.ENDED):
+        return {
+            "previous_referral": _(
+                "Alleen na een afgewezen of beëindigde verwijzing kunt u doorverwijzen."
+            )
+        }
+    if previous.child_birth_date != referral.child_birth_date:
+        return {
+            "child_birth_date": _(
+                "De geboortedatum verschilt van die in de vorige verwijzing."
+            )
+        }
+    return {}
+
+
 def _parent_errors(referral: Referral) -> dict:
     """At least one way for the provider to reach the family; phone checked as
     a Dutch number (and stored in national notation)."""
@@ -243,6 +266,7 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
         urgency=data.get("urgency") or codes.Urgency.REGULAR,
         consent_by=data.get("consent_by") or "",
         consent_date=data.get("consent_date"),
+        previous_referral=data.get("previous_referral"),
         parent_name=(data.get("parent_name") or "").strip(),
         parent_phone=(data.get("parent_phone") or "").strip(),
         parent_email=(data.get("parent_email") or "").strip(),
@@ -253,6 +277,7 @@ def referral_create(*, actor, service: Service, data: dict) -> Referral:
         **_consent_errors(referral, today),
         **_parent_errors(referral),
         **_free_text_errors(referral),
+        **_previous_errors(actor, referral),
     }
     for name, message in _service_errors(
         service, referral.child_birth_date, today

@@ -76,6 +76,43 @@ def _duplicates(actor, service, data) -> list:
     return found
 
 
+def _previous(request):
+    """The declined or ended referral this one follows ("Verwijs hierheen"),
+    only if the actor's organisation made it; else 404."""
+    reference = request.POST.get("previous_referral") or request.GET.get("vorige")
+    if not reference:
+        return None
+    previous = selectors.referral_get(actor=request.user, reference=reference)
+    if perms.referral_view(request.user, previous) != perms.REFERRER:
+        raise Http404
+    return previous
+
+
+PREFILL_FIELDS = (
+    "child_initials",
+    "child_birth_date",
+    "help_question",
+    "urgency",
+    "consent_by",
+    "consent_date",
+    "parent_name",
+    "parent_phone",
+    "parent_email",
+    "follower_school",
+    "school_consent",
+    "referrer_type",
+)
+
+
+def _prefill(actor, previous) -> dict:
+    """Everything the referrer typed last time (nothing retyped); logged."""
+    services.access_log_record(actor=actor, referral=previous, purpose="prefill")
+    initial = {name: getattr(previous, name) for name in PREFILL_FIELDS}
+    initial["follower_school"] = previous.follower_school_id
+    initial["previous_referral"] = previous.reference
+    return initial
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -88,14 +125,25 @@ def referral_create(request, service_pk: int):
     if not perms.can_refer(request.user):
         raise PermissionDenied(_("Alleen verwijzers kunnen verwijzen."))
     own = perms.scope(request.user).referrer_organisations
-    form = ReferralForm(request.POST or None, referrer_organisations=own)
+    previous = _previous(request)
+    form = ReferralForm(
+        request.POST or None,
+        referrer_organisations=own,
+        initial=_prefill(request.user, previous) if previous else None,
+    )
     duplicates = []
     if request.method == "POST" and form.is_valid():
-        duplicates = _duplicates(request.user, service, form.cleaned_data)
+        data = {**form.cleaned_data, "previous_referral": previous}
+        # The earlier referral of this child is not a duplicate to warn about.
+        duplicates = [
+            d
+            for d in _duplicates(request.user, service, data)
+            if previous is None or d.pk != previous.pk
+        ]
         if not duplicates:
             try:
                 referral = services.referral_create(
-                    actor=request.user, service=service, data=form.cleaned_data
+                    actor=request.user, service=service, data=data
                 )
             except ValidationError as exc:
                 apply_errors(form, exc)
@@ -108,6 +156,7 @@ def referral_create(request, service_pk: int):
         "duplicates": duplicates,
         "closed": capacity is not None and capacity.status == Capacity.Status.CLOSED,
         "alternatives_url": services.alternatives_url(service),
+        "previous": previous,
     }
     return render(request, "referrals/referral_form.html", context)
 
@@ -161,6 +210,22 @@ def _event_forms(actor, referral, derived, failed: EventForm | None) -> list:
     ]
 
 
+# JZ588 reasons for help that ended before its plan was done.
+ENDED_EARLY = frozenset({"32", "33", "34", "35", "38"})
+
+
+def _needs_another_place(referral, events) -> bool:
+    """Declined, or help ended early: the referrer is offered alternatives."""
+    if referral.status == wf.DECLINED:
+        return True
+    ended = [e for e in events if e.type == wf.ENDED and e.retracted_at is None]
+    return (
+        referral.status == wf.ENDED
+        and bool(ended)
+        and (ended[-1].end_reason in ENDED_EARLY)
+    )
+
+
 def _detail_context(request, referral, failed: EventForm | None = None) -> dict:
     view = perms.referral_view(request.user, referral)
     events = selectors.referral_events(referral)
@@ -180,9 +245,11 @@ def _detail_context(request, referral, failed: EventForm | None = None) -> dict:
     }
     if view == perms.REFERRER:
         context["family_code"] = identifiers.format_family_code(referral.family_code)
-        if referral.status == wf.DECLINED:
-            found = selectors.service_alternatives(perceel_ids={referral.perceel_id})
-            context["alternatives"] = selectors.alternatives_for(referral, found)
+        if _needs_another_place(referral, events):
+            context["alternatives"] = selectors.alternatives_fitting(referral)
+        chain = selectors.referral_chain(referral)
+        if len(chain.referrals) > 1:
+            context["chain"] = chain
     return context
 
 

@@ -79,6 +79,13 @@ class ReferralCreateSerializer(serializers.Serializer):
         required=False,
         help_text="COD327; follows from your organisation (JGZ: 01 or 03).",
     )
+    previous_referral = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="Optional: the reference of your organisation's declined or "
+        "ended referral of the same child that this one follows (a chain).",
+    )
     confirm_duplicate = serializers.BooleanField(
         default=False,
         help_text="Refer although the same child has an open referral in this "
@@ -170,11 +177,18 @@ class ReferralSerializer(serializers.ModelSerializer):
     referrer_organisation = serializers.CharField(source="referrer_organisation.name")
     next_deadline = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+    previous_referral = serializers.CharField(
+        source="previous_referral.reference",
+        default=None,
+        allow_null=True,
+        help_text="The referral this one follows (declined or ended early).",
+    )
 
     class Meta:
         model = Referral
         fields = (
             "reference",
+            "previous_referral",
             "status",
             "service",
             "service_name",

@@ -11,6 +11,7 @@ true``); the same key with a different step is 409. Keys are per referral, at
 most 100 characters.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from drf_spectacular.types import OpenApiTypes
@@ -149,6 +150,7 @@ class ReferralViewSet(
         data = shape.validated_data
         if not perms.can_refer(request.user):
             raise exceptions.PermissionDenied(_("Alleen verwijzers kunnen verwijzen."))
+        data = {**data, "previous_referral": self._previous(data)}
         duplicates = self._duplicates(data)
         if duplicates:
             return duplicates
@@ -158,9 +160,21 @@ class ReferralViewSet(
         body = s.ReferralCreatedSerializer(referral, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    def _previous(self, data):
+        reference = data.get("previous_referral")
+        if not reference:
+            return None
+        try:
+            return selectors.referral_get(actor=self.request.user, reference=reference)
+        except Http404:
+            raise exceptions.ValidationError(
+                {"previous_referral": [_("Verwijzing niet gevonden.")]}
+            ) from None
+
     def _duplicates(self, data):
         if data["confirm_duplicate"]:
             return None
+        previous = data.get("previous_referral")
         found = list(
             selectors.referral_open_duplicates(
                 actor=self.request.user,
@@ -169,6 +183,7 @@ class ReferralViewSet(
                 perceel_id=data["service"].perceel_id,
             )
         )
+        found = [r for r in found if previous is None or r.pk != previous.pk]
         if not found:
             return None
         response = problem_response(
