@@ -184,3 +184,47 @@ def test_the_provider_corrects_a_wrong_step(live_server, page, day):
     referral.refresh_from_db()
     assert referral.status == "received"
     assert referral.events.count() == 2
+
+
+@pytest.mark.browser_context_args(locale="nl-NL")
+@pytest.mark.django_db(transaction=True)
+def test_a_decline_leads_to_verwijs_hierheen_with_nothing_retyped(
+    live_server, page, day
+):
+    service = day["service"]
+    other = factories.ServiceFactory(
+        organisation=service.organisation,
+        perceel=service.perceel,
+        name="Opvoedondersteuning Zon",
+        age_min=0,
+        age_max=12,
+    )
+    declined = factories.ReferralFactory(
+        service=service,
+        referrer_organisation=day["jgz"],
+        referrer_user=day["nurse"],
+        child_birth_date=PUPIL,
+        parent_name="Sanne Kramer",
+        days_ago=21,
+        declined=True,
+    )
+    log_in(page, live_server, "nurse", declined.get_absolute_url())
+    alternatives = page.locator(".alternatives")
+    expect(alternatives).to_contain_text("Opvoedondersteuning Zon")
+    shoot(page, "declined-alternatives")
+    alternatives.get_by_role("link", name="Verwijs hierheen").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(other.name)
+    expect(page.get_by_label("Hulpvraag")).to_have_value(declined.help_question)
+    expect(page.get_by_label("Telefoonnummer van de ouder")).to_have_value(
+        "06 12345678"
+    )
+    page.get_by_role("button", name="Verwijzing versturen").click()
+    expect(page.get_by_role("heading", name="Verwijzing verstuurd")).to_be_visible()
+    new = Referral.objects.get(service=other)
+    assert new.previous_referral == declined
+    assert (new.child_initials, new.parent_name) == ("J.B.", "Sanne Kramer")
+    page.goto(live_server.url + new.get_absolute_url())
+    chain = page.locator("[aria-labelledby=chain-title]")
+    expect(chain).to_contain_text("Dit kind wacht sinds de eerste verwijzing 3 weken")
+    expect(chain).to_contain_text(declined.reference)
+    shoot(page, "chain")
