@@ -419,9 +419,14 @@ def referral_list(request):
     )
     referrals = list(page.object_list)
     rows = _list_rows(request.user, referrals, timezone.localdate())
+    # A school sees its pupils' initials and dates of birth: logged as well.
     services.access_log_record_many(
         actor=request.user,
-        referrals=[row["referral"] for row in rows if row["view"] == perms.REFERRER],
+        referrals=[
+            row["referral"]
+            for row in rows
+            if row["view"] in (perms.REFERRER, perms.SCHOOL)
+        ],
         purpose="list",
     )
     own = perms.scope(request.user)
@@ -500,8 +505,10 @@ def family_status(request):
         # shown empty so the page does not depend on what was typed.
         context = {"form": FamilyStatusForm(), "not_found": True}
         return render(request, "referrals/family_status.html", context)
+    steps = [e for e in selectors.referral_events(referral) if not e.retracted_at]
     context = {
         "referral": referral,
+        "steps": steps,
         "timing": selectors.referral_timing(referral),
         "norms": selectors.norms(referral.urgency),
     }

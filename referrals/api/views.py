@@ -116,7 +116,9 @@ class ReferralViewSet(
         page = self.paginate_queryset(queryset)
         services.access_log_record_many(
             actor=request.user,
-            referrals=[r for r in page if perms.can_see_personal_data(request.user, r)],
+            # Every view shows some personal data (a school: its pupil's
+            # initials and date of birth).
+            referrals=[r for r in page if perms.can_see_referral(request.user, r)],
             purpose="api_list",
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -395,7 +395,13 @@ def test_a_school_sees_followed_referrals_without_personal_data(
     client.force_login(school_user)
     response = client.get(reverse("referrals:referral-list"))
     assert referral.reference in response.text
-    assert referral.child_initials not in response.text
+    # The pupil's initials and date of birth (the school knows them), but
+    # neither the service nor the provider: "jeugdhulp" and the perceel.
+    assert referral.child_initials in response.text
+    assert "17-5-2015" in response.text
+    assert f"Jeugdhulp ({referral.perceel.name})" in response.text
+    assert referral.service.name not in response.text
+    assert referral.provider.name not in response.text
     assert referral.help_question not in response.text
 
 
