@@ -158,6 +158,55 @@ def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
     return qs.select_related(*_LIST_RELATED).order_by(urgent_first, "referred_on", "id")
 
 
+def overdue_q(today: date, table: NormsTable) -> Q:
+    """Open referrals past at least one norm of their urgency, as
+    ``workflow.overdue`` decides it, as one database condition."""
+    per_urgency = Q()
+    for urgency, these in table.items():
+        per_urgency |= Q(urgency=urgency) & (
+            Q(referred_on__lt=these.total.overdue_before(today))
+            | Q(
+                first_contact_on__isnull=True,
+                intake_on__isnull=True,
+                referred_on__lt=these.first_contact.overdue_before(today),
+            )
+            | Q(
+                intake_on__isnull=True,
+                referred_on__lt=these.intake.overdue_before(today),
+            )
+            | Q(intake_on__lt=these.treatment.overdue_before(today))
+        )
+    return Q(status__in=wf.OPEN_STATUSES) & per_urgency
+
+
+def referral_filter(qs: QuerySet, filters: dict, *, table=None) -> QuerySet:
+    """Narrow a working list (already scoped to the actor) by the list form's
+    search, filters and sort. No extra query."""
+    text = (filters.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(reference__icontains=identifiers.normalise_reference(text))
+            | Q(child_initials__istartswith=text)
+        )
+    for name, field in (("status", "status"), ("urgentie", "urgency")):
+        if filters.get(name):
+            qs = qs.filter(**{field: filters[name]})
+    if filters.get("aanbod"):
+        qs = qs.filter(service_id=filters["aanbod"])
+    if filters.get("van"):
+        qs = qs.filter(referred_on__gte=filters["van"])
+    if filters.get("tot"):
+        qs = qs.filter(referred_on__lte=filters["tot"])
+    if filters.get("te_laat"):
+        table = norms_table() if table is None else table
+        qs = qs.filter(overdue_q(timezone.localdate(), table))
+    if filters.get("sorteer"):
+        from referrals.forms import SORTS
+
+        qs = qs.order_by(*SORTS[filters["sorteer"]])
+    return qs
+
+
 def referral_get(*, actor, reference: str) -> Referral:
     """The referral with this reference if the actor may see it; else ``Http404``."""
     referral = (

@@ -5,6 +5,7 @@ page that shows a referral's personal data logs the read (access log). Another
 organisation's referral is "not found" (404), never "forbidden".
 """
 
+import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from referrals.forms import (
     EventForm,
     FamilyStatusForm,
     ReferralForm,
+    WorkingListForm,
     apply_errors,
 )
 from registry.models import Capacity, Service
@@ -364,20 +366,80 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+CSV_MAX_ROWS = 5000
+
+
+def csv_cell(value) -> str:
+    """Spreadsheet-safe cell text. One small function so the project's shared
+    CSV writer can replace it (for now registry.search's escaping)."""
+    from registry import search
+
+    return search._cell(value)
+
+
+def _csv_response(actor, referrals, filename: str, table) -> HttpResponse:
+    """The working list as CSV (all filtered rows up to CSV_MAX_ROWS); a school
+    gets "jeugdhulp" instead of the service. The read is logged."""
+    rows = list(referrals[:CSV_MAX_ROWS])
+    services.access_log_record_many(actor=actor, referrals=rows, purpose="csv")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["referentie", "verwezen_op", "status", "urgentie", "aanbod", "initialen",
+         "dagen_wachten", "volgende_norm"]
+    )  # fmt: skip
+    today = timezone.localdate()
+    for r in rows:
+        timing = selectors.referral_timing(r, today=today, table=table)
+        school = perms.referral_view(actor, r) == perms.SCHOOL
+        deadline = timing.next_deadline
+        values = [
+            r.reference,
+            r.referred_on.isoformat(),
+            r.get_status_display(),
+            r.get_urgency_display(),
+            _("Jeugdhulp (%(perceel)s)") % {"perceel": r.perceel.name}
+            if school
+            else r.service.name,
+            r.child_initials,
+            timing.days_waiting,
+            f"{deadline.label} {deadline.due_on.isoformat()}" if deadline else "",
+        ]
+        writer.writerow([csv_cell(v) for v in values])
+    return response
+
+
+def _list_query(request) -> str:
+    """The list's GET parameters without the page (for pagination links)."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("formaat", None)
+    return params.urlencode()
+
+
 @never_cache
 @login_required
 def inbox(request):
     show_all = request.GET.get("filter") == "all"
-    page = _page(
-        request, selectors.referral_inbox(actor=request.user, open_only=not show_all)
+    form = WorkingListForm(request.GET or None)
+    table = selectors.norms_table()
+    qs = selectors.referral_filter(
+        selectors.referral_inbox(actor=request.user, open_only=not show_all),
+        form.filters(),
+        table=table,
     )
+    if request.GET.get("formaat") == "csv":
+        return _csv_response(request.user, qs, "inbox.csv", table)
+    page = _page(request, qs)
     referrals = list(page.object_list)
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"
     )
     today = timezone.localdate()
-    table = selectors.norms_table()
     context = {
+        "form": form,
+        "query": _list_query(request),
         "page": page,
         "rows": [
             (r, selectors.referral_timing(r, today=today, table=table))
@@ -413,10 +475,16 @@ def _list_rows(actor, referrals, today):
 @login_required
 def referral_list(request):
     open_only = request.GET.get("filter") == "open"
-    page = _page(
-        request,
+    form = WorkingListForm(request.GET or None)
+    qs = selectors.referral_filter(
         selectors.referral_list_for_referrer(actor=request.user, open_only=open_only),
+        form.filters(),
     )
+    if request.GET.get("formaat") == "csv":
+        return _csv_response(
+            request.user, qs, "verwijzingen.csv", selectors.norms_table()
+        )
+    page = _page(request, qs)
     referrals = list(page.object_list)
     rows = _list_rows(request.user, referrals, timezone.localdate())
     # A school sees its pupils' initials and dates of birth: logged as well.
@@ -431,6 +499,8 @@ def referral_list(request):
     )
     own = perms.scope(request.user)
     context = {
+        "form": form,
+        "query": _list_query(request),
         "page": page,
         "rows": rows,
         "open_only": open_only,
