@@ -68,6 +68,10 @@ def figures_context(f: Filters) -> dict:
         "trend_charts": _trend_charts(data, city),
         "distributions": _distributions(data.total),
         "declines_table": tables.declines_table(selectors.declines(f)),
+        "chains_table": tables.chains_table(
+            selectors.chain_groups(f, norm_weeks=d.TOTAL.norm_weeks),
+            d.TOTAL.norm_weeks,
+        ),
         "capacity": capacity,
         "capacity_table": tables.capacity_table(capacity),
         "reported_table": tables.reported_table(capacity, data.total),

@@ -198,6 +198,30 @@ def declines_table(declines: list[tuple[str, str, int]]) -> Table:
     return table
 
 
+def chains_table(groups, norm_weeks: int) -> Table:
+    """Children referred more than once: how many, their total wait."""
+    table = Table(
+        "ketens",
+        _("Kinderen die meer dan één keer zijn verwezen"),
+        [
+            Column(_("Aantal verwijzingen"), "text"),
+            Column(_("Kinderen")),
+            Column(_("Mediaan totale wachttijd (weken)"), "text"),
+            Column(_("Hulp gestart binnen %(n)s weken") % {"n": norm_weeks}),
+        ],
+    )
+    table.rows = [
+        [
+            "4+" if g.length == 4 else str(g.length),
+            g.children,
+            "–" if g.median_wait_weeks is None else f"{g.median_wait_weeks:g}",
+            g.within_norm,
+        ]
+        for g in groups
+    ]
+    return table
+
+
 def capacity_table(now: CapacityNow) -> Table:
     table = Table(
         "capaciteit",

@@ -107,6 +107,9 @@ class ReferralForm(Form):
         label=_("Het gezin geeft toestemming dat de school de status volgt"),
         required=False,
     )
+    previous_referral = forms.CharField(
+        required=False, max_length=20, widget=forms.HiddenInput
+    )
     confirm_duplicate = forms.BooleanField(
         label=_("Ik wil toch verwijzen"), required=False, widget=forms.HiddenInput
     )
@@ -204,3 +207,49 @@ class FamilyStatusForm(Form):
 
 class AccessLogFilterForm(Form):
     reference = forms.CharField(label=_("Referentie"), required=False, max_length=16)
+
+
+SORTS = {
+    "verwezen": ("referred_on", "id"),
+    "-verwezen": ("-referred_on", "-id"),
+    "referentie": ("reference",),
+    "status": ("status", "referred_on", "id"),
+}
+
+
+class WorkingListForm(Form):
+    """Search, filters and sort of the inbox and the referral list (GET)."""
+
+    q = forms.CharField(
+        label=_("Zoek op referentie of initialen"), required=False, max_length=20
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Alle")), *wf.STATUS_LABELS.items()],
+    )
+    urgentie = forms.ChoiceField(
+        label=_("Urgentie"),
+        required=False,
+        choices=[("", _("Alle")), *codes.Urgency.choices],
+    )
+    te_laat = forms.BooleanField(label=_("Alleen over een norm"), required=False)
+    aanbod = forms.IntegerField(label=_("Aanbod (nummer)"), required=False, min_value=1)
+    van = forms.DateField(label=_("Verwezen vanaf"), required=False, widget=DateInput())
+    tot = forms.DateField(
+        label=_("Verwezen tot en met"), required=False, widget=DateInput()
+    )
+    sorteer = forms.ChoiceField(
+        label=_("Sorteer op"),
+        required=False,
+        choices=[
+            ("", _("Standaard")),
+            ("verwezen", _("Verwezen op, oudste eerst")),
+            ("-verwezen", _("Verwezen op, nieuwste eerst")),
+            ("referentie", _("Referentie")),
+            ("status", _("Status")),
+        ],
+    )
+
+    def filters(self) -> dict:
+        return self.cleaned_data if self.is_valid() else {}

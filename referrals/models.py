@@ -67,6 +67,16 @@ class Referral(models.Model):
         blank=True,
         related_name="referrals_followed",
     )
+    # A referral made after an earlier one for the same child was declined or
+    # ended early: the chain's wait runs from the first referral (DESIGN.md).
+    previous_referral = models.ForeignKey(
+        "self",
+        verbose_name=_("vorige verwijzing"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="next_referrals",
+    )
     # The family agreed that the follower school may see status and dates (never
     # the help question). Without it the school sees nothing.
     school_consent = models.BooleanField(_("toestemming school"), default=False)
@@ -214,10 +224,25 @@ class ReferralEvent(models.Model):
     source = models.CharField(
         _("bron"), max_length=10, choices=wf.SOURCE_CHOICES, blank=True, default=""
     )
-    # Set when an iJw StatusAanlevering 3 withdrew the report of this step; the
-    # workflow then ignores the event (the history keeps it). To be merged with
-    # the correction service ("step recorded in error", issue 14).
-    retracted_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    # A step recorded in error (by the provider, or withdrawn in iJw with
+    # StatusAanlevering 3) is marked so, never deleted: the timeline keeps
+    # both the step and its correction; ``workflow.derive`` skips it. These are
+    # the only fields ever written after the INSERT (by
+    # ``services.referral_event_retract``).
+    retracted_at = models.DateTimeField(
+        _("als fout gemarkeerd op"), null=True, blank=True
+    )
+    retracted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("als fout gemarkeerd door"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    retraction_reason = models.TextField(
+        _("reden correctie"), blank=True, max_length=1000, validators=[validate_no_bsn]
+    )
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -226,6 +251,7 @@ class ReferralEvent(models.Model):
         constraints = [
             # A second recording of the same step (two users at once) is refused
             # by the database too; waitlisted may occur before and after intake.
+            # A step marked as recorded in error may be recorded again.
             models.UniqueConstraint(
                 fields=["referral", "type"],
                 condition=~Q(type="waitlisted") & Q(retracted_at__isnull=True),

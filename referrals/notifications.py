@@ -199,6 +199,26 @@ def notifications_for_event(event: ReferralEvent) -> None:
         )
 
 
+def notifications_for_retraction(event: ReferralEvent) -> None:
+    """The referring user hears that a provider step was marked as recorded in
+    error (app + e-mail): reference, step and a link; never the reason (it may
+    hold details of the child)."""
+    referral = event.referral
+    user = referral.referrer_user
+    if user is None:
+        return
+    subject, body = _render("corrected_referrer", _context(referral, event=event))
+    notification_enqueue(
+        kind=Kind.CORRECTED,
+        referral=referral,
+        dedupe_key=f"retracted:{event.pk}:referrer",
+        subject=subject,
+        body=body,
+        recipient_user=user,
+        recipient_email=user.email or "",
+    )
+
+
 def notification_enqueue_overdue(*, today: date | None = None) -> int:
     """Enqueue "norm passed without the next step" for every open referral, once
     per referral and deadline (dedupe key ``overdue:<pk>:<code>``).

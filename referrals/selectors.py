@@ -27,7 +27,13 @@ from referrals.models import (
 from registry.models import Capacity, Service
 
 ALTERNATIVES_PER_REFERRAL = 5
-_LIST_RELATED = ("service", "provider", "perceel", "referrer_organisation")
+_LIST_RELATED = (
+    "service",
+    "provider",
+    "perceel",
+    "referrer_organisation",
+    "previous_referral",
+)
 
 
 def _default_norms() -> dict[str, wf.Norms]:
@@ -153,6 +159,55 @@ def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
     return qs.select_related(*_LIST_RELATED).order_by(urgent_first, "referred_on", "id")
 
 
+def overdue_q(today: date, table: NormsTable) -> Q:
+    """Open referrals past at least one norm of their urgency, as
+    ``workflow.overdue`` decides it, as one database condition."""
+    per_urgency = Q()
+    for urgency, these in table.items():
+        per_urgency |= Q(urgency=urgency) & (
+            Q(referred_on__lt=these.total.overdue_before(today))
+            | Q(
+                first_contact_on__isnull=True,
+                intake_on__isnull=True,
+                referred_on__lt=these.first_contact.overdue_before(today),
+            )
+            | Q(
+                intake_on__isnull=True,
+                referred_on__lt=these.intake.overdue_before(today),
+            )
+            | Q(intake_on__lt=these.treatment.overdue_before(today))
+        )
+    return Q(status__in=wf.OPEN_STATUSES) & per_urgency
+
+
+def referral_filter(qs: QuerySet, filters: dict, *, table=None) -> QuerySet:
+    """Narrow a working list (already scoped to the actor) by the list form's
+    search, filters and sort. No extra query."""
+    text = (filters.get("q") or "").strip()
+    if text:
+        qs = qs.filter(
+            Q(reference__icontains=identifiers.normalise_reference(text))
+            | Q(child_initials__istartswith=text)
+        )
+    for name, field in (("status", "status"), ("urgentie", "urgency")):
+        if filters.get(name):
+            qs = qs.filter(**{field: filters[name]})
+    if filters.get("aanbod"):
+        qs = qs.filter(service_id=filters["aanbod"])
+    if filters.get("van"):
+        qs = qs.filter(referred_on__gte=filters["van"])
+    if filters.get("tot"):
+        qs = qs.filter(referred_on__lte=filters["tot"])
+    if filters.get("te_laat"):
+        table = norms_table() if table is None else table
+        qs = qs.filter(overdue_q(timezone.localdate(), table))
+    if filters.get("sorteer"):
+        from referrals.forms import SORTS
+
+        qs = qs.order_by(*SORTS[filters["sorteer"]])
+    return qs
+
+
 def referral_get(*, actor, reference: str) -> Referral:
     """The referral with this reference if the actor may see it; else ``Http404``."""
     referral = (
@@ -164,6 +219,7 @@ def referral_get(*, actor, reference: str) -> Referral:
             "referrer_organisation",
             "referrer_user",
             "follower_school",
+            "previous_referral",
         )
         .filter(reference=identifiers.normalise_reference(reference))
         .first()
@@ -226,6 +282,77 @@ def service_alternatives(
         if len(result[service.perceel_id]) < limit:
             result[service.perceel_id].append(service)
     return result
+
+
+def child_age(referral: Referral, today: date | None = None) -> int | None:
+    born = referral.child_birth_date
+    if born is None:
+        return None
+    today = today or timezone.localdate()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def alternatives_fitting(referral: Referral) -> list[Service]:
+    """Open services that fit the child of a declined or ended referral: same
+    perceel, the child's age, a problem area and a stadsdeel of the declined
+    service (where it has them), shortest wait first; never the same service."""
+    qs = Service.objects.filter(
+        perceel_id=referral.perceel_id,
+        active=True,
+        capacity__status=Capacity.Status.OPEN,
+    ).exclude(pk=referral.service_id)
+    age = child_age(referral)
+    if age is not None:
+        qs = qs.filter(age_min__lte=age, age_max__gte=age)
+    problems = list(referral.service.problem_areas.values_list("pk", flat=True))
+    if problems:
+        qs = qs.filter(problem_areas__in=problems)
+    districts = list(referral.service.districts.values_list("pk", flat=True))
+    if districts:
+        qs = qs.filter(districts__in=districts)
+    qs = qs.distinct().select_related("organisation", "capacity")
+    qs = qs.annotate(
+        wait=Coalesce(F("capacity__intake_wait_weeks"), Value(0))
+        + Coalesce(F("capacity__treatment_wait_weeks"), Value(0))
+    )
+    return list(qs.order_by("wait", "name", "id")[:ALTERNATIVES_PER_REFERRAL])
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The referrals one child went through, first to last, and the wait from
+    the first referral until help started (or today)."""
+
+    referrals: tuple
+    wait_days: int
+    started: bool
+
+    @property
+    def wait_weeks(self) -> int:
+        return self.wait_days // 7
+
+
+def referral_chain(referral: Referral, *, today: date | None = None) -> Chain:
+    """Walk ``previous_referral`` back (at most 20 steps; one query each) and
+    forward to the latest follow-up the actor's organisation made."""
+    today = today or timezone.localdate()
+    back = [referral]
+    while back[0].previous_referral_id and len(back) < 20:
+        back.insert(0, Referral.objects.get(pk=back[0].previous_referral_id))
+    forward = referral
+    while len(back) < 20:
+        nxt = Referral.objects.filter(previous_referral=forward).order_by("id").first()
+        if nxt is None:
+            break
+        back.append(nxt)
+        forward = nxt
+    last = back[-1]
+    end = last.started_on or today
+    return Chain(
+        referrals=tuple(back),
+        wait_days=(end - back[0].referred_on).days,
+        started=last.started_on is not None,
+    )
 
 
 def alternatives_for(referral: Referral, per_perceel: dict[int, list[Service]]):

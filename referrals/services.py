@@ -193,6 +193,29 @@ def _service_errors(service: Service, born: date | None, today: date) -> dict:
     return errors
 
 
+def _previous_errors(actor, referral: Referral) -> dict:
+    """A follow-up referral continues a declined or ended one of the actor's own
+    organisation, for the same child."""
+    previous = referral.previous_referral
+    if previous is None:
+        return {}
+    if perms.referral_view(actor, previous) != perms.REFERRER:
+        return {"previous_referral": _("Verwijzing niet gevonden.")}
+    if previous.status not in (wf.DECLINED, wf.ENDED):
+        return {
+            "previous_referral": _(
+                "Alleen na een afgewezen of beëindigde verwijzing kunt u doorverwijzen."
+            )
+        }
+    if previous.child_birth_date != referral.child_birth_date:
+        return {
+            "child_birth_date": _(
+                "De geboortedatum verschilt van die in de vorige verwijzing."
+            )
+        }
+    return {}
+
+
 def _parent_errors(referral: Referral) -> dict:
     """At least one way for the provider to reach the family; phone checked as
     a Dutch number (and stored in national notation)."""
@@ -261,6 +284,7 @@ def referral_create(
         urgency=data.get("urgency") or codes.Urgency.REGULAR,
         consent_by=data.get("consent_by") or "",
         consent_date=data.get("consent_date"),
+        previous_referral=data.get("previous_referral"),
         parent_name=(data.get("parent_name") or "").strip(),
         parent_phone=(data.get("parent_phone") or "").strip(),
         parent_email=(data.get("parent_email") or "").strip(),
@@ -271,6 +295,7 @@ def referral_create(
         **_consent_errors(referral, today),
         **_parent_errors(referral),
         **_free_text_errors(referral),
+        **_previous_errors(actor, referral),
     }
     for name, message in _service_errors(
         service, referral.child_birth_date, today
@@ -289,6 +314,8 @@ def referral_create(
                     perceel_id=referral.perceel_id,
                 )
             )
+            # The earlier referral this one follows is no duplicate to warn about.
+            found = [r for r in found if r.pk != referral.previous_referral_id]
             if found:
                 raise DuplicateReferral(found)
         referral = _save_with_new_codes(referral)
@@ -518,6 +545,25 @@ def _webhooks_for_event(referral: Referral, event_type: str) -> None:
         )
 
 
+def referral_event_check(
+    *, referral: Referral, type: str, occurred_on: date, actor, note: str = "", **fields
+) -> None:
+    """Validate a step as ``referral_event_record`` would, storing nothing (for
+    a confirmation page). Same errors."""
+    _check_may_record(actor, referral, type)
+    events = list(referral.events.order_by("id"))
+    _new_event(
+        referral,
+        events,
+        actor,
+        type,
+        occurred_on,
+        (note or "").strip(),
+        fields,
+        wf.SOURCE_APP,
+    )
+
+
 def _new_event(
     referral, events, actor, event_type, occurred_on, note, type_fields, source
 ):
@@ -561,6 +607,7 @@ def _new_event(
 def _send_after_commit(referral_id: int, event_type: str) -> None:
     if settings.NOTIFICATION_SEND_ON_COMMIT and event_type in (
         "new",
+        "corrected",
         wf.STARTED,
         wf.DECLINED,
         wf.WITHDRAWN,
@@ -584,6 +631,74 @@ def referral_mark_opened(*, actor, referral: Referral) -> bool:
     if marked:
         referral.provider_opened_at = now
     return bool(marked)
+
+
+# --- correcting a step ---------------------------------------------------------
+
+
+def retractable_event(actor, referral: Referral, events) -> ReferralEvent | None:
+    """The step ``actor`` may mark as recorded in error: the latest step still
+    counting, if it is the provider's and the actor acts for the provider."""
+    active = [e for e in events if e.retracted_at is None]
+    if not active or active[-1].type not in wf.PROVIDER_EVENTS:
+        return None
+    last = active[-1]
+    return last if perms.can_record_event(actor, referral, last.type) else None
+
+
+def referral_event_retract(
+    *, referral: Referral, event_id: int, actor, reason: str
+) -> ReferralEvent:
+    """Mark the provider's latest step as recorded in error, with a reason.
+
+    Invariants: nothing is deleted (the step stays in the timeline, marked);
+    status and dates are derived again without it (``workflow.derive``); only
+    the latest step that still counts, and only by the provider side (who
+    recorded it), so the timeline stays a valid path. Errors: Http404 for
+    outsiders; PermissionDenied for the referrer or a school; ValidationError on
+    ``reason`` (empty, or a BSN) or ``event`` (not the latest provider step);
+    nothing changes then. Side effects: a notice to the referring user (app +
+    e-mail, outbox), sent after commit.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not perms.can_see_referral(actor, locked):
+            raise Http404(_("Verwijzing niet gevonden."))
+        if not perms.can_record_event(actor, locked, wf.RECEIVED):
+            raise PermissionDenied(_("Alleen de aanbieder kan een stap corrigeren."))
+        events = list(locked.events.order_by("id"))
+        event = retractable_event(actor, locked, events)
+        if event is None or event.pk != event_id:
+            message = _(
+                "Alleen de laatste stap van de aanbieder kan als fout worden "
+                "gemarkeerd."
+            )
+            raise ValidationError({"event": message})
+        if not reason:
+            raise ValidationError({"reason": _("Geef aan wat er fout was.")})
+        try:
+            rv.validate_no_bsn(reason)
+        except ValidationError as exc:
+            raise ValidationError({"reason": exc.messages}) from None
+        event.retracted_at = timezone.now()
+        event.retracted_by = actor if isinstance(actor, User) else None
+        event.retraction_reason = reason
+        event.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
+        derived = _store_derived(locked, events)
+        notifications.notifications_for_retraction(event)
+        webhooks.enqueue(
+            webhook_events.REFERRAL_CORRECTED,
+            locked,
+            for_provider=True,
+            for_referrer=False,
+        )
+    transaction.on_commit(
+        partial(_send_after_commit, locked.pk, "corrected"), robust=True
+    )
+    for name, value in derived.as_dict().items():
+        setattr(referral, name, value)
+    return event
 
 
 # --- access log ---------------------------------------------------------------

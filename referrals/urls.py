@@ -30,6 +30,11 @@ urlpatterns = [
         views.referral_event_create,
         name="referral-event-create",
     ),
+    path(
+        "verwijzingen/<str:reference>/stap/<int:event_id>/fout",
+        views.referral_event_retract,
+        name="referral-event-retract",
+    ),
     path("inbox", views.inbox, name="inbox"),
     path(
         "meldingen/<int:pk>/gelezen",

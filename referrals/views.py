@@ -5,6 +5,7 @@ page that shows a referral's personal data logs the read (access log). Another
 organisation's referral is "not found" (404), never "forbidden".
 """
 
+import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +30,7 @@ from referrals.forms import (
     EventForm,
     FamilyStatusForm,
     ReferralForm,
+    WorkingListForm,
     apply_errors,
 )
 from registry.models import Capacity, Service
@@ -47,6 +49,8 @@ STEP_ORDER = (
     wf.DECLINED,
 )
 SIDE_STEPS = frozenset({wf.WAITLISTED, wf.DECLINED})
+# Steps that are hard to undo get a confirmation page first.
+CONFIRM_STEPS = frozenset({wf.STARTED, wf.ENDED, wf.WITHDRAWN})
 
 
 def _referrer_referral(request, reference):
@@ -58,6 +62,43 @@ def _referrer_referral(request, reference):
 
 
 # --- referrer: refer ----------------------------------------------------------
+
+
+def _previous(request):
+    """The declined or ended referral this one follows ("Verwijs hierheen"),
+    only if the actor's organisation made it; else 404."""
+    reference = request.POST.get("previous_referral") or request.GET.get("vorige")
+    if not reference:
+        return None
+    previous = selectors.referral_get(actor=request.user, reference=reference)
+    if perms.referral_view(request.user, previous) != perms.REFERRER:
+        raise Http404
+    return previous
+
+
+PREFILL_FIELDS = (
+    "child_initials",
+    "child_birth_date",
+    "help_question",
+    "urgency",
+    "consent_by",
+    "consent_date",
+    "parent_name",
+    "parent_phone",
+    "parent_email",
+    "follower_school",
+    "school_consent",
+    "referrer_type",
+)
+
+
+def _prefill(actor, previous) -> dict:
+    """Everything the referrer typed last time (nothing retyped); logged."""
+    services.access_log_record(actor=actor, referral=previous, purpose="prefill")
+    initial = {name: getattr(previous, name) for name in PREFILL_FIELDS}
+    initial["follower_school"] = previous.follower_school_id
+    initial["previous_referral"] = previous.reference
+    return initial
 
 
 @never_cache
@@ -72,14 +113,19 @@ def referral_create(request, service_pk: int):
     if not perms.can_refer(request.user):
         raise PermissionDenied(_("Alleen verwijzers kunnen verwijzen."))
     own = perms.scope(request.user).referrer_organisations
-    form = ReferralForm(request.POST or None, referrer_organisations=own)
+    previous = _previous(request)
+    form = ReferralForm(
+        request.POST or None,
+        referrer_organisations=own,
+        initial=_prefill(request.user, previous) if previous else None,
+    )
     duplicates = []
     if request.method == "POST" and form.is_valid():
         try:
             referral = services.referral_create(
                 actor=request.user,
                 service=service,
-                data=form.cleaned_data,
+                data={**form.cleaned_data, "previous_referral": previous},
                 allow_duplicate=bool(form.cleaned_data.get("confirm_duplicate")),
             )
         except ValidationError as exc:
@@ -98,6 +144,7 @@ def referral_create(request, service_pk: int):
         "duplicates": duplicates,
         "closed": capacity is not None and capacity.status == Capacity.Status.CLOSED,
         "alternatives_url": services.alternatives_url(service),
+        "previous": previous,
     }
     return render(request, "referrals/referral_form.html", context)
 
@@ -151,6 +198,22 @@ def _event_forms(actor, referral, derived, failed: EventForm | None) -> list:
     ]
 
 
+# JZ588 reasons for help that ended before its plan was done.
+ENDED_EARLY = frozenset({"32", "33", "34", "35", "38"})
+
+
+def _needs_another_place(referral, events) -> bool:
+    """Declined, or help ended early: the referrer is offered alternatives."""
+    if referral.status == wf.DECLINED:
+        return True
+    ended = [e for e in events if e.type == wf.ENDED and e.retracted_at is None]
+    return (
+        referral.status == wf.ENDED
+        and bool(ended)
+        and (ended[-1].end_reason in ENDED_EARLY)
+    )
+
+
 def _detail_context(request, referral, failed: EventForm | None = None) -> dict:
     view = perms.referral_view(request.user, referral)
     events = selectors.referral_events(referral)
@@ -166,12 +229,15 @@ def _detail_context(request, referral, failed: EventForm | None = None) -> dict:
         and perms.can_record_event(request.user, referral, wf.WITHDRAWN),
         "today": timezone.localdate(),
         "failed": failed,
+        "retractable": services.retractable_event(request.user, referral, events),
     }
     if view == perms.REFERRER:
         context["family_code"] = identifiers.format_family_code(referral.family_code)
-        if referral.status == wf.DECLINED:
-            found = selectors.service_alternatives(perceel_ids={referral.perceel_id})
-            context["alternatives"] = selectors.alternatives_for(referral, found)
+        if _needs_another_place(referral, events):
+            context["alternatives"] = selectors.alternatives_fitting(referral)
+        chain = selectors.referral_chain(referral)
+        if len(chain.referrals) > 1:
+            context["chain"] = chain
     return context
 
 
@@ -197,6 +263,25 @@ def referral_detail(request, reference: str):
     return _render_detail(request, referral)
 
 
+def _confirm_step(request, referral, form):
+    """The server-rendered "are you sure" page for a step that is hard to undo
+    (help started, ended, withdrawn): it repeats what will be recorded and posts
+    the same data again with ``confirmed``."""
+    hidden = [
+        (name, value)
+        for name, value in request.POST.items()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+    ]
+    context = {
+        "referral": referral,
+        "form": form,
+        "label": wf.STATUS_LABELS[form.event_type],
+        "hidden": hidden,
+        "event_type": form.event_type,
+    }
+    return render(request, "referrals/confirm_step.html", context)
+
+
 @login_required
 @require_POST
 def referral_event_create(request, reference: str):
@@ -208,6 +293,16 @@ def referral_event_create(request, reference: str):
     form = EventForm(request.POST, event_type=event_type)
     if form.is_valid():
         try:
+            if event_type in CONFIRM_STEPS and request.POST.get("confirmed") != "1":
+                services.referral_event_check(
+                    referral=referral,
+                    type=event_type,
+                    occurred_on=form.cleaned_data["occurred_on"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    **form.type_fields(),
+                )
+                return _confirm_step(request, referral, form)
             services.referral_event_record(
                 referral=referral,
                 type=event_type,
@@ -225,6 +320,31 @@ def referral_event_create(request, reference: str):
     return _render_detail(request, referral, failed=form, status=400)
 
 
+@login_required
+@require_POST
+def referral_event_retract(request, reference: str, event_id: int):
+    """Mark the provider's latest step as recorded in error (with a reason)."""
+    referral = selectors.referral_get(actor=request.user, reference=reference)
+    try:
+        event = services.referral_event_retract(
+            referral=referral,
+            event_id=event_id,
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        for errors in exc.message_dict.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(referral)
+    messages.success(
+        request,
+        _("Gemarkeerd als fout: %(step)s. De status is opnieuw bepaald.")
+        % {"step": wf.STATUS_LABELS[event.type]},
+    )
+    return redirect(referral)
+
+
 # --- lists --------------------------------------------------------------------
 
 
@@ -232,20 +352,80 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+CSV_MAX_ROWS = 5000
+
+
+def csv_cell(value) -> str:
+    """Spreadsheet-safe cell text. One small function so the project's shared
+    CSV writer can replace it (for now registry.search's escaping)."""
+    from registry import search
+
+    return search._cell(value)
+
+
+def _csv_response(actor, referrals, filename: str, table) -> HttpResponse:
+    """The working list as CSV (all filtered rows up to CSV_MAX_ROWS); a school
+    gets "jeugdhulp" instead of the service. The read is logged."""
+    rows = list(referrals[:CSV_MAX_ROWS])
+    services.access_log_record_many(actor=actor, referrals=rows, purpose="csv")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["referentie", "verwezen_op", "status", "urgentie", "aanbod", "initialen",
+         "dagen_wachten", "volgende_norm"]
+    )  # fmt: skip
+    today = timezone.localdate()
+    for r in rows:
+        timing = selectors.referral_timing(r, today=today, table=table)
+        school = perms.referral_view(actor, r) == perms.SCHOOL
+        deadline = timing.next_deadline
+        values = [
+            r.reference,
+            r.referred_on.isoformat(),
+            r.get_status_display(),
+            r.get_urgency_display(),
+            _("Jeugdhulp (%(perceel)s)") % {"perceel": r.perceel.name}
+            if school
+            else r.service.name,
+            r.child_initials,
+            timing.days_waiting,
+            f"{deadline.label} {deadline.due_on.isoformat()}" if deadline else "",
+        ]
+        writer.writerow([csv_cell(v) for v in values])
+    return response
+
+
+def _list_query(request) -> str:
+    """The list's GET parameters without the page (for pagination links)."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("formaat", None)
+    return params.urlencode()
+
+
 @never_cache
 @login_required
 def inbox(request):
     show_all = request.GET.get("filter") == "all"
-    page = _page(
-        request, selectors.referral_inbox(actor=request.user, open_only=not show_all)
+    form = WorkingListForm(request.GET or None)
+    table = selectors.norms_table()
+    qs = selectors.referral_filter(
+        selectors.referral_inbox(actor=request.user, open_only=not show_all),
+        form.filters(),
+        table=table,
     )
+    if request.GET.get("formaat") == "csv":
+        return _csv_response(request.user, qs, "inbox.csv", table)
+    page = _page(request, qs)
     referrals = list(page.object_list)
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"
     )
     today = timezone.localdate()
-    table = selectors.norms_table()
     context = {
+        "form": form,
+        "query": _list_query(request),
         "page": page,
         "rows": [
             (r, selectors.referral_timing(r, today=today, table=table))
@@ -281,19 +461,32 @@ def _list_rows(actor, referrals, today):
 @login_required
 def referral_list(request):
     open_only = request.GET.get("filter") == "open"
-    page = _page(
-        request,
+    form = WorkingListForm(request.GET or None)
+    qs = selectors.referral_filter(
         selectors.referral_list_for_referrer(actor=request.user, open_only=open_only),
+        form.filters(),
     )
+    if request.GET.get("formaat") == "csv":
+        return _csv_response(
+            request.user, qs, "verwijzingen.csv", selectors.norms_table()
+        )
+    page = _page(request, qs)
     referrals = list(page.object_list)
     rows = _list_rows(request.user, referrals, timezone.localdate())
+    # A school sees its pupils' initials and dates of birth: logged as well.
     services.access_log_record_many(
         actor=request.user,
-        referrals=[row["referral"] for row in rows if row["view"] == perms.REFERRER],
+        referrals=[
+            row["referral"]
+            for row in rows
+            if row["view"] in (perms.REFERRER, perms.SCHOOL)
+        ],
         purpose="list",
     )
     own = perms.scope(request.user)
     context = {
+        "form": form,
+        "query": _list_query(request),
         "page": page,
         "rows": rows,
         "open_only": open_only,
@@ -356,8 +549,10 @@ def family_status(request):
         # shown empty so the page does not depend on what was typed.
         context = {"form": FamilyStatusForm(), "not_found": True}
         return render(request, "referrals/family_status.html", context)
+    steps = [e for e in selectors.referral_events(referral) if not e.retracted_at]
     context = {
         "referral": referral,
+        "steps": steps,
         "timing": selectors.referral_timing(referral),
         "norms": selectors.norms(referral.urgency),
         # Help ended: the family may say how it was (ijw.experience).

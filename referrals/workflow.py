@@ -105,7 +105,8 @@ class Event:
     occurred_on: date
     expected_start_on: date | None = None
     bridging_care: bool | None = None
-    # A report withdrawn later (iJw StatusAanlevering 3): derive() skips it.
+    # Marked as recorded in error (by the provider, or withdrawn in iJw with
+    # StatusAanlevering 3): derive() skips it.
     retracted: bool = False
 
 
@@ -149,7 +150,8 @@ class Derived:
 
 
 def derive(events: Iterable[Event]) -> Derived:
-    """Replay events in recording order into status and milestone dates."""
+    """Replay events in recording order into status and milestone dates.
+    Events marked as recorded in error are skipped, as if never recorded."""
     result = Derived()
     seen = set()
     for event in events:

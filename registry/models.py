@@ -724,6 +724,19 @@ class Capacity(models.Model):
     def __str__(self) -> str:
         return f"{self.service}: {self.get_status_display()}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.intake_wait_weeks is not None and not (
+            0 <= self.intake_wait_weeks <= v.WAIT_WEEKS_MAX
+        ):
+            return  # the field's own error says what is wrong
+        v.validate_capacity_coherent(
+            status=self.status,
+            free_places=self.free_places,
+            intake_wait_weeks=self.intake_wait_weeks,
+            intake_norm_weeks=settings.NORM_INTAKE_WEEKS,
+        )
+
     @property
     def total_wait_weeks(self) -> int | None:
         if self.intake_wait_weeks is None and self.treatment_wait_weeks is None:

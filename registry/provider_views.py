@@ -253,9 +253,21 @@ def capacity_update(request, pk):
 def capacity_confirm(request, pk):
     """ "Nog actueel": the figures of one service are still correct."""
     service = _editable_service(request, pk)
-    services.capacity_confirm_current(capacity=service.capacity, actor=request.user)
+    try:
+        services.capacity_confirm_current(capacity=service.capacity, actor=request.user)
+    except ValidationError as exc:
+        # Figures that contradict each other are not confirmed: fix them first.
+        messages.error(request, _incoherent_message(service, exc))
+        return redirect(_next_url(request, _list_url(service)))
     messages.success(request, _("%s is bevestigd als nog actueel.") % service)
     return redirect(_next_url(request, _list_url(service)))
+
+
+def _incoherent_message(service, exc: ValidationError) -> str:
+    return _("%(service)s: niet bevestigd. %(errors)s") % {
+        "service": service,
+        "errors": " ".join(exc.messages),
+    }
 
 
 @login_required
@@ -266,9 +278,22 @@ def capacity_confirm_all(request):
     org_id = _int_or_none(request.POST.get("organisatie"))
     if org_id is not None:
         services_qs = services_qs.filter(organisation_id=org_id)
-    count = services.capacity_confirm_all(
-        capacities=[s.capacity for s in services_qs], actor=request.user
-    )
+    if request.POST.get("confirmed") != "1":
+        # First show exactly what will be confirmed (works without JavaScript).
+        context = {
+            "services": list(services_qs),
+            "org_id": org_id,
+            "next": _next_url(request, _list_url()),
+        }
+        return render(request, "provider/confirm_all.html", context)
+    try:
+        count = services.capacity_confirm_all(
+            capacities=[s.capacity for s in services_qs], actor=request.user
+        )
+    except ValidationError as exc:
+        # All or nothing: one service with contradicting figures stops the lot.
+        messages.error(request, _incoherent_message(exc.service, exc))
+        return redirect(_next_url(request, _list_url()))
     messages.success(request, _("%d aanbod bevestigd als nog actueel.") % count)
     return redirect(_next_url(request, _list_url()))
 

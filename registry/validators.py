@@ -76,3 +76,46 @@ def validate_age_range(age_min: int | None, age_max: int | None) -> None:
             },
             code="age_range",
         )
+
+
+def validate_capacity_coherent(
+    *,
+    status: str,
+    free_places: int | None,
+    intake_wait_weeks: int | None,
+    intake_norm_weeks: int,
+) -> None:
+    """Status, free places and waiting time must tell the same story (the ONE
+    place for this rule: ``Capacity.clean`` calls it for page, API and import).
+
+    - open ("direct plek") needs free places or an aanmeldwachttijd within the
+      intake norm; otherwise it is a wachtlijst;
+    - aanmeldstop has no free places.
+    """
+    if status == "open":
+        has_places = bool(free_places)
+        short_wait = (
+            intake_wait_weeks is not None and intake_wait_weeks <= intake_norm_weeks
+        )
+        if not (has_places or short_wait):
+            raise ValidationError(
+                {
+                    "status": _(
+                        "Open kan alleen met vrije plekken of een "
+                        "aanmeldwachttijd van ten hoogste %(n)s weken. Kies "
+                        "anders Wachtlijst."
+                    )
+                    % {"n": intake_norm_weeks}
+                },
+                code="capacity_incoherent",
+            )
+    elif status == "closed" and free_places:
+        raise ValidationError(
+            {
+                "free_places": _(
+                    "Bij een aanmeldstop zijn er geen vrije plekken: vul 0 in of "
+                    "kies een andere status."
+                )
+            },
+            code="capacity_incoherent",
+        )

@@ -23,6 +23,7 @@ from dashboard.selectors.capacity import (
     capacity_now,
     capacity_trend,
 )
+from dashboard.selectors.chains import ChainGroup, chain_groups
 from dashboard.selectors.figures import (
     PER_PAGE,
     SORTS,
@@ -58,6 +59,8 @@ __all__ = [
     "capacity_now",
     "capacity_trend",
     "declines",
+    "ChainGroup",
+    "chain_groups",
     "figures",
     "last_refresh",
     "members",

@@ -11,28 +11,13 @@ from dashboard import definitions as d
 from dashboard.selectors.base import Filters, scope_q
 from referrals import workflow as wf
 from referrals.models import Referral
-from referrals.selectors import NormsTable, norms, norms_table
+from referrals.selectors import NormsTable, norms, norms_table, overdue_q
 
 
 def _overdue_q(today: date, table) -> Q:
-    """Open and past at least one norm of its urgency, as ``workflow.overdue``
-    decides it (the norms are data: ``referrals.selectors.norms_table``)."""
-    per_urgency = Q()
-    for urgency, these in table.items():
-        per_urgency |= Q(urgency=urgency) & (
-            Q(referred_on__lt=these.total.overdue_before(today))
-            | Q(
-                first_contact_on__isnull=True,
-                intake_on__isnull=True,
-                referred_on__lt=these.first_contact.overdue_before(today),
-            )
-            | Q(
-                intake_on__isnull=True,
-                referred_on__lt=these.intake.overdue_before(today),
-            )
-            | Q(intake_on__lt=these.treatment.overdue_before(today))
-        )
-    return Q(status__in=d.OPEN_STATUSES) & per_urgency
+    """Open and past at least one norm of its urgency (one rule for the
+    dashboard and the working lists: ``referrals.selectors.overdue_q``)."""
+    return Q(status__in=d.OPEN_STATUSES) & overdue_q(today, table)
 
 
 def overdue_referrals(

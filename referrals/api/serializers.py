@@ -14,6 +14,9 @@ from referrals.models import EVENT_CHOICES, Referral, ReferralEvent
 from registry.models import Organisation, Service
 
 MILESTONES = wf.MILESTONE_FIELDS
+# Null for a following school besides PERSONAL (except the child's initials and
+# date of birth, which the school knows).
+SCHOOL_HIDDEN = ("service", "service_name", "provider", "provider_name")
 PERSONAL = (
     "child_initials",
     "child_birth_date",
@@ -78,6 +81,13 @@ class ReferralCreateSerializer(serializers.Serializer):
         choices=codes.ReferrerType.choices,
         required=False,
         help_text="COD327; follows from your organisation (JGZ: 01 or 03).",
+    )
+    previous_referral = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="Optional: the reference of your organisation's declined or "
+        "ended referral of the same child that this one follows (a chain).",
     )
     confirm_duplicate = serializers.BooleanField(
         default=False,
@@ -163,18 +173,25 @@ class ReferralSerializer(serializers.ModelSerializer):
     """A referral as its referrer or provider sees it (personal fields null for a
     following school)."""
 
-    service_name = serializers.CharField(source="service.name")
-    provider = serializers.IntegerField(source="provider_id")
-    provider_name = serializers.CharField(source="provider.name")
+    service_name = serializers.CharField(source="service.name", allow_null=True)
+    provider = serializers.IntegerField(source="provider_id", allow_null=True)
+    provider_name = serializers.CharField(source="provider.name", allow_null=True)
     perceel = serializers.CharField(source="perceel.code")
     referrer_organisation = serializers.CharField(source="referrer_organisation.name")
     next_deadline = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
+    previous_referral = serializers.CharField(
+        source="previous_referral.reference",
+        default=None,
+        allow_null=True,
+        help_text="The referral this one follows (declined or ended early).",
+    )
 
     class Meta:
         model = Referral
         fields = (
             "reference",
+            "previous_referral",
             "status",
             "service",
             "service_name",
@@ -192,7 +209,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             *PERSONAL,
         )
         # Null for a following school: only referrer and provider see them.
-        extra_kwargs = {name: {"allow_null": True} for name in PERSONAL}
+        extra_kwargs = {name: {"allow_null": True} for name in (*PERSONAL, "service")}
 
     def _timing(self, referral):
         cache = self.context.setdefault("_timing", {})
@@ -215,8 +232,19 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not perms.can_see_personal_data(self.context["request"].user, instance):
+        actor = self.context["request"].user
+        if not perms.can_see_personal_data(actor, instance):
             data.update(dict.fromkeys(PERSONAL))
+        if perms.referral_view(actor, instance) == perms.SCHOOL:
+            # The pupil it follows, but not the service or provider (they
+            # reveal the problem): "jeugdhulp" and the perceel at most.
+            data["child_initials"] = instance.child_initials or None
+            data["child_birth_date"] = (
+                instance.child_birth_date.isoformat()
+                if instance.child_birth_date
+                else None
+            )
+            data.update(dict.fromkeys(SCHOOL_HIDDEN))
         return data
 
 

@@ -11,6 +11,7 @@ true``); the same key with a different step is 409. Keys are per referral, at
 most 100 characters.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from drf_spectacular.types import OpenApiTypes
@@ -123,7 +124,9 @@ class ReferralViewSet(
         page = self.paginate_queryset(queryset)
         services.access_log_record_many(
             actor=request.user,
-            referrals=[r for r in page if perms.can_see_personal_data(request.user, r)],
+            # Every view shows some personal data (a school: its pupil's
+            # initials and date of birth).
+            referrals=[r for r in page if perms.can_see_referral(request.user, r)],
             purpose="api_list",
         )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -157,6 +160,7 @@ class ReferralViewSet(
         data = shape.validated_data
         if not perms.can_refer(request.user):
             raise exceptions.PermissionDenied(_("Alleen verwijzers kunnen verwijzen."))
+        data = {**data, "previous_referral": self._previous(data)}
         try:
             referral = services.referral_create(
                 actor=request.user,
@@ -168,6 +172,17 @@ class ReferralViewSet(
             return self._duplicates(exc.found)
         body = s.ReferralCreatedSerializer(referral, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    def _previous(self, data):
+        reference = data.get("previous_referral")
+        if not reference:
+            return None
+        try:
+            return selectors.referral_get(actor=self.request.user, reference=reference)
+        except Http404:
+            raise exceptions.ValidationError(
+                {"previous_referral": [_("Verwijzing niet gevonden.")]}
+            ) from None
 
     def _duplicates(self, found):
         response = problem_response(

@@ -98,11 +98,16 @@ def capacity_confirm_all(
     """Confirm "nog actueel" for several services at once; returns how many.
 
     All or nothing: one transaction, each row through ``capacity_confirm_current``
-    (one history row per service).
+    (one history row per service). Errors: ``ValidationError`` (with
+    ``.service``) when a service's figures contradict each other.
     """
     count = 0
     for capacity in capacities:
-        capacity_confirm_current(capacity=capacity, actor=actor, reason=reason)
+        try:
+            capacity_confirm_current(capacity=capacity, actor=actor, reason=reason)
+        except ValidationError as exc:
+            exc.service = capacity.service  # which one stopped the lot
+            raise
         count += 1
     return count
 
@@ -121,6 +126,9 @@ def capacity_create(
     """
     data = dict(data or {})
     _reject_unknown_fields(data, CAPACITY_FIELDS)
+    # On the waitlist until the provider reports room ("open" needs places or a
+    # short wait: Capacity.clean).
+    data.setdefault("status", Capacity.Status.WAITLIST)
     capacity = Capacity(
         service=service, updated_by=_history_user(actor), updated_at=timezone.now()
     )

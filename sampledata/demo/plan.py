@@ -251,10 +251,18 @@ def _service(rng, spec, perceel, template, own) -> ServiceSpec:
     )
 
 
+def _free_places(rng, drawn_open: bool, status: str) -> int:
+    # Draw as before so the rest of the plan stays the same for a seed.
+    places = rng.randint(1, 8) if drawn_open else 0
+    return places if status == Capacity.Status.OPEN else 0
+
+
 def _capacity(rng) -> CapacitySpec:
-    """Mostly open or wachtlijst, a few aanmeldstop; ~20% above the Treeknormen;
-    ~20% not updated for longer than ``CAPACITY_STALE_DAYS``."""
+    """Mostly open or wachtlijst, a few aanmeldstop; ~20% above the Treeknormen
+    (never open then); open always with free places, aanmeldstop never; ~20%
+    not updated for longer than ``CAPACITY_STALE_DAYS``."""
     status = rng.choices(list(Capacity.Status), weights=(50, 40, 10))[0]
+    drawn_open = status == Capacity.Status.OPEN
     intake = rng.randint(0, 2) if status == Capacity.Status.OPEN else rng.randint(1, 4)
     treatment = rng.randint(0, 10)
     if rng.random() < 0.2:  # above the norm
@@ -262,6 +270,10 @@ def _capacity(rng) -> CapacitySpec:
             intake = rng.randint(settings.NORM_INTAKE_WEEKS + 1, 16)
         else:
             treatment = rng.randint(settings.NORM_TREATMENT_WEEKS + 1, 30)
+        # Coherent (Capacity.clean): a service that waits above the norm has no
+        # place now, so "Nu plek" never shows it.
+        if status == Capacity.Status.OPEN:
+            status = Capacity.Status.WAITLIST
     stale_days = settings.CAPACITY_STALE_DAYS
     if rng.random() < 0.2:
         age = timedelta(days=rng.randint(stale_days + 1, stale_days + 76))
@@ -271,7 +283,7 @@ def _capacity(rng) -> CapacitySpec:
         status=status,
         intake_wait_weeks=intake,
         treatment_wait_weeks=treatment,
-        free_places=rng.randint(1, 8) if status == Capacity.Status.OPEN else 0,
+        free_places=_free_places(rng, drawn_open, status),
         note=rng.choice(CAPACITY_NOTES[status]),
         age=age,
     )

@@ -148,11 +148,11 @@ def test_a_stale_or_foreign_etag_gets_412_and_changes_nothing(
 def test_a_lost_update_is_refused(provider_api, service):
     etag = provider_api.get(url(service))["ETag"]
     first = provider_api.patch(
-        url(service), {"intake_wait_weeks": 5}, format="json", HTTP_IF_MATCH=etag
+        url(service), {"intake_wait_weeks": 3}, format="json", HTTP_IF_MATCH=etag
     )
     before = snapshot(service)
     second = provider_api.patch(
-        url(service), {"intake_wait_weeks": 7}, format="json", HTTP_IF_MATCH=etag
+        url(service), {"intake_wait_weeks": 4}, format="json", HTTP_IF_MATCH=etag
     )
     assert (first.status_code, second.status_code) == (200, 412)
     assert snapshot(service) == before
@@ -295,7 +295,7 @@ def test_the_capacity_history_lists_changes_newest_first(
     services.capacity_update(
         capacity=service.capacity,
         actor=provider_user,
-        data={"intake_wait_weeks": 5},
+        data={"intake_wait_weeks": 3},
     )
     provider_api.patch(url(service), {"status": "waitlist"}, format="json")
     response = APIClient().get(history_url(service))
@@ -310,7 +310,7 @@ def test_the_capacity_history_lists_changes_newest_first(
     ]
     assert middle["changed_by"] == service.organisation.name  # no personal name
     assert middle["changes"][0]["old"] == 2
-    assert middle["changes"][0]["new"] == 5
+    assert middle["changes"][0]["new"] == 3
     assert first["kind"] == "created"
 
 

@@ -268,11 +268,18 @@ def test_reads_are_logged(referrer_user, referral):
 def test_a_school_gets_status_and_dates_but_no_personal_data(school_user, referral):
     data = logged_in(school_user).get(detail_url(referral)).json()
     assert data["status"] == "sent"
-    for field in ("help_question", "child_initials", "child_birth_date"):
-        assert data[field] is None
+    hidden = ("help_question", "parent_phone", "parent_name", "parent_email")
+    hidden += ("service", "service_name", "provider", "provider_name")
+    for field in hidden:
+        assert data[field] is None, field
+    assert (data["child_initials"], data["child_birth_date"]) == ("J.B.", "2015-05-17")
+    assert data["perceel"] == referral.perceel.code
     assert referral.help_question not in str(data)
+    assert referral.service.name not in str(data)
     listed = logged_in(school_user).get(LIST).json()["results"][0]
     assert listed["help_question"] is None
+    assert listed["service_name"] is None
+    assert AccessLogEntry.objects.filter(user=school_user, purpose="api_list").exists()
 
 
 @pytest.mark.parametrize(

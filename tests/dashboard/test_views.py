@@ -405,8 +405,9 @@ def test_overview_query_count(
     client.force_login(municipality_user)
     # session, user, memberships; the form's provider choices; percelen; counts;
     # histograms per perceel, referrer type and month; capacity now; last
-    # refresh; declines; capacity trend; the norms; open past norm: count and
-    # the first ten; the form's perceel choices; family experience (ijw).
+    # refresh; declines; referral chains; capacity trend; the norms; open past
+    # norm: count and the first ten; the form's perceel choices; family
+    # experience (ijw).
     with django_assert_num_queries(18):
         client.get(url("overview"))
 
@@ -419,10 +420,11 @@ def test_own_page_query_count(
     # organisations); percelen; own counts and three histograms; the city's counts
     # and three histograms; current subcontracts for live capacity and for open
     # referrals; capacity now; last refresh; declines;
+    # referral chains (and the organisation's current subcontracts for them);
     # capacity trend; the norms; open past norm: count and the first ten; the
     # onderaannemers' counts, histograms and names; the form's perceel choices;
     # family experience (ijw).
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(29):
         client.get(url("own"))
 
 

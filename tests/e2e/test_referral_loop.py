@@ -35,8 +35,13 @@ def log_out(page):
     page.get_by_role("button", name="Uitloggen").click()
 
 
-def record_step(page, label):
+def record_step(page, label, confirm=False):
     page.get_by_role("button", name=f"{label} vastleggen").click()
+    if confirm:  # steps that are hard to undo get a confirmation page
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            f"{label} vastleggen?"
+        )
+        page.get_by_role("button", name=f"Ja, {label.lower()} vastleggen").click()
     expect(page.get_by_text(f"Vastgelegd: {label}.")).to_be_visible()
 
 
@@ -88,6 +93,7 @@ def test_refer_record_steps_and_see_help_start_as_referrer_and_family(
         "Veel angst, slaapt slecht, wil niet naar school."
     )
     page.get_by_label("Ouder of voogd").check()
+    page.get_by_label("Telefoonnummer van de ouder").fill("06 12345678")
     screenshot("referral-01-form")
     page.get_by_role("button", name="Verwijzing versturen").click()
 
@@ -116,7 +122,7 @@ def test_refer_record_steps_and_see_help_start_as_referrer_and_family(
     record_step(page, "Ontvangen")
     record_step(page, "Intake gehad")
     screenshot("referral-05-provider-after-intake")
-    record_step(page, "Hulp gestart")
+    record_step(page, "Hulp gestart", confirm=True)
     expect(page.locator(".lead")).to_contain_text(f"Hulp gestart op {today}")
     screenshot("referral-06-provider-started")
     log_out(page)

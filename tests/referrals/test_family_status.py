@@ -43,8 +43,26 @@ def test_the_right_code_and_birth_date_show_the_status_in_plain_dutch(
     assert response.status_code == 200
     assert "Uw kind staat sinds" in response.text
     assert "op de wachtlijst" in response.text
-    assert referral.service.name in response.text
+    # Never the help question or the service (its name reveals the problem).
+    assert referral.service.name not in response.text
     assert referral.help_question not in response.text
+    assert referral.parent_phone not in response.text
+
+
+@pytest.mark.django_db
+def test_the_family_sees_the_steps_so_far_with_dates(client, make_referral):
+    from django.utils.formats import date_format
+
+    referral = make_referral(steps=("received", "first_contact", "waitlisted"))
+    wrong = referral.events.get(type="waitlisted")
+    wrong.retracted_at = wrong.recorded_at  # marked as recorded in error
+    wrong.save()
+    text = check(client, referral.family_code).text
+    received = referral.events.get(type="received").occurred_on
+    assert f"{date_format(received, 'j F Y')}</strong>: " in text
+    assert "heeft de verwijzing ontvangen." in text
+    assert "heeft met u contact gehad." in text
+    assert "Uw kind staat op de wachtlijst." not in text  # the corrected step
 
 
 @pytest.mark.django_db

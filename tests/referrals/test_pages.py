@@ -255,9 +255,17 @@ def test_declining_needs_a_reason_on_the_page(client, provider_user, referral):
 def test_the_referrer_withdraws(client, referrer_user, referral):
     client.force_login(referrer_user)
     url = reverse("referrals:referral-event-create", args=[referral.reference])
-    response = client.post(
-        url, {"type": "withdrawn", "withdrawn-occurred_on": TODAY().isoformat()}
-    )
+    data = {"type": "withdrawn", "withdrawn-occurred_on": TODAY().isoformat()}
+    # First a confirmation page that says what will happen; nothing changes yet.
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Ingetrokken vastleggen?" in response.text
+    assert "Ja, ingetrokken vastleggen" in response.text
+    assert 'name="confirmed" value="1"' in response.text
+    referral.refresh_from_db()
+    assert referral.status == wf.SENT
+    assert not referral.events.exists()
+    response = client.post(url, {**data, "confirmed": "1"})
     assert response.status_code == 302
     referral.refresh_from_db()
     assert referral.status == wf.WITHDRAWN
@@ -387,7 +395,13 @@ def test_a_school_sees_followed_referrals_without_personal_data(
     client.force_login(school_user)
     response = client.get(reverse("referrals:referral-list"))
     assert referral.reference in response.text
-    assert referral.child_initials not in response.text
+    # The pupil's initials and date of birth (the school knows them), but
+    # neither the service nor the provider: "jeugdhulp" and the perceel.
+    assert referral.child_initials in response.text
+    assert "17-5-2015" in response.text
+    assert f"Jeugdhulp ({referral.perceel.name})" in response.text
+    assert referral.service.name not in response.text
+    assert referral.provider.name not in response.text
     assert referral.help_question not in response.text
 
 

@@ -89,11 +89,15 @@ def test_the_school_view_never_shows_the_help_question_or_child_data(
     response = client.get(referral.get_absolute_url())
     assert response.status_code == 200
     assert "Hulp gestart op" in response.text
+    assert referral.child_initials in response.text  # the school knows its pupil
+    assert f"Jeugdhulp ({referral.perceel.name})" in response.text
     for secret in (
         referral.help_question,
-        referral.child_initials,
         "ouder@example.org",
+        referral.parent_phone,
         referral.family_code[:4],
+        referral.service.name,
+        referral.provider.name,
     ):
         assert secret not in response.text
     for name in ("referral-slip", "referral-created"):

@@ -132,12 +132,12 @@ def test_the_history_page_is_public_and_shows_old_to_new(
     client, named_user, service, provider_org
 ):
     services.capacity_update(
-        capacity=service.capacity, actor=named_user, data={"intake_wait_weeks": 7}
+        capacity=service.capacity, actor=named_user, data={"intake_wait_weeks": 3}
     )
     response = client.get(reverse("provider:service-history", args=[service.pk]))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "<del>2</del> → <ins>7</ins>" in page
+    assert "<del>2</del> → <ins>3</ins>" in page
     assert provider_org.name in page
     assert "Anna de Vries" not in page
 
@@ -146,7 +146,7 @@ def test_editors_and_the_municipality_see_names_on_the_history_page(
     client, named_user, municipality_user, outsider_user, service
 ):
     services.capacity_update(
-        capacity=service.capacity, actor=named_user, data={"intake_wait_weeks": 7}
+        capacity=service.capacity, actor=named_user, data={"intake_wait_weeks": 3}
     )
     url = reverse("provider:service-history", args=[service.pk])
     for user, sees in [
@@ -161,11 +161,11 @@ def test_editors_and_the_municipality_see_names_on_the_history_page(
 def test_the_history_page_needs_a_fixed_number_of_queries(
     client, provider_user, service, django_assert_num_queries
 ):
-    for weeks in range(3, 13):
+    for places in range(3, 13):
         services.capacity_update(
             capacity=service.capacity,
             actor=provider_user,
-            data={"intake_wait_weeks": weeks},
+            data={"free_places": places},
         )
     # service, capacity/service/location/organisation history, memberships of
     # the editors (for the public label).

@@ -435,7 +435,11 @@ def test_blank_lines_are_skipped_and_lines_count_physically(tmp_path, db):
 
 
 def test_an_empty_capacity_number_is_stored_as_null(tmp_path, db):
-    row = FAMILY | {"aanmeldwachttijd_weken": "", "vrije_plekken": ""}
+    row = FAMILY | {
+        "status": "wachtlijst",
+        "aanmeldwachttijd_weken": "",
+        "vrije_plekken": "",
+    }
 
     run_import(write_orgs(tmp_path, [MAIN]), write_services(tmp_path, [row]))
 

@@ -278,12 +278,12 @@ def test_a_provider_updates_waiting_times_and_history_records_it(
     client.force_login(provider_user)
     response = client.post(
         reverse("provider:capacity-update", args=[service.pk]),
-        _capacity_post(service, intake_wait_weeks=6, treatment_wait_weeks=9),
+        _capacity_post(service, intake_wait_weeks=3, treatment_wait_weeks=9),
     )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("provider:my-services"))
     capacity = Capacity.objects.get(service=service)
-    assert (capacity.intake_wait_weeks, capacity.treatment_wait_weeks) == (6, 9)
+    assert (capacity.intake_wait_weeks, capacity.treatment_wait_weeks) == (3, 9)
     assert capacity.version == 2
     assert capacity.updated_by == provider_user
     record = capacity.history.latest()
@@ -321,7 +321,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_change(client, provider_user, s
     url = reverse("provider:capacity-update", args=[service.pk])
     stale_form = _capacity_post(service, intake_wait_weeks=3)
     assert (
-        client.post(url, _capacity_post(service, intake_wait_weeks=8)).status_code
+        client.post(url, _capacity_post(service, intake_wait_weeks=4)).status_code
         == 302
     )
     before = _snapshot(service)
@@ -329,7 +329,7 @@ def test_a_stale_form_does_not_overwrite_a_newer_change(client, provider_user, s
     assert response.status_code == 409
     assert "intussen gewijzigd" in response.content.decode()
     assert _snapshot(service) == before
-    assert Capacity.objects.get(service=service).intake_wait_weeks == 8
+    assert Capacity.objects.get(service=service).intake_wait_weeks == 4
 
 
 def test_nog_actueel_confirms_one_service_without_changing_figures(
@@ -359,7 +359,15 @@ def test_alles_nog_actueel_confirms_every_editable_service_and_no_other(
     old = timezone.now() - timedelta(days=30)
     Capacity.objects.update(updated_at=old)
     client.force_login(provider_user)
-    response = client.post(reverse("provider:capacity-confirm-all"))
+    url = reverse("provider:capacity-confirm-all")
+    # First a page that lists what will be confirmed; nothing changes yet.
+    response = client.post(url)
+    assert response.status_code == 200
+    assert service.name in response.text
+    assert subcontractor_service.name in response.text
+    assert outsider_service.name not in response.text
+    assert all(c.is_stale for c in Capacity.objects.all())
+    response = client.post(url, {"confirmed": "1"})
     assert response.status_code == 302
     fresh = {c.service_id: c.is_stale for c in Capacity.objects.all()}
     assert fresh == {
@@ -375,7 +383,8 @@ def test_alles_nog_actueel_can_be_limited_to_one_organisation(
     Capacity.objects.update(updated_at=timezone.now() - timedelta(days=30))
     client.force_login(provider_user)
     client.post(
-        reverse("provider:capacity-confirm-all"), {"organisatie": provider_org.pk}
+        reverse("provider:capacity-confirm-all"),
+        {"organisatie": provider_org.pk, "confirmed": "1"},
     )
     assert not Capacity.objects.get(service=service).is_stale
     assert Capacity.objects.get(service=subcontractor_service).is_stale

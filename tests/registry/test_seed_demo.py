@@ -116,6 +116,20 @@ class TestTheDataset:
         stale = Capacity.objects.stale().count()
         assert 0.05 * total < stale < 0.4 * total
 
+    def test_capacity_is_coherent_so_nu_plek_does_not_mislead(self):
+        """Issue 14: open has room (places or a short wait) and no wait above the
+        Treeknorm; aanmeldstop has no free places; every row passes clean()."""
+        for capacity in Capacity.objects.all():
+            capacity.full_clean(exclude=["service"])
+        open_ = Capacity.objects.filter(status="open")
+        assert open_.exists()
+        assert not open_.filter(
+            Q(intake_wait_weeks__gt=settings.NORM_INTAKE_WEEKS)
+            | Q(treatment_wait_weeks__gt=settings.NORM_TREATMENT_WEEKS)
+        ).exists()
+        assert not open_.filter(Q(free_places=0) | Q(free_places__isnull=True))
+        assert not Capacity.objects.filter(status="closed", free_places__gt=0)
+
     def test_stale_capacity_history_carries_the_old_date(self):
         stale = Capacity.objects.stale()
         assert stale.exists()

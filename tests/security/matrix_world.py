@@ -154,6 +154,7 @@ def build_world() -> World:
         "webhook": webhook.pk,
         "notification": notice.pk,
         "reference": referral.reference,
+        "event": referral.events.get().pk,
         "parent_name": referral.parent_name,
         "parent_phone": referral.parent_phone,
         "parent_email": referral.parent_email,

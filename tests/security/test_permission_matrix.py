@@ -77,7 +77,7 @@ PAGES = {
     "provider:my-services":           {"GET":  "L 200 200 200 200 200 200 200",
                                        "POST": "L 405 405 405 405 405 405 405"},
     "provider:capacity-confirm-all":  {"GET":  "L 405 405 405 405 405 405 405",
-                                       "POST": "L 302 302 302 302 302 302 302"},
+                                       "POST": "L 200 200 200 200 200 200 200"},
     "provider:service-edit":          {"GET":  "L 404 404 200 404 404 404 200",
                                        "POST": "L 404 404 400 404 404 404 400"},
     "provider:capacity-update":       {"GET":  "L 405 405 405 405 405 405 405",
@@ -136,6 +136,8 @@ PAGES = {
     "referrals:referral-slip":        {"GET":  "L 200 404 404 404 404 404 404",
                                        "POST": "L 200 404 404 404 404 404 404"},
     "referrals:referral-event-create": {"GET": "L 405 405 405 405 405 405 405",
+                                       "POST": "L 403 404 302 404 404 403 404"},
+    "referrals:referral-event-retract": {"GET": "L 405 405 405 405 405 405 405",
                                        "POST": "L 403 404 302 404 404 403 404"},
     "referrals:inbox":                {"GET":  "L 200 200 200 200 200 200 200",
                                        "POST": "L 200 200 200 200 200 200 200"},
@@ -291,6 +293,7 @@ PAGE_ARGS = {
     "referrals:referral-created": {"reference": "reference"},
     "referrals:referral-slip": {"reference": "reference"},
     "referrals:referral-event-create": {"reference": "reference"},
+    "referrals:referral-event-retract": {"reference": "reference", "event_id": "event"},
     "referrals:notification-read": {"pk": "notification"},
     "dashboard:csv": {"table": "=kerncijfers"},
     "ijw:experience": {"token": "=unknown-token"},
@@ -361,6 +364,7 @@ BODIES = {
     "organisation_location_update": lambda w: {"name": "Andere naam"},
     "referral_create": lambda w: {**_referral(w), "service": w.values["service"]},
     "referral_event_create": lambda w: {"type": "intake", "occurred_on": _today()},
+    "referrals:referral-event-retract": lambda w: {"reason": "Verkeerde datum."},
 }
 
 
