@@ -47,6 +47,7 @@ SERVICE = {
     "problematiek": "opvoeding",
     "vorm": "ambulant",
     "status": "open",
+    "vrije_plekken": "2",  # open needs room (Capacity.clean)
 }
 
 
