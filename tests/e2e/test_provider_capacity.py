@@ -22,7 +22,10 @@ def test_a_provider_updates_a_waiting_time_and_sees_it_public_and_in_history(
     org = factories.HoofdaanbiederFactory(
         name="Kindzorg Almere", percelen=[factories._perceel()]
     )
-    service = factories.ServiceFactory(organisation=org, name="Gezinsbegeleiding")
+    # Open with free places, so a longer intake wait stays coherent.
+    service = factories.ServiceFactory(
+        organisation=org, name="Gezinsbegeleiding", capacity__free_places=3
+    )
     factories.MembershipFactory(
         organisation=org,
         user=factories.UserFactory(

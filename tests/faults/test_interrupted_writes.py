@@ -48,6 +48,7 @@ SERVICE = {
     "problematiek": "opvoeding",
     "vorm": "ambulant",
     "status": "open",
+    "vrije_plekken": "2",  # open needs room (Capacity.clean)
 }
 
 

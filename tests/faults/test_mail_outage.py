@@ -44,6 +44,7 @@ def _start_help(client, provider_user, referral, capture):
             {
                 "type": "started",
                 "started-occurred_on": timezone.localdate().isoformat(),
+                "confirmed": "1",  # past the confirmation page
             },
         )
 
