@@ -827,10 +827,10 @@ def _idle(quiet_since: date) -> QuerySet[Referral]:
 
 def referral_purge_personal_data(*, today: date | None = None) -> dict[str, int]:
     """Remove the child's initials and date of birth, the help question, the
-    parent's e-mail (on the referral and on notices to the parent) and the event
-    notes from every referral on which nothing has happened for
-    REFERRAL_RETENTION_DAYS, whatever its status (a stalled or never-ended
-    referral too; DESIGN.md "Retention").
+    parent's name, phone and e-mail (the e-mail also on notices to the parent)
+    and the event notes and correction reasons from every referral on which
+    nothing has happened for REFERRAL_RETENTION_DAYS, whatever its status (a
+    stalled or never-ended referral too; DESIGN.md "Retention").
 
     Invariants: status, milestone dates, events (but their notes), notices to
     professionals and the access log stay (anonymous timings for statistics);
@@ -843,8 +843,8 @@ def referral_purge_personal_data(*, today: date | None = None) -> dict[str, int]
         ids = list(_idle(quiet_since).select_for_update().values_list("pk", flat=True))
         notes = (
             ReferralEvent.objects.filter(referral_id__in=ids)
-            .exclude(note="")
-            .update(note="")
+            .exclude(note="", retraction_reason="")
+            .update(note="", retraction_reason="")
         )
         mails = (
             Notification.objects.filter(referral_id__in=ids, recipient_user=None)
@@ -855,6 +855,8 @@ def referral_purge_personal_data(*, today: date | None = None) -> dict[str, int]
             child_initials="",
             child_birth_date=None,
             help_question="",
+            parent_name="",
+            parent_phone="",
             parent_email="",
             personal_data_purged_at=timezone.now(),
         )

@@ -5,7 +5,6 @@ page that shows a referral's personal data logs the read (access log). Another
 organisation's referral is "not found" (404), never "forbidden".
 """
 
-import csv
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -34,6 +33,7 @@ from referrals.forms import (
     apply_errors,
 )
 from registry.models import Capacity, Service
+from sociale_kaart import csvsafe
 from sociale_kaart.clients import client_address
 from sociale_kaart.site import site_url
 
@@ -355,14 +355,6 @@ def _page(request, queryset):
 CSV_MAX_ROWS = 5000
 
 
-def csv_cell(value) -> str:
-    """Spreadsheet-safe cell text. One small function so the project's shared
-    CSV writer can replace it (for now registry.search's escaping)."""
-    from registry import search
-
-    return search._cell(value)
-
-
 def _csv_response(actor, referrals, filename: str, table) -> HttpResponse:
     """The working list as CSV (all filtered rows up to CSV_MAX_ROWS); a school
     gets "jeugdhulp" instead of the service. The read is logged."""
@@ -370,7 +362,7 @@ def _csv_response(actor, referrals, filename: str, table) -> HttpResponse:
     services.access_log_record_many(actor=actor, referrals=rows, purpose="csv")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)
     writer.writerow(
         ["referentie", "verwezen_op", "status", "urgentie", "aanbod", "initialen",
          "dagen_wachten", "volgende_norm"]
@@ -392,7 +384,7 @@ def _csv_response(actor, referrals, filename: str, table) -> HttpResponse:
             timing.days_waiting,
             f"{deadline.label} {deadline.due_on.isoformat()}" if deadline else "",
         ]
-        writer.writerow([csv_cell(v) for v in values])
+        writer.writerow(values)
     return response
 
 

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0007_previous_referral'),
-        ('referrals', '0010_referrer_user_optional_for_keys'),
+        ("referrals", "0007_previous_referral"),
+        ("referrals", "0010_referrer_user_optional_for_keys"),
     ]
 
-    operations = [
-    ]
+    operations = []

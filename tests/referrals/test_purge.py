@@ -20,7 +20,14 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 RETENTION = 100
-PERSONAL = ("child_initials", "child_birth_date", "help_question", "parent_email")
+PERSONAL = (
+    "child_initials",
+    "child_birth_date",
+    "help_question",
+    "parent_name",
+    "parent_phone",
+    "parent_email",
+)
 STATES = [
     "sent",
     "received",
@@ -86,8 +93,17 @@ def without(data: dict, *names) -> dict:
 def test_it_blanks_personal_data_once_nothing_happened_for_the_retention_period(
     state, make_referral
 ):
-    referral = idle(make_referral, state, RETENTION + 1, parent_email="o@example.org")
-    ReferralEvent.objects.filter(referral=referral).update(note="moeder belde op")
+    referral = idle(
+        make_referral,
+        state,
+        RETENTION + 1,
+        parent_name="J. de Vries",
+        parent_phone="06 12345678",
+        parent_email="o@example.org",
+    )
+    ReferralEvent.objects.filter(referral=referral).update(
+        note="moeder belde op", retraction_reason="verkeerde datum"
+    )
     before = snapshot(referral)
 
     output = purge()
@@ -98,16 +114,19 @@ def test_it_blanks_personal_data_once_nothing_happened_for_the_retention_period(
         "child_initials": "",
         "child_birth_date": None,
         "help_question": "",
+        "parent_name": "",
+        "parent_phone": "",
         "parent_email": "",
     }
     assert referral.personal_data_purged_at is not None
     # Nothing else changed: status, milestone dates, references, events but notes.
     changed = (*PERSONAL, "personal_data_purged_at")
     assert without(after["referral"], *changed) == without(before["referral"], *changed)
-    assert [without(e, "note") for e in after["events"]] == [
-        without(e, "note") for e in before["events"]
+    free_text = ("note", "retraction_reason")
+    assert [without(e, *free_text) for e in after["events"]] == [
+        without(e, *free_text) for e in before["events"]
     ]
-    assert all(e["note"] == "" for e in after["events"])
+    assert all(e["note"] == e["retraction_reason"] == "" for e in after["events"])
     assert after["log"] == before["log"]
 
 
