@@ -294,6 +294,8 @@ ACCESS_PURPOSE_LABELS = {
     "family_status": _("statuspagina gezin"),
     "api_list": _("API: lijst verwijzingen"),
     "api_detail": _("API: verwijzing"),
+    "csv": _("download werklijst (CSV)"),
+    "prefill": _("nieuwe verwijzing ingevuld vanuit de vorige"),
 }
 
 

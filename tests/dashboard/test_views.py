@@ -408,7 +408,7 @@ def test_overview_query_count(
     # refresh; declines; referral chains; capacity trend; the norms; open past
     # norm: count and the first ten; the form's perceel choices; family
     # experience (ijw).
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         client.get(url("overview"))
 
 
@@ -424,7 +424,7 @@ def test_own_page_query_count(
     # capacity trend; the norms; open past norm: count and the first ten; the
     # onderaannemers' counts, histograms and names; the form's perceel choices;
     # family experience (ijw).
-    with django_assert_num_queries(29):
+    with django_assert_num_queries(30):
         client.get(url("own"))
 
 

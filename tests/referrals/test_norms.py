@@ -113,7 +113,7 @@ def test_the_overdue_list_follows_the_urgent_norm():
 
 @pytest.mark.django_db
 def test_municipality_staff_edit_the_norms_in_the_admin(client, municipality_user):
-    from registry.demo import municipality_group_ensure
+    from registry.services.groups import municipality_group_ensure
 
     municipality_user.is_staff = True
     municipality_user.save()
