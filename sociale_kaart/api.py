@@ -196,7 +196,6 @@ _TAGS = {
     "forms, providers and their services (no token needed).",
     "capacity": "Capacity and waiting times of a service: public reads, updates "
     "by the provider with ETag / If-Match.",
-    "hsds": "The public catalogue in the Open Referral HSDS 3.0 standard.",
     "referrals": "Referrals and their steps (token or session).",
     "dashboard": "Anonymous figures of referrals and waiting times for the "
     "municipality, and a provider's own figures (token or session).",

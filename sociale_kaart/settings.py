@@ -262,7 +262,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sociale Kaart Jeugd API",
     "DESCRIPTION": "Social map of youth care and referral tracker "
-    "(NL API Design Rules).",
+    "(NL API Design Rules). The public catalogue in the Open Referral HSDS 3.1 "
+    "standard is the Open Referral API (HSDA) under /api/v1/hsds/, with its own "
+    "document at /api/v1/hsds/openapi.json (HSDA's snake_case parameters).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
