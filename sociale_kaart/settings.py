@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "sociale_kaart.middleware.SessionIdleTimeoutMiddleware",
     "sociale_kaart.locale.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "sociale_kaart.query_params.UnknownQueryKeysMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -271,6 +272,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Paths are relative to the one server, /api/v1 on the host that serves the
+    # document (NL API Design Rules: the major version in the server URI).
+    "SCHEMA_PATH_PREFIX_TRIM": True,
+    "SERVERS": [{"url": "/api/v1", "description": "This server, API version 1"}],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sociale_kaart.api.openapi_postprocess",

@@ -210,7 +210,7 @@ SERVICE_FILTERS = [
     _slugs("form", "Form of help code (see /forms)."),
     _query("accepting", OpenApiTypes.BOOL, "true: only services with room now."),
     _query(
-        "max_wait_weeks",
+        "maxWaitWeeks",
         {"type": "integer", "minimum": 0, "maximum": 260},
         "Total waiting time (weeks) at most this; unknown waits never match.",
     ),

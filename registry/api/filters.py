@@ -31,7 +31,7 @@ CHOICE_PARAMS = {
 # API parameter -> (search page parameter, lowest, highest).
 NUMBER_PARAMS = {
     "age": ("leeftijd", validators.AGE_MIN, validators.AGE_MAX),
-    "max_wait_weeks": ("wachttijd", 0, validators.WAIT_WEEKS_MAX),
+    "maxWaitWeeks": ("wachttijd", 0, validators.WAIT_WEEKS_MAX),
 }
 # API ordering -> the search page's sort. "-updated": most recently updated first.
 ORDERINGS = {"relevance": "relevantie", "wait": "wachttijd", "-updated": "bijgewerkt"}

@@ -1,6 +1,6 @@
 """Paginated lists of the API: ``{count, next, previous, results}``.
 
-``page`` and ``page_size`` are checked before the query: a value that is not a
+``page`` and ``pageSize`` are checked before the query: a value that is not a
 whole number in range is 400 naming the parameter (never silently replaced by
 the default); a page beyond the last one is 404. HSDS lists add the Open
 Referral ``Page`` fields.
@@ -26,8 +26,8 @@ def _whole_number(raw: str, low: int, high: int) -> int | None:
 class ApiPagination(PageNumberPagination):
     page_size = 20
     max_page_size = 100
-    page_size_query_param = "page_size"
-    size_params = ("page_size",)
+    page_size_query_param = "pageSize"
+    size_params = ("pageSize",)
 
     def paginate_queryset(self, queryset, request, view=None):
         self._check(request.query_params)

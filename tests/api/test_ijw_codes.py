@@ -103,11 +103,11 @@ def test_services_carry_their_jz020_product_category(provider_org):
     [
         ({"service": "1.5"}, "service"),
         ({"service": "een"}, "service"),
-        ({"referred_after": "gisteren"}, "referred_after"),
+        ({"referredAfter": "gisteren"}, "referredAfter"),
         ({"status": "zoek"}, "status"),
         ({"open": "misschien"}, "open"),
         ({"page": "0"}, "page"),
-        ({"page_size": "201"}, "page_size"),
+        ({"pageSize": "201"}, "pageSize"),
     ],
 )
 def test_a_bad_referral_filter_is_400_naming_it(referrer_user, referral, params, name):

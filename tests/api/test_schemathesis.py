@@ -76,7 +76,7 @@ def api_token(settings, provider_org, subcontractor_org, referrer_org, perceel):
 
 
 def _know_objects(service, organisation, referral, location) -> None:
-    prefix = "/api/v1"
+    prefix = ""  # paths are relative to the server /api/v1
     KNOWN.update(
         {
             f"{prefix}/lots/{{code}}": {"code": service.perceel.code},

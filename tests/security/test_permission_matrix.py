@@ -309,7 +309,10 @@ def api_operations() -> dict[str, tuple[str, str]]:
     """operationId -> (method, path) from the generated OpenAPI document and
     the Open Referral API's own document (served under /api/v1/hsds)."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
-    documents = [("", schema), ("/api/v1/hsds", hsda_openapi.document())]
+    documents = [
+        (schema["servers"][0]["url"], schema),
+        ("/api/v1/hsds", hsda_openapi.document()),
+    ]
     return {
         operation["operationId"]: (method.upper(), prefix + path)
         for prefix, document in documents
