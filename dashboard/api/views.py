@@ -111,7 +111,7 @@ FILTERS = [
     _query(
         "referrerType",
         OpenApiTypes.STR,
-        "Only referrals of this referrer type (COD327 code, or wijkteam).",
+        "Only referrals of this referrer type (iJw COD327 code).",
         enum=codes.ReferrerType.values,
     ),
 ]

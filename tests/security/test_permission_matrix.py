@@ -266,7 +266,7 @@ BODIES = {
     },
     "referrals:referral-create": lambda w: {
         **_referral(w),
-        "referrer_type": "01" if w.role == "referrer_a" else "02",
+        "referrer_role": "jgz_toegang" if w.role == "referrer_a" else "huisarts",
     },
     "referrals:referral-event-create": lambda w: {
         "type": "intake",
