@@ -16,6 +16,7 @@ from dashboard import definitions as d
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.tables import Column
+from referrals.selectors import norms_table
 from registry.models import Perceel
 
 OVERDUE_PREVIEW = 10
@@ -53,7 +54,8 @@ def figures_context(f: Filters) -> dict:
     percelen = list(Perceel.objects.all())
     data = selectors.overview(f, percelen=percelen)
     city = selectors.overview(f.city(), percelen=[]) if f.organisation else None
-    overdue = selectors.overdue_referrals(f)
+    norms = norms_table()
+    overdue = selectors.overdue_referrals(f, table=norms)
     capacity = selectors.capacity_now(f)
     context = {
         "filters": f,
@@ -72,7 +74,7 @@ def figures_context(f: Filters) -> dict:
         "capacity_trend": _capacity_trend(selectors.capacity_trend(f)),
         "overdue_count": overdue.count(),
         "overdue_table": tables.overdue_table(
-            selectors.overdue_rows(overdue[:OVERDUE_PREVIEW])
+            selectors.overdue_rows(overdue[:OVERDUE_PREVIEW], table=norms)
         ),
         "members_table": _members_table(f),
     }

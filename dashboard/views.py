@@ -7,6 +7,7 @@ else logged in gets 403, anonymous visitors the log-in page. Another
 organisation's figures are "not found" (404) for a provider.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_GET
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm
+from ijw import selectors as ijw_selectors
+from referrals.selectors import norms_table
 from registry.models import Organisation
 from sociale_kaart import csvsafe
 
@@ -75,6 +78,14 @@ def _render(request, template, context, *, organisation=None, status=200):
     return render(request, template, context, status=status)
 
 
+def _experience(provider_ids=None) -> dict:
+    """Family experience beside the waiting times (ijw app; one query)."""
+    return {
+        "experience": ijw_selectors.experience_summary(provider_ids=provider_ids),
+        "min_answers": settings.EXPERIENCE_MIN_ANSWERS,
+    }
+
+
 def _render_invalid(request, template, form, organisation=None):
     return _render(
         request, template, {"form": form}, organisation=organisation, status=400
@@ -93,7 +104,7 @@ def overview(request):
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overview.html", form)
     context = pages.figures_context(form.filters())
-    context.update(form=form, city_view=True)
+    context.update(form=form, city_view=True, **_experience())
     return _render(request, "dashboard/overview.html", context)
 
 
@@ -109,7 +120,7 @@ def own(request):
         return _render_invalid(request, "dashboard/overview.html", form, organisation)
     f = perms.limit_to_viewer(request.user, form.filters(organisation))
     context = pages.figures_context(f)
-    context.update(form=form, city_view=False)
+    context.update(form=form, city_view=False, **_experience({organisation.pk}))
     return _render(
         request, "dashboard/overview.html", context, organisation=organisation
     )
@@ -153,12 +164,15 @@ def overdue(request):
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overdue.html", form, organisation)
     f = perms.limit_to_viewer(request.user, form.filters(organisation))
-    paginator = Paginator(selectors.overdue_referrals(f), OVERDUE_PER_PAGE)
-    page = paginator.get_page(request.GET.get("pagina"))
+    norms = norms_table()
+    rows = selectors.overdue_referrals(f, table=norms)
+    page = Paginator(rows, OVERDUE_PER_PAGE).get_page(request.GET.get("pagina"))
     context = {
         "form": form,
         "page": page,
-        "table": tables.overdue_table(selectors.overdue_rows(page.object_list)),
+        "table": tables.overdue_table(
+            selectors.overdue_rows(page.object_list, table=norms)
+        ),
         "query": pages.query_without(request.GET, "pagina"),
     }
     return _render(

@@ -10,7 +10,13 @@ the family code are left out entirely: reading them belongs in the logged pages
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import AccessLogEntry, Notification, Referral, ReferralEvent
+from referrals.models import (
+    AccessLogEntry,
+    Notification,
+    Referral,
+    ReferralEvent,
+    ResponseNorm,
+)
 
 PERSONAL_FIELDS = (
     "child_initials",
@@ -103,3 +109,22 @@ class NotificationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("ontvanger"))
     def recipient(self, obj: Notification) -> str:
         return str(obj.recipient_user) if obj.recipient_user else _("ouder (e-mail)")
+
+
+@admin.register(ResponseNorm)
+class ResponseNormAdmin(admin.ModelAdmin):
+    """The municipality sets how soon each step must follow, per urgency. One row
+    per urgency and step (seeded); rows are changed, never added or deleted, so a
+    step never loses its norm."""
+
+    list_display = ("urgency", "step", "amount", "unit", "updated_at")
+    list_editable = ("amount", "unit")
+    list_filter = ("urgency",)
+    fields = ("urgency", "step", "amount", "unit")
+    readonly_fields = ("urgency", "step")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -68,12 +68,29 @@ class ReferralForm(Form):
     consent_date = forms.DateField(
         label=_("Datum van de toestemming"), widget=DateInput()
     )
+    parent_name = forms.CharField(
+        label=_("Naam van de ouder (niet verplicht)"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    parent_phone = forms.CharField(
+        label=_("Telefoonnummer van de ouder"),
+        required=False,
+        max_length=20,
+        help_text=_(
+            "Voor het eerste contact door de aanbieder. Vul telefoon of e-mail in "
+            "(of allebei)."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
     parent_email = forms.EmailField(
-        label=_("E-mailadres van de ouder (niet verplicht)"),
+        label=_("E-mailadres van de ouder"),
         required=False,
         help_text=_(
-            "De ouder krijgt dan een bericht als de hulp start of als de "
-            "aanbieder de verwijzing afwijst. Nooit met de hulpvraag."
+            "De aanbieder kan hiermee contact opnemen; de ouder krijgt een bericht "
+            "als de hulp start of als de aanbieder de verwijzing afwijst. Nooit "
+            "met de hulpvraag."
         ),
     )
     follower_school = forms.ModelChoiceField(

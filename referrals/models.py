@@ -7,6 +7,7 @@ written only by ``referrals.services.referral_event_record``.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from referrals import codes
 from referrals import workflow as wf
+from referrals.validators import validate_dutch_phone, validate_no_bsn
 
 STATUS_CHOICES = [(status, label) for status, label in wf.STATUS_LABELS.items()]
 EVENT_CHOICES = [(t, wf.STATUS_LABELS[t]) for t in wf.EVENT_TYPES]
@@ -45,11 +47,13 @@ class Referral(models.Model):
         on_delete=models.PROTECT,
         related_name="referrals_made",
     )
+    # None when the referrer organisation's API key referred (no person).
     referrer_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("verwijzer"),
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
     )
     # The local kind of referrer, and the iJw COD327 code it maps to
@@ -76,7 +80,20 @@ class Referral(models.Model):
     # Personal data: emptied by purge_referral_personal_data after retention.
     child_initials = models.CharField(_("initialen kind"), max_length=10, blank=True)
     child_birth_date = models.DateField(_("geboortedatum kind"), null=True, blank=True)
-    help_question = models.TextField(_("hulpvraag"), blank=True, max_length=2000)
+    help_question = models.TextField(
+        _("hulpvraag"), blank=True, max_length=2000, validators=[validate_no_bsn]
+    )
+    # The family's contact for the provider's first contact (and the parent's
+    # notices): seen by referrer and receiving provider only (permissions).
+    parent_name = models.CharField(
+        _("naam ouder"), max_length=100, blank=True, validators=[validate_no_bsn]
+    )
+    parent_phone = models.CharField(
+        _("telefoon ouder"),
+        max_length=20,
+        blank=True,
+        validators=[validate_dutch_phone],
+    )
     parent_email = models.EmailField(_("e-mail ouder"), blank=True)
     personal_data_purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -92,6 +109,10 @@ class Referral(models.Model):
     consent_date = models.DateField(_("datum toestemming"))
     referred_on = models.DateField(_("verwezen op"), db_index=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    # When the provider side first opened it: "nieuw" in the inbox until then.
+    provider_opened_at = models.DateTimeField(
+        _("eerst geopend door aanbieder"), null=True, blank=True
+    )
 
     # Derived from the events (referrals.workflow.derive); never set elsewhere.
     status = models.CharField(
@@ -177,7 +198,9 @@ class ReferralEvent(models.Model):
         null=True,
         related_name="+",
     )
-    note = models.TextField(_("toelichting"), blank=True, max_length=1000)
+    note = models.TextField(
+        _("toelichting"), blank=True, max_length=1000, validators=[validate_no_bsn]
+    )
     expected_start_on = models.DateField(_("verwachte start"), null=True, blank=True)
     bridging_care = models.BooleanField(_("overbruggingszorg"), null=True, blank=True)
     end_reason = models.CharField(
@@ -193,6 +216,15 @@ class ReferralEvent(models.Model):
         blank=True,
     )
     idempotency_key = models.CharField(max_length=100, blank=True)
+    # Where the step came from: "" = recorded in the app, "ijw" = reported in the
+    # municipality's iJw messages (JW305/JW307, see the ijw app).
+    source = models.CharField(
+        _("bron"), max_length=10, choices=wf.SOURCE_CHOICES, blank=True, default=""
+    )
+    # Set when an iJw StatusAanlevering 3 withdrew the report of this step; the
+    # workflow then ignores the event (the history keeps it). To be merged with
+    # the correction service ("step recorded in error", issue 14).
+    retracted_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
 
     class Meta:
         ordering = ["recorded_at", "id"]
@@ -203,7 +235,7 @@ class ReferralEvent(models.Model):
             # by the database too; waitlisted may occur before and after intake.
             models.UniqueConstraint(
                 fields=["referral", "type"],
-                condition=~Q(type="waitlisted"),
+                condition=~Q(type="waitlisted") & Q(retracted_at__isnull=True),
                 name="referral_event_step_once",
             ),
             models.UniqueConstraint(
@@ -222,7 +254,11 @@ class ReferralEvent(models.Model):
 
     def as_workflow_event(self) -> wf.Event:
         return wf.Event(
-            self.type, self.occurred_on, self.expected_start_on, self.bridging_care
+            self.type,
+            self.occurred_on,
+            self.expected_start_on,
+            self.bridging_care,
+            retracted=self.retracted_at is not None,
         )
 
 
@@ -265,6 +301,11 @@ class Notification(models.Model):
         STARTED = "started", _("Hulp gestart")
         OVERDUE = "overdue", _("Norm verstreken")
         RETENTION = "retention", _("Gegevens worden binnenkort verwijderd")
+        NEW = "new", _("Nieuwe verwijzing")
+        URGENT = "urgent", _("Nieuwe verwijzing met spoed")
+        WITHDRAWN = "withdrawn", _("Verwijzing ingetrokken")
+        CORRECTED = "corrected", _("Stap gecorrigeerd")
+        EXPERIENCE = "experience", _("Vraag naar ervaring")
 
     kind = models.CharField(_("soort"), max_length=20, choices=Kind.choices)
     referral = models.ForeignKey(
@@ -334,3 +375,56 @@ class StatusLookupFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ResponseNorm(models.Model):
+    """How soon a step must follow, per urgency: data the municipality edits in
+    the admin (DESIGN.md "Norms are data"). Deadlines, overdue notices and the
+    overdue list read it through ``selectors.norms_table``.
+
+    first_contact, intake and total count from the referral; treatment from the
+    intake. A missing row falls back to the settings (NORM_*_WEEKS).
+    """
+
+    class Step(models.TextChoices):
+        FIRST_CONTACT = "first_contact", _("Eerste contact (vanaf verwijzing)")
+        INTAKE = "intake", _("Intake (vanaf verwijzing)")
+        TREATMENT = "treatment", _("Start hulp (vanaf intake)")
+        TOTAL = "total", _("Start hulp (vanaf verwijzing)")
+
+    class Unit(models.TextChoices):
+        WEEKS = wf.WEEKS, _("weken")
+        DAYS = wf.DAYS, _("kalenderdagen")
+        WORKING_DAYS = wf.WORKING_DAYS, _("werkdagen (zonder feestdagen)")
+
+    urgency = models.CharField(
+        _("urgentie"), max_length=10, choices=codes.Urgency.choices
+    )
+    step = models.CharField(_("stap"), max_length=20, choices=Step.choices)
+    amount = models.PositiveSmallIntegerField(
+        _("termijn"), validators=[MinValueValidator(1), MaxValueValidator(520)]
+    )
+    unit = models.CharField(
+        _("eenheid"), max_length=20, choices=Unit.choices, default=Unit.WEEKS
+    )
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    class Meta:
+        ordering = ["urgency", "step"]
+        verbose_name = _("norm")
+        verbose_name_plural = _("normen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["urgency", "step"], name="response_norm_once_per_step"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=1, amount__lte=520),
+                name="response_norm_amount_1_520",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_urgency_display()}: {self.get_step_display()}"
+
+    def as_norm(self) -> wf.Norm:
+        return wf.Norm(self.amount, self.unit)

@@ -38,10 +38,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from referrals import codes
 from referrals import workflow as wf
 from referrals.models import Notification, Referral, ReferralEvent
-from referrals.selectors import norms, stored_derived
+from referrals.selectors import norms, norms_table, stored_derived
 from sociale_kaart.site import site_domain, site_url
+from webhooks import models as webhook_events
+from webhooks import services as webhooks
 
 Kind = Notification.Kind
 RETRY_BASE_SECONDS = 60
@@ -108,9 +111,65 @@ def _render(name: str, context: dict) -> tuple[str, str]:
     return subject.strip(), body.strip() + "\n"
 
 
+def provider_recipients(referral: Referral) -> list[tuple[str, object, str]]:
+    """Who at the receiving provider hears of a new or withdrawn referral:
+    ``(key, user or None, e-mail)`` for the intake address (the service's, else
+    the organisation's) and each active member who opted in
+    (``Membership.notify_referrals``). One query."""
+    from registry.models import Membership
+
+    result = []
+    intake = referral.service.intake_email or referral.provider.email
+    if intake:
+        result.append(("intake", None, intake))
+    members = Membership.objects.filter(
+        organisation_id=referral.provider_id,
+        notify_referrals=True,
+        user__is_active=True,
+    ).select_related("user")
+    for membership in members:
+        user = membership.user
+        result.append((f"user:{user.pk}", user, user.email or ""))
+    return result
+
+
+def _enqueue_for_provider(referral, kind: str, template: str, key: str, **extra):
+    subject, body = _render(template, _context(referral, **extra))
+    for suffix, user, email in provider_recipients(referral):
+        notification_enqueue(
+            kind=kind,
+            referral=referral,
+            dedupe_key=f"{key}:{suffix}",
+            subject=subject,
+            body=body,
+            recipient_user=user,
+            recipient_email=email,
+        )
+
+
+def notifications_for_new_referral(referral: Referral) -> None:
+    """A new referral (urgent: marked in the subject) to the provider's intake
+    address and opted-in staff. Only the reference and a link: no child, no help
+    question, no parent. Call inside the transaction that stores the referral."""
+    urgent = referral.urgency == codes.Urgency.URGENT
+    _enqueue_for_provider(
+        referral,
+        Kind.URGENT if urgent else Kind.NEW,
+        "urgent_provider" if urgent else "new_provider",
+        f"new:{referral.pk}",
+        norms=norms(referral.urgency),
+    )
+
+
 def notifications_for_event(event: ReferralEvent) -> None:
     """Enqueue the notices an event causes: help started or referral declined go
-    to the referring user (app + e-mail) and, if given, the parent (e-mail)."""
+    to the referring user (app + e-mail) and, if given, the parent (e-mail); a
+    withdrawal goes to the provider (intake address and opted-in staff)."""
+    if event.type == wf.WITHDRAWN:
+        _enqueue_for_provider(
+            event.referral, Kind.WITHDRAWN, "withdrawn_provider", f"event:{event.pk}"
+        )
+        return
     if event.type not in (wf.STARTED, wf.DECLINED):
         return
     referral = event.referral
@@ -148,23 +207,19 @@ def notification_enqueue_overdue(*, today: date | None = None) -> int:
     store nothing new for pairs already notified.
     """
     today = today or timezone.localdate()
-    shortest = min(
-        settings.NORM_FIRST_CONTACT_WEEKS,
-        settings.NORM_INTAKE_WEEKS,
-        settings.NORM_TOTAL_WEEKS,
-    )
-    earliest_due = today - timedelta(weeks=shortest)
+    table = norms_table()
+    # No referral made on or after the latest cut-off can be past any norm.
+    latest = max(n.overdue_before(today) for ns in table.values() for n in ns.all())
     candidates = Referral.objects.filter(
         status__in=wf.OPEN_STATUSES,
-        referred_on__lt=earliest_due,
-        referrer_user__isnull=False,
+        referred_on__lt=latest,
     ).select_related("service", "provider", "referrer_organisation", "referrer_user")
     seen = 0
     for referral in candidates.iterator(chunk_size=500):
         passed = wf.overdue(
             stored_derived(referral),
             referred_on=referral.referred_on,
-            norms=norms(),
+            norms=norms(referral.urgency, table),
             today=today,
         )
         for deadline in passed:
@@ -174,7 +229,18 @@ def notification_enqueue_overdue(*, today: date | None = None) -> int:
 
 
 def _enqueue_overdue(referral: Referral, deadline: wf.Deadline) -> None:
+    # Webhooks to both sides' systems, once per referral and deadline; the
+    # mail to the referring person (none when a key referred).
+    webhooks.enqueue(
+        webhook_events.REFERRAL_OVERDUE,
+        referral,
+        for_provider=True,
+        for_referrer=True,
+        dedupe_key=f"overdue:{referral.pk}:{deadline.code}",
+    )
     user = referral.referrer_user
+    if user is None:
+        return
     subject, body = _render("overdue_referrer", _context(referral, deadline=deadline))
     notification_enqueue(
         kind=Kind.OVERDUE,
@@ -205,7 +271,7 @@ def notification_enqueue_retention_warning(
         "retention_warning",
         {
             "reference": referral.reference,
-            "detail_url": settings.SITE_URL + referral.get_absolute_url(),
+            "detail_url": site_url() + referral.get_absolute_url(),
             "last_activity_on": last_activity_on,
             "purge_on": purge_on,
             "retention_days": settings.REFERRAL_RETENTION_DAYS,

@@ -5,8 +5,9 @@ everywhere, so a reference never reveals that a referral exists.
 
 Rules (DESIGN.md, issue 5):
 - refer: members of a referrer organisation (JGZ, huisartsenpraktijk, GI,
-  ziekenhuis, wijkteam). Never a school (in Almere a JGZ nurse or doctor refers
-  for a school), never a provider, never an API token.
+  ziekenhuis, wijkteam) and their organisation's API key (scope
+  referrals:create). Never a school (in Almere a JGZ nurse or doctor refers
+  for a school), never a provider.
 - see a referral:
   * the referrer organisation's members (everything);
   * the provider's members, and a hoofdaanbieder's members for referrals to its
@@ -65,8 +66,22 @@ def _is_authenticated(actor) -> bool:
 
 
 def _token_scope(actor) -> Scope:
-    reach = registry_permissions.provider_reach(actor)  # empty for a revoked key
-    return Scope(provider=reach, member_ids=reach.own)
+    """A key acts for its one organisation, in that organisation's role; a
+    revoked or expired key, or one of an inactive organisation, for none."""
+    token = actor.api_token
+    org = token.organisation
+    if not (token.is_active and org.active):
+        return Scope()
+    reach = registry_permissions.provider_reach(actor)
+    referrers = (org,) if org.is_referrer else ()
+    return Scope(
+        referrer_ids=frozenset(o.pk for o in referrers),
+        provider=reach,
+        school_ids=frozenset([org.pk] if org.kind == Organisation.Kind.SCHOOL else []),
+        municipality=org.is_municipality,
+        referrer_organisations=referrers,
+        member_ids=frozenset([org.pk]),
+    )
 
 
 def _user_scope(user) -> Scope:

@@ -5,32 +5,63 @@ actor see, so a view can never list another organisation's referral. Reading
 personal data is logged by the caller with ``services.access_log_record``.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from referrals import identifiers
+from referrals import codes, identifiers
 from referrals import permissions as perms
 from referrals import workflow as wf
-from referrals.models import AccessLogEntry, Notification, Referral, ReferralEvent
+from referrals.models import (
+    AccessLogEntry,
+    Notification,
+    Referral,
+    ReferralEvent,
+    ResponseNorm,
+)
 from registry.models import Capacity, Service
 
 ALTERNATIVES_PER_REFERRAL = 5
 _LIST_RELATED = ("service", "provider", "perceel", "referrer_organisation")
 
 
-def norms() -> wf.Norms:
-    return wf.Norms(
-        first_contact_weeks=settings.NORM_FIRST_CONTACT_WEEKS,
-        intake_weeks=settings.NORM_INTAKE_WEEKS,
-        treatment_weeks=settings.NORM_TREATMENT_WEEKS,
-        total_weeks=settings.NORM_TOTAL_WEEKS,
+def _default_norms() -> dict[str, wf.Norms]:
+    """Used where the municipality has no ``ResponseNorm`` row (the migration
+    seeds the same values): settings NORM_*_WEEKS; an urgent referral's first
+    contact within 2 working days."""
+    regular = wf.Norms(
+        first_contact=wf.Norm(settings.NORM_FIRST_CONTACT_WEEKS),
+        intake=wf.Norm(settings.NORM_INTAKE_WEEKS),
+        treatment=wf.Norm(settings.NORM_TREATMENT_WEEKS),
+        total=wf.Norm(settings.NORM_TOTAL_WEEKS),
     )
+    urgent = replace(regular, first_contact=wf.Norm(2, wf.WORKING_DAYS))
+    return {codes.Urgency.REGULAR: regular, codes.Urgency.URGENT: urgent}
+
+
+NormsTable = dict[str, wf.Norms]
+
+
+def norms_table() -> NormsTable:
+    """The norms per urgency (one query)."""
+    table = _default_norms()
+    for row in ResponseNorm.objects.all():
+        if row.urgency in table:
+            table[row.urgency] = replace(
+                table[row.urgency], **{row.step: row.as_norm()}
+            )
+    return table
+
+
+def norms(urgency: str = codes.Urgency.REGULAR, table: NormsTable | None = None):
+    """The norms for a referral of ``urgency`` (reads the table unless given)."""
+    table = norms_table() if table is None else table
+    return table.get(urgency) or table[codes.Urgency.REGULAR]
 
 
 def stored_derived(referral: Referral) -> wf.Derived:
@@ -53,10 +84,16 @@ class Timing:
         return bool(self.overdue)
 
 
-def referral_timing(referral: Referral, *, today: date | None = None) -> Timing:
+def referral_timing(
+    referral: Referral, *, today: date | None = None, table: NormsTable | None = None
+) -> Timing:
+    """Pass ``table`` (``norms_table()``) on list pages: one query, not one a row."""
     today = today or timezone.localdate()
     derived = stored_derived(referral)
-    kwargs = {"referred_on": referral.referred_on, "norms": norms()}
+    kwargs = {
+        "referred_on": referral.referred_on,
+        "norms": norms(referral.urgency, table),
+    }
     waited_until = (
         referral.started_on
         or referral.declined_on
@@ -106,11 +143,14 @@ def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Re
 def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
     """Referrals to the services of the actor's provider organisations (and, for a
     hoofdaanbieder, its onderaannemers' in the percelen of its subcontracts with
-    them), oldest first."""
+    them): urgent first, then oldest first."""
     qs = Referral.objects.filter(perms.scope(actor).provider.q("provider", "perceel"))
     if open_only:
         qs = qs.filter(status__in=wf.OPEN_STATUSES)
-    return qs.select_related(*_LIST_RELATED).order_by("referred_on", "id")
+    urgent_first = Case(
+        When(urgency=codes.Urgency.URGENT, then=Value(0)), default=Value(1)
+    )
+    return qs.select_related(*_LIST_RELATED).order_by(urgent_first, "referred_on", "id")
 
 
 def referral_get(*, actor, reference: str) -> Referral:

@@ -14,18 +14,21 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from referrals import codes, identifiers, notifications, selectors
 from referrals import permissions as perms
+from referrals import validators as rv
 from referrals import workflow as wf
 from referrals.models import (
     AccessLogEntry,
@@ -34,7 +37,9 @@ from referrals.models import (
     ReferralEvent,
     StatusLookupFailure,
 )
-from registry.models import Membership, Organisation, Service, User
+from registry.models import Capacity, Membership, Organisation, Service, User
+from webhooks import models as webhook_events
+from webhooks import services as webhooks
 
 MAX_CHILD_AGE_YEARS = 23  # verlengde jeugdhulp
 MAX_INITIALS_LENGTH = 10
@@ -173,10 +178,65 @@ def _consent_errors(referral: Referral, today: date) -> dict:
     return errors
 
 
-def _service_errors(service: Service) -> dict:
+def age_on(born: date, day: date) -> int:
+    """Full years of a child born on ``born`` on ``day``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def alternatives_url(service: Service, born: date | None = None) -> str:
+    """The search page for open services in the same perceel (and age)."""
+    params = {"perceel": service.perceel.code, "plek": "1"}
+    if born is not None:
+        params["leeftijd"] = age_on(born, timezone.localdate())
+    return f"{reverse('registry:search')}?{urlencode(params)}"
+
+
+def _service_errors(service: Service, born: date | None, today: date) -> dict:
+    """What makes a referral to ``service`` unworkable: gone, in aanmeldstop,
+    or a child outside the service's age range (named on child_birth_date)."""
     if not service.active or not service.organisation.is_provider:
         return {"service": _("Naar dit aanbod kan niet (meer) worden verwezen.")}
-    return {}
+    errors = {}
+    capacity = getattr(service, "capacity", None)
+    if capacity is not None and capacity.status == Capacity.Status.CLOSED:
+        errors["service"] = _(
+            "Dit aanbod heeft een aanmeldstop: verwijzen kan nu niet. Kies ander "
+            "aanbod met plek: %(url)s"
+        ) % {"url": alternatives_url(service, born)}
+    if born is not None and born <= today:
+        age = age_on(born, today)
+        if not service.age_min <= age <= service.age_max:
+            errors["child_birth_date"] = _(
+                "Dit aanbod is voor kinderen van %(min)s tot en met %(max)s jaar; "
+                "dit kind is %(age)s jaar. Kies aanbod dat bij de leeftijd past."
+            ) % {"min": service.age_min, "max": service.age_max, "age": age}
+    return errors
+
+
+def _parent_errors(referral: Referral) -> dict:
+    """At least one way for the provider to reach the family; phone checked as
+    a Dutch number (and stored in national notation)."""
+    errors = {}
+    try:
+        referral.parent_phone = rv.normalise_dutch_phone(referral.parent_phone)
+    except ValidationError as exc:
+        errors["parent_phone"] = exc.messages[0]
+    if not referral.parent_phone and not referral.parent_email and not errors:
+        errors["parent_phone"] = _(
+            "Vul een telefoonnummer of e-mailadres van de ouder in, zodat de "
+            "aanbieder contact kan opnemen."
+        )
+    return errors
+
+
+def _free_text_errors(referral: Referral) -> dict:
+    errors = {}
+    for name in ("help_question", "parent_name"):
+        try:
+            rv.validate_no_bsn(getattr(referral, name))
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    return errors
 
 
 def referral_create(
@@ -185,14 +245,20 @@ def referral_create(
     """Create a referral from ``actor``'s referrer organisation to ``service``.
 
     ``data``: child_initials, child_birth_date, help_question, urgency,
-    consent_by, consent_date, and optionally parent_email, follower_school
+    consent_by, consent_date, parent_phone and/or parent_email (at least one),
+    and optionally parent_name, follower_school
     (an Organisation of kind school), school_consent, referrer_role (JGZ:
     jgz_toegang, jeugdarts or jeugdverpleegkundige; its COD327 code follows) or,
-    for older clients, referrer_type (a COD327 code), referrer_organisation (only when the actor belongs to several).
+    for older clients, referrer_type (a COD327 code), referrer_organisation (only
+    when the actor belongs to several).
 
-    Invariants: never a BSN (initials only); status ``sent`` with no events;
+    Invariants: never a BSN (initials only, none in free text); the child's
+    age fits the service's range; never to a service in aanmeldstop; a way to
+    reach the family; status ``sent`` with no events;
     provider and perceel copied from the service; a follower school only with
     school consent; reference and family code random and independent.
+    Side effects: notices to the provider's intake address and opted-in staff
+    (outbox, same transaction; sent after commit).
     Errors: PermissionDenied if the actor may not refer; ValidationError naming
     the field(s); DuplicateReferral when the actor's organisations have an open
     referral of this child in this perceel (unless ``allow_duplicate``); nothing
@@ -207,7 +273,7 @@ def referral_create(
         provider_id=service.organisation_id,
         perceel_id=service.perceel_id,
         referrer_organisation=organisation,
-        referrer_user=actor,
+        referrer_user=actor if isinstance(actor, User) else None,
         referrer_role=(role := _referrer_role(organisation, data)),
         referrer_type=codes.ROLE_COD327[role],
         follower_school=data.get("follower_school"),
@@ -218,14 +284,21 @@ def referral_create(
         urgency=data.get("urgency") or codes.Urgency.REGULAR,
         consent_by=data.get("consent_by") or "",
         consent_date=data.get("consent_date"),
+        parent_name=(data.get("parent_name") or "").strip(),
+        parent_phone=(data.get("parent_phone") or "").strip(),
         parent_email=(data.get("parent_email") or "").strip(),
         referred_on=today,
     )
     errors = {
-        **_service_errors(service),
         **_child_errors(referral, today),
         **_consent_errors(referral, today),
+        **_parent_errors(referral),
+        **_free_text_errors(referral),
     }
+    for name, message in _service_errors(
+        service, referral.child_birth_date, today
+    ).items():
+        errors.setdefault(name, message)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -241,7 +314,16 @@ def referral_create(
             )
             if found:
                 raise DuplicateReferral(found)
-        return _save_with_new_codes(referral)
+        referral = _save_with_new_codes(referral)
+        notifications.notifications_for_new_referral(referral)
+        webhooks.enqueue(
+            webhook_events.REFERRAL_CREATED,
+            referral,
+            for_provider=True,
+            for_referrer=False,
+        )
+    transaction.on_commit(partial(_send_after_commit, referral.pk, "new"), robust=True)
+    return referral
 
 
 def _lock_child_in_perceel(referral: Referral) -> None:
@@ -391,6 +473,7 @@ def referral_event_record(
     actor,
     note: str = "",
     idempotency_key: str | None = None,
+    source: str = wf.SOURCE_APP,
     **type_fields,
 ) -> ReferralEvent:
     """Record one step on ``referral`` and re-derive its status and dates.
@@ -407,21 +490,33 @@ def referral_event_record(
     (optional, not before occurred_on); ended → end_reason (JZ588); declined →
     decline_reason. Errors are ValidationErrors naming the field; on any error
     nothing is stored. ``referral`` (the caller's object) gets the new status.
+
+    ``source=SOURCE_IJW``: the step was reported in an iJw message. ``actor`` is
+    then the sending provider ``Organisation``, whose entitlement (AGB of the
+    provider or its hoofdaanbieder, child's date of birth) ``ijw.services``
+    checked; a reported start may follow any open status (workflow).
     """
     note = (note or "").strip()
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        _check_may_record(actor, locked, type)
+        if source == wf.SOURCE_IJW:
+            if not isinstance(actor, Organisation):
+                raise PermissionDenied("An iJw step is recorded for an organisation.")
+        else:
+            _check_may_record(actor, locked, type)
         if idempotency_key:
             first = locked.events.filter(idempotency_key=idempotency_key).first()
             if first is not None:
                 return _replay(first, type, occurred_on, note, type_fields)
         events = list(locked.events.order_by("id"))
-        event = _new_event(locked, events, actor, type, occurred_on, note, type_fields)
+        event = _new_event(
+            locked, events, actor, type, occurred_on, note, type_fields, source
+        )
         event.idempotency_key = idempotency_key or ""
         _insert_event(event)
         derived = _store_derived(locked, [*events, event])
         notifications.notifications_for_event(event)
+        _webhooks_for_event(locked, type)
     transaction.on_commit(partial(_send_after_commit, locked.pk, type), robust=True)
     for name, value in derived.as_dict().items():
         setattr(referral, name, value)
@@ -429,22 +524,52 @@ def referral_event_record(
     return event
 
 
-def _new_event(referral, events, actor, event_type, occurred_on, note, type_fields):
+def _webhooks_for_event(referral: Referral, event_type: str) -> None:
+    """Every step to the referrer's systems; a withdrawal also to the provider's."""
+    webhooks.enqueue(
+        webhook_events.REFERRAL_STEP_RECORDED,
+        referral,
+        for_provider=False,
+        for_referrer=True,
+    )
+    if event_type == wf.WITHDRAWN:
+        webhooks.enqueue(
+            webhook_events.REFERRAL_WITHDRAWN,
+            referral,
+            for_provider=True,
+            for_referrer=False,
+        )
+
+
+def _new_event(
+    referral, events, actor, event_type, occurred_on, note, type_fields, source
+):
     """The validated, unsaved event (the workflow decides; nothing else)."""
-    wf.check_transition(wf.derive(e.as_workflow_event() for e in events), event_type)
+    reported = source == wf.SOURCE_IJW
+    derived = wf.derive(e.as_workflow_event() for e in events)
+    if reported:
+        wf.check_transition(derived, event_type, reported=True)
+    else:
+        wf.check_transition(derived, event_type)
+    current = [e for e in events if e.retracted_at is None]
     wf.check_date(
         occurred_on=occurred_on,
         referred_on=referral.referred_on,
         today=timezone.localdate(),
-        last_event_on=events[-1].occurred_on if events else None,
+        last_event_on=current[-1].occurred_on if current else None,
     )
     event = ReferralEvent(
         referral=referral,
         type=event_type,
         occurred_on=occurred_on,
         actor=actor if isinstance(actor, User) else None,
-        actor_organisation_id=perms.acting_organisation_id(actor, referral, event_type),
+        actor_organisation_id=(
+            actor.pk
+            if reported
+            else perms.acting_organisation_id(actor, referral, event_type)
+        ),
         note=note,
+        source=source,
         **_type_field_values(event_type, occurred_on, type_fields),
     )
     # A token acts for its organisation, not a person: no actor then.
@@ -458,10 +583,30 @@ def _new_event(referral, events, actor, event_type, occurred_on, note, type_fiel
 
 def _send_after_commit(referral_id: int, event_type: str) -> None:
     if settings.NOTIFICATION_SEND_ON_COMMIT and event_type in (
+        "new",
         wf.STARTED,
         wf.DECLINED,
+        wf.WITHDRAWN,
     ):
         notifications.notification_send_due(referral_id=referral_id)
+
+
+def referral_mark_opened(*, actor, referral: Referral) -> bool:
+    """Record that the provider side opened ``referral`` for the first time (the
+    inbox shows "nieuw" until then). Anyone else opening it changes nothing.
+    Returns True when this call marked it. One conditional UPDATE, so two
+    people opening it at once keep the first moment."""
+    if referral.provider_opened_at is not None:
+        return False
+    if perms.referral_view(actor, referral) != perms.PROVIDER:
+        return False
+    now = timezone.now()
+    marked = Referral.objects.filter(
+        pk=referral.pk, provider_opened_at__isnull=True
+    ).update(provider_opened_at=now)
+    if marked:
+        referral.provider_opened_at = now
+    return bool(marked)
 
 
 # --- access log ---------------------------------------------------------------

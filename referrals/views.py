@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ijw import experience
 from referrals import identifiers, notifications, selectors, services
 from referrals import permissions as perms
 from referrals import workflow as wf
@@ -30,7 +31,7 @@ from referrals.forms import (
     ReferralForm,
     apply_errors,
 )
-from registry.models import Service
+from registry.models import Capacity, Service
 from sociale_kaart.site import site_url
 
 PAGE_SIZE = 50
@@ -89,7 +90,14 @@ def referral_create(request, service_pk: int):
             )
         else:
             return redirect("referrals:referral-created", referral.reference)
-    context = {"service": service, "form": form, "duplicates": duplicates}
+    capacity = getattr(service, "capacity", None)
+    context = {
+        "service": service,
+        "form": form,
+        "duplicates": duplicates,
+        "closed": capacity is not None and capacity.status == Capacity.Status.CLOSED,
+        "alternatives_url": services.alternatives_url(service),
+    }
     return render(request, "referrals/referral_form.html", context)
 
 
@@ -120,7 +128,7 @@ def referral_slip(request, reference: str):
             "referral": referral,
             "family_code": identifiers.format_family_code(referral.family_code),
             "status_page_url": site_url(request) + reverse("referrals:status"),
-            "norms": selectors.norms(),
+            "norms": selectors.norms(referral.urgency),
         },
     )
 
@@ -177,6 +185,7 @@ def _render_detail(request, referral, failed=None, status=200):
     services.access_log_record(
         actor=request.user, referral=referral, purpose=f"detail_{view}"
     )
+    services.referral_mark_opened(actor=request.user, referral=referral)
     return render(request, template, context, status=status)
 
 
@@ -234,9 +243,13 @@ def inbox(request):
         actor=request.user, referrals=referrals, purpose="inbox"
     )
     today = timezone.localdate()
+    table = selectors.norms_table()
     context = {
         "page": page,
-        "rows": [(r, selectors.referral_timing(r, today=today)) for r in referrals],
+        "rows": [
+            (r, selectors.referral_timing(r, today=today, table=table))
+            for r in referrals
+        ],
         "show_all": show_all,
         "is_provider": perms.scope(request.user).is_provider,
         "own_ids": perms.scope(request.user).member_ids,
@@ -246,6 +259,7 @@ def inbox(request):
 
 def _list_rows(actor, referrals, today):
     declined = {r.perceel_id for r in referrals if r.status == wf.DECLINED}
+    table = selectors.norms_table()
     per_perceel = {}
     if declined:
         per_perceel = selectors.service_alternatives(perceel_ids=declined)
@@ -253,7 +267,7 @@ def _list_rows(actor, referrals, today):
         {
             "referral": r,
             "view": perms.referral_view(actor, r),
-            "timing": selectors.referral_timing(r, today=today),
+            "timing": selectors.referral_timing(r, today=today, table=table),
             "alternatives": selectors.alternatives_for(r, per_perceel)
             if r.status == wf.DECLINED
             else [],
@@ -356,6 +370,8 @@ def family_status(request):
     context = {
         "referral": referral,
         "timing": selectors.referral_timing(referral),
-        "norms": selectors.norms(),
+        "norms": selectors.norms(referral.urgency),
+        # Help ended: the family may say how it was (ijw.experience).
+        "experience_url": experience.family_experience_url(referral),
     }
     return render(request, "referrals/family_status_result.html", context)

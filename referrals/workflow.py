@@ -22,6 +22,9 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from referrals import workdays
 
 SENT = "sent"
 RECEIVED = "received"
@@ -54,6 +57,13 @@ EVENT_TYPES = (
     DECLINED,
     WITHDRAWN,
 )
+# Where a step was recorded: in the app ("") or reported by iJw messages.
+SOURCE_APP = ""
+SOURCE_IJW = "ijw"
+SOURCE_CHOICES = [
+    (SOURCE_APP, _("in de app")),
+    (SOURCE_IJW, _("via iJw-berichtenverkeer")),
+]
 TERMINAL = frozenset({ENDED, DECLINED, WITHDRAWN})
 # Help has not started and the referral is still running: norms apply.
 OPEN_STATUSES = frozenset({SENT, RECEIVED, FIRST_CONTACT, WAITLISTED, INTAKE})
@@ -95,6 +105,8 @@ class Event:
     occurred_on: date
     expected_start_on: date | None = None
     bridging_care: bool | None = None
+    # A report withdrawn later (iJw StatusAanlevering 3): derive() skips it.
+    retracted: bool = False
 
 
 # The milestone dates (and wait details) that derive() sets besides the status.
@@ -141,6 +153,8 @@ def derive(events: Iterable[Event]) -> Derived:
     result = Derived()
     seen = set()
     for event in events:
+        if event.retracted:
+            continue
         result.status = event.type
         if event.type == WAITLISTED:
             # The latest wait counts: its date and expected start are current.
@@ -168,8 +182,15 @@ def allowed_events(derived: Derived) -> set[str]:
     return nxt - derived.recorded
 
 
-def check_transition(derived: Derived, event_type: str) -> None:
-    """Raise ``TransitionNotAllowed`` unless ``event_type`` may follow ``derived``."""
+def check_transition(
+    derived: Derived, event_type: str, *, reported: bool = False
+) -> None:
+    """Raise ``TransitionNotAllowed`` unless ``event_type`` may follow ``derived``.
+
+    ``reported``: the step comes from the provider's own iJw start message
+    (JW305). Help that started is a fact, so a reported start may follow any
+    open status (the provider may never have recorded contact or intake here).
+    """
     if event_type not in EVENT_TYPES:
         raise TransitionNotAllowed(
             _("Onbekende stap: %(type)s.") % {"type": event_type}
@@ -186,6 +207,8 @@ def check_transition(derived: Derived, event_type: str) -> None:
             _("De stap '%(step)s' is al vastgelegd.")
             % {"step": STATUS_LABELS[event_type]}
         )
+    if reported and event_type == STARTED and derived.status in OPEN_STATUSES:
+        return
     if event_type not in allowed_events(derived):
         raise TransitionNotAllowed(
             _("De stap '%(step)s' kan niet na '%(status)s'.")
@@ -226,14 +249,65 @@ def days_between(start: date | None, end: date | None) -> int | None:
     return (end - start).days
 
 
+WEEKS = "weeks"
+DAYS = "days"
+WORKING_DAYS = "working_days"
+NORM_UNITS = (WEEKS, DAYS, WORKING_DAYS)
+
+
+@dataclass(frozen=True)
+class Norm:
+    """One norm: ``amount`` weeks, calendar days or working days (Dutch public
+    holidays excluded) after the step it counts from."""
+
+    amount: int
+    unit: str = WEEKS
+
+    def due(self, start: date) -> date:
+        if self.unit == WORKING_DAYS:
+            return workdays.add_working_days(start, self.amount)
+        days = self.amount * 7 if self.unit == WEEKS else self.amount
+        return start + timedelta(days=days)
+
+    def overdue_before(self, today: date) -> date:
+        """The cut-off: a step counted from a day before it is overdue ``today``
+        (``due(start) < today`` exactly when ``start < cut-off``)."""
+        if self.unit != WORKING_DAYS:
+            return today - (self.due(today) - today)
+        cutoff = today
+        while self.due(cutoff - timedelta(days=1)) >= today:
+            cutoff -= timedelta(days=1)
+        return cutoff
+
+    @property
+    def label(self) -> str:
+        if self.unit == WORKING_DAYS:
+            return ngettext("%(n)s werkdag", "%(n)s werkdagen", self.amount) % {
+                "n": self.amount
+            }
+        if self.unit == DAYS:
+            return ngettext("%(n)s dag", "%(n)s dagen", self.amount) % {
+                "n": self.amount
+            }
+        return ngettext("%(n)s week", "%(n)s weken", self.amount) % {"n": self.amount}
+
+
 @dataclass(frozen=True)
 class Norms:
-    """Waiting-time norms in weeks (settings NORM_*; Treeknormen and the contract)."""
+    """The norms that apply to one referral (per urgency; ``ResponseNorm`` rows
+    the municipality edits, defaults from the Almere contract and Treeknormen).
 
-    first_contact_weeks: int = 2
-    intake_weeks: int = 4
-    treatment_weeks: int = 10
-    total_weeks: int = 14
+    first_contact, intake and total count from the referral; treatment from the
+    intake.
+    """
+
+    first_contact: Norm = Norm(2)
+    intake: Norm = Norm(4)
+    treatment: Norm = Norm(10)
+    total: Norm = Norm(14)
+
+    def all(self) -> tuple[Norm, ...]:
+        return (self.first_contact, self.intake, self.treatment, self.total)
 
 
 @dataclass(frozen=True)
@@ -246,25 +320,23 @@ class Deadline:
 def deadlines(derived: Derived, *, referred_on: date, norms: Norms) -> list[Deadline]:
     """The norm deadlines still ahead of (or past for) an open referral.
 
-    First contact within ``first_contact_weeks`` of the referral (an intake counts
-    as contact); intake within ``intake_weeks``; help started within
-    ``treatment_weeks`` of the intake and ``total_weeks`` of the referral,
+    First contact within ``norms.first_contact`` of the referral (an intake
+    counts as contact); intake within ``norms.intake``; help started within
+    ``norms.treatment`` of the intake and ``norms.total`` of the referral,
     whichever comes first. Finished referrals have no deadlines.
     """
     if derived.status not in OPEN_STATUSES:
         return []
     result = []
     if not derived.first_contact_on and not derived.intake_on:
-        due = referred_on + timedelta(weeks=norms.first_contact_weeks)
+        due = norms.first_contact.due(referred_on)
         result.append(Deadline(FIRST_CONTACT, str(_("Eerste contact")), due))
     if not derived.intake_on:
-        due = referred_on + timedelta(weeks=norms.intake_weeks)
+        due = norms.intake.due(referred_on)
         result.append(Deadline(INTAKE, str(_("Intake")), due))
-    start_due = referred_on + timedelta(weeks=norms.total_weeks)
+    start_due = norms.total.due(referred_on)
     if derived.intake_on:
-        start_due = min(
-            start_due, derived.intake_on + timedelta(weeks=norms.treatment_weeks)
-        )
+        start_due = min(start_due, norms.treatment.due(derived.intake_on))
     result.append(Deadline(STARTED, str(_("Start hulp")), start_due))
     return sorted(result, key=lambda d: d.due_on)
 

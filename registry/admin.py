@@ -194,7 +194,7 @@ class MembershipWritesMixin:
 
 class MembershipInline(MembershipWritesMixin, admin.TabularInline):
     model = Membership
-    fields = ["user", "role", "created_at"]
+    fields = ["user", "role", "notify_referrals", "created_at"]
     readonly_fields = ["created_at"]
     autocomplete_fields = ["user"]
     extra = 0

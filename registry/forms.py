@@ -5,11 +5,15 @@ the matching service function. Model forms reuse the model's validators, so a
 form and the API refuse the same values with the same Dutch messages.
 """
 
+from datetime import datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry import permissions
 from registry import validators as v
-from registry.models import Capacity, Location, Organisation, Service
+from registry.models import ApiToken, Capacity, Location, Organisation, Service
 
 
 class _ChangesMixin:
@@ -95,6 +99,18 @@ class ApiTokenCreateForm(forms.Form):
         max_length=100,
         help_text=_("Bijvoorbeeld het systeem dat de sleutel gebruikt."),
     )
+    scopes = forms.MultipleChoiceField(
+        label=_("Bevoegdheden"),
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Geef een sleutel alleen wat het systeem nodig heeft."),
+    )
+    expires_on = forms.DateField(
+        label=_("Geldig tot en met"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leeg: geen einddatum. Wij raden hoogstens een jaar aan."),
+    )
 
     def __init__(self, *args, organisations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -105,3 +121,29 @@ class ApiTokenCreateForm(forms.Form):
         if len(organisations) == 1:
             field.initial = organisations[0].pk
             field.widget = forms.HiddenInput()
+        allowed = []
+        for organisation in organisations:
+            for scope in permissions.token_scopes_allowed(organisation):
+                if scope not in allowed:
+                    allowed.append(scope)
+        self.fields["scopes"].choices = [
+            (scope, f"{ApiToken.SCOPE_LABELS[scope]} ({scope})") for scope in allowed
+        ]
+        if len(organisations) == 1:
+            self.fields["scopes"].initial = list(
+                permissions.token_scopes_default(organisations[0])
+            )
+        self.fields["expires_on"].initial = timezone.localdate() + timedelta(days=365)
+
+    def clean_expires_on(self):
+        value = self.cleaned_data.get("expires_on")
+        if value is not None and value < timezone.localdate():
+            raise forms.ValidationError(_("Kies vandaag of een datum in de toekomst."))
+        return value
+
+    def expires_at(self):
+        """The end of the chosen day (local time), or None."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return timezone.make_aware(datetime.combine(day, time.max))

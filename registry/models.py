@@ -738,6 +738,11 @@ class Membership(models.Model):
     role = models.CharField(
         _("rol"), max_length=10, choices=Role.choices, default=Role.STAFF
     )
+    # Provider staff who want a mail on every new, urgent or withdrawn referral
+    # to their organisation (besides the organisation's intake address).
+    notify_referrals = models.BooleanField(
+        _("mail bij nieuwe verwijzingen"), default=False
+    )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
@@ -757,7 +762,28 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A per-organisation token for provider systems. Only a hash is stored."""
+    """A per-organisation key for the organisation's own systems. Only a hash is
+    stored. A key acts for its organisation and only within its ``scopes``
+    (docs/api.md, "Scopes"); it stops working when revoked or past ``expires_at``.
+    Several keys may be valid at once, so a key is rotated without downtime:
+    make the new one, switch the system over, revoke the old one."""
+
+    SCOPE_CATALOGUE_READ = "catalogue:read"
+    SCOPE_CATALOGUE_WRITE = "catalogue:write"
+    SCOPE_CAPACITY_WRITE = "capacity:write"
+    SCOPE_REFERRALS_CREATE = "referrals:create"
+    SCOPE_REFERRALS_READ = "referrals:read"
+    SCOPE_EVENTS_WRITE = "events:write"
+    SCOPE_IJW = "ijw"
+    SCOPE_LABELS = {
+        SCOPE_CATALOGUE_READ: _("Sociale kaart lezen"),
+        SCOPE_CATALOGUE_WRITE: _("Eigen locaties bijwerken"),
+        SCOPE_CAPACITY_WRITE: _("Capaciteit en wachttijden bijwerken"),
+        SCOPE_REFERRALS_CREATE: _("Verwijzen"),
+        SCOPE_REFERRALS_READ: _("Verwijzingen lezen"),
+        SCOPE_EVENTS_WRITE: _("Stappen vastleggen (ook intrekken)"),
+        SCOPE_IJW: _("iJw-berichten aanleveren"),
+    }
 
     organisation = models.ForeignKey(
         Organisation,
@@ -779,6 +805,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("geldig tot"), null=True, blank=True)
+    # Space-separated, sorted scopes (SCOPE_*); which a kind may hold:
+    # ``registry.permissions.token_scopes_allowed``.
+    scopes = models.CharField(_("bevoegdheden"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -789,8 +819,19 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scope_list
 
 
 class CapacityReminder(models.Model):

@@ -29,7 +29,7 @@ from types import MappingProxyType
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from registry.models import Membership, Organisation, Service, Subcontract
+from registry.models import ApiToken, Membership, Organisation, Service, Subcontract
 
 
 def _memberships(user) -> list[Membership]:
@@ -249,18 +249,65 @@ def can_manage_contracts(user) -> bool:
 
 
 def can_manage_tokens(user, organisation: Organisation) -> bool:
-    """Create and revoke API tokens: the provider's own admins only.
+    """Create, rotate and revoke API keys and webhooks: the organisation's own
+    admins only, for every kind of organisation (provider, referrer, school,
+    municipality).
 
-    A hoofdaanbieder's admin does not manage its onderaannemers' tokens: a token
-    is the organisation's own key to its own systems. Municipality staff never
-    hold a key for a provider: it would open the provider's referrals to them.
+    A hoofdaanbieder's admin does not manage its onderaannemers' keys: a key is
+    the organisation's own key to its own systems. Municipality staff never hold
+    a key for another organisation: it would open that organisation's referrals
+    to them (the municipality's own key is for iJw messages only).
     """
-    if not organisation.is_provider:
+    if not organisation.active:
         return False
     return any(
         m.organisation_id == organisation.pk and m.role == Membership.Role.ADMIN
         for m in _memberships(user)
     )
+
+
+_SCOPES_BY_ROLE = {
+    "provider": (
+        ApiToken.SCOPE_CATALOGUE_READ,
+        ApiToken.SCOPE_CATALOGUE_WRITE,
+        ApiToken.SCOPE_CAPACITY_WRITE,
+        ApiToken.SCOPE_REFERRALS_READ,
+        ApiToken.SCOPE_EVENTS_WRITE,
+    ),
+    "referrer": (
+        ApiToken.SCOPE_CATALOGUE_READ,
+        ApiToken.SCOPE_REFERRALS_CREATE,
+        ApiToken.SCOPE_REFERRALS_READ,
+        ApiToken.SCOPE_EVENTS_WRITE,
+    ),
+    "school": (ApiToken.SCOPE_CATALOGUE_READ, ApiToken.SCOPE_REFERRALS_READ),
+    "municipality": (ApiToken.SCOPE_CATALOGUE_READ, ApiToken.SCOPE_IJW),
+}
+
+
+def _token_role(organisation: Organisation) -> str:
+    if organisation.is_provider:
+        return "provider"
+    if organisation.is_referrer:
+        return "referrer"
+    if organisation.is_municipality:
+        return "municipality"
+    return "school"
+
+
+def token_scopes_allowed(organisation: Organisation) -> tuple[str, ...]:
+    """The scopes a key of ``organisation`` may hold, by its kind. A school reads
+    the referrals it follows with consent (never personal data); the
+    municipality delivers iJw messages and reads the public catalogue only."""
+    return _SCOPES_BY_ROLE[_token_role(organisation)]
+
+
+def token_scopes_default(organisation: Organisation) -> tuple[str, ...]:
+    """Scopes when none are chosen: everything the kind may hold, except for the
+    municipality, whose key must name ``ijw`` explicitly."""
+    if organisation.is_municipality:
+        return ()
+    return token_scopes_allowed(organisation)
 
 
 def can_write_memberships_in_admin(user) -> bool:
@@ -274,15 +321,12 @@ def can_write_memberships_in_admin(user) -> bool:
 
 
 def token_manageable_organisations(user) -> list[Organisation]:
-    """Provider organisations whose tokens ``user`` manages on /mijn/api-sleutels.
-
-    Municipality staff use the admin for other organisations' tokens, so this
-    lists only organisations the user is an admin member of.
-    """
+    """Organisations whose keys and webhooks ``user`` manages on /mijn/api-sleutels:
+    those the user is an admin member of, of any kind."""
     return [
         m.organisation
         for m in _memberships(user)
-        if m.role == Membership.Role.ADMIN and m.organisation.is_provider
+        if m.role == Membership.Role.ADMIN and m.organisation.active
     ]
 
 

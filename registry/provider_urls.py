@@ -36,5 +36,10 @@ urlpatterns = [
         views.token_revoke,
         name="token-revoke",
     ),
+    path(
+        "mijn/api-sleutels/<int:pk>/vervangen",
+        views.token_rotate,
+        name="token-rotate",
+    ),
     path("aanbod/<int:pk>/geschiedenis", views.service_history, name="service-history"),
 ]

@@ -281,7 +281,8 @@ def _render_location(request, form, organisation, location, status=200):
 @never_cache
 @login_required
 def token_list(request):
-    """API keys of the organisations the user is an admin of; create one."""
+    """API keys (and webhooks) of the organisations the user is an admin of, of
+    any kind; create, rotate and revoke keys."""
     organisations = permissions.token_manageable_organisations(request.user)
     if not organisations:
         return render(request, "provider/tokens_forbidden.html", status=403)
@@ -293,10 +294,15 @@ def token_list(request):
             form = ApiTokenCreateForm(organisations=organisations)
         else:
             status = 400
+    return _render_tokens(request, organisations, form, created_key, status)
+
+
+def _render_tokens(request, organisations, form, created_key, status=200):
     context = {
         "form": form,
         "tokens": selectors.api_token_list(organisations=organisations),
         "created_key": created_key,
+        "scope_labels": ApiToken.SCOPE_LABELS,
     }
     return render(request, "provider/tokens.html", context, status=status)
 
@@ -309,20 +315,53 @@ def _create_token(request, form) -> str | None:
             organisation=form.cleaned_data["organisation"],
             actor=request.user,
             name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.expires_at(),
         )
     except ValidationError as exc:
-        form.add_error(None, exc)
+        for name, errors in exc.message_dict.items():
+            name = "expires_on" if name == "expires_at" else name
+            form.add_error(name if name in form.fields else None, errors)
         return None
     return key
+
+
+def _own_token(request, pk) -> ApiToken:
+    organisations = permissions.token_manageable_organisations(request.user)
+    return get_object_or_404(
+        ApiToken.objects.select_related("organisation").filter(
+            organisation__in=organisations
+        ),
+        pk=pk,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def token_rotate(request, pk):
+    """A new key with the same name, scopes and end date; the old one keeps
+    working until it is revoked, so the system switches over without downtime."""
+    token = _own_token(request, pk)
+    organisations = permissions.token_manageable_organisations(request.user)
+    form = ApiTokenCreateForm(organisations=organisations)
+    try:
+        _new, key = services.api_token_rotate(token=token, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("provider:tokens")
+    messages.success(
+        request,
+        _("Nieuwe sleutel gemaakt. Trek %s in zodra uw systeem de nieuwe gebruikt.")
+        % token,
+    )
+    return _render_tokens(request, organisations, form, key)
 
 
 @login_required
 @require_POST
 def token_revoke(request, pk):
-    organisations = permissions.token_manageable_organisations(request.user)
-    token = get_object_or_404(
-        ApiToken.objects.filter(organisation__in=organisations), pk=pk
-    )
+    token = _own_token(request, pk)
     services.api_token_revoke(token=token, actor=request.user)
     messages.success(request, _("API-sleutel %s is ingetrokken.") % token)
     return redirect("provider:tokens")

@@ -90,6 +90,46 @@ def api_token_list(*, organisations) -> QuerySet[ApiToken]:
     )
 
 
+def whoami(*, actor) -> dict:
+    """What ``GET /api/v1/me`` says about a key or a logged-in person."""
+    token = getattr(actor, "api_token", None)
+    if token is not None:
+        org = token.organisation
+        return {
+            "auth": "key",
+            "organisations": [_me_org(org, None)],
+            "scopes": token.scope_list,
+            "key": {
+                "name": token.name,
+                "prefix": token.prefix,
+                "expires_at": token.expires_at,
+            },
+            "user": None,
+        }
+    return {
+        "auth": "session",
+        "organisations": [
+            _me_org(m.organisation, m.role) for m in permissions.memberships(actor)
+        ],
+        "scopes": None,
+        "key": None,
+        "user": {
+            "username": actor.get_username(),
+            "name": actor.get_full_name() or actor.get_username(),
+        },
+    }
+
+
+def _me_org(org: Organisation, role: str | None) -> dict:
+    return {
+        "id": org.pk,
+        "slug": org.slug,
+        "name": org.name,
+        "kind": org.kind,
+        "role": role,
+    }
+
+
 def api_token_get_by_hash(*, key_hash: str) -> ApiToken | None:
     """The token with this key hash, or None; revoked tokens are returned too
     (with ``revoked_at`` set) so the caller can say why a key is refused."""

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from registry import permissions
 from registry.models import (
@@ -239,24 +240,51 @@ def capacity_confirm_all(
 
 
 def api_token_create(
-    *, organisation: Organisation, actor, name: str
+    *,
+    organisation: Organisation,
+    actor,
+    name: str,
+    scopes=None,
+    expires_at=None,
 ) -> tuple[ApiToken, str]:
-    """Create an API token for a provider's own systems; returns (token, key).
+    """Create an API key for an organisation's own systems; returns (token, key).
 
+    ``scopes``: a space-separated string or an iterable of ``ApiToken.SCOPE_*``;
+    None gives the kind's defaults (``permissions.token_scopes_default``; the
+    municipality has none and must ask for ``ijw``). ``expires_at``: None for a
+    key without end date.
     Invariants: only a hash of the key is stored (sha256; the key is 256 random
     bits, so a slow hash adds nothing); the key is returned once, here. A person
     creates a key only for an organisation they are an admin of
-    (``permissions.can_manage_tokens``; never municipality staff); ``actor=None``
-    is the system (commands, tests).
+    (``permissions.can_manage_tokens``; never municipality staff for another
+    organisation); ``actor=None`` is the system (commands, tests).
     Errors: ``PermissionDenied`` for any other person (nothing stored);
-    ``ValidationError`` on ``organisation`` (not a provider) or ``name``.
+    ``ValidationError`` on ``scopes`` (none, or one the kind may not hold),
+    ``expires_at`` (in the past) or ``name``.
     """
     if actor is not None and not permissions.can_manage_tokens(actor, organisation):
-        raise PermissionDenied("Alleen een beheerder van de aanbieder maakt sleutels.")
-    if not organisation.is_provider:
-        raise ValidationError(
-            {"organisation": "Alleen een aanbieder kan een API-sleutel krijgen."}
+        raise PermissionDenied(
+            _("Alleen een beheerder van de organisatie maakt sleutels.")
         )
+    if scopes is None:
+        chosen = set(permissions.token_scopes_default(organisation))
+    else:
+        chosen = set(scopes.split() if isinstance(scopes, str) else scopes)
+    allowed = permissions.token_scopes_allowed(organisation)
+    errors = {}
+    if not chosen:
+        errors["scopes"] = _("Kies ten minste één bevoegdheid.")
+    elif not chosen <= set(allowed):
+        errors["scopes"] = _(
+            "Een %(kind)s kan deze bevoegdheden niet krijgen: %(scopes)s."
+        ) % {
+            "kind": organisation.get_kind_display(),
+            "scopes": ", ".join(sorted(chosen - set(allowed))),
+        }
+    if expires_at is not None and expires_at <= timezone.now():
+        errors["expires_at"] = _("Kies een datum in de toekomst.")
+    if errors:
+        raise ValidationError(errors)
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         organisation=organisation,
@@ -264,10 +292,28 @@ def api_token_create(
         prefix=key[:12],
         key_hash=api_key_hash(key),
         created_by=_history_user(actor),
+        scopes=" ".join(sorted(chosen)),
+        expires_at=expires_at,
     )
     token.full_clean()
     token.save()
     return token, key
+
+
+def api_token_rotate(*, token: ApiToken, actor) -> tuple[ApiToken, str]:
+    """Rotation without downtime: a new key with the same name, scopes and end
+    date; the old one stays valid until it is revoked (``api_token_revoke``), so
+    the system can switch over first. Errors: as ``api_token_create``; a revoked
+    or expired key is not rotated (``ValidationError``)."""
+    if not token.is_active:
+        raise ValidationError(_("Een ingetrokken of verlopen sleutel vervangt u niet."))
+    return api_token_create(
+        organisation=token.organisation,
+        actor=actor,
+        name=token.name,
+        scopes=token.scope_list,
+        expires_at=token.expires_at,
+    )
 
 
 def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:

@@ -5,7 +5,8 @@ Imported from ``registry/admin.py``. A key is made by the provider's own admin o
 municipality may not hold a key for a provider (it would open the provider's
 referrals to them), and a key shown through Django's messages would travel in
 the messages cookie. Tokens are never edited or deleted, only revoked, so their
-use stays traceable.
+use stays traceable. A municipality's key for delivering iJw messages (scope
+``ijw``) is made with ``manage.py create_ijw_key`` (docs/ijw.md).
 """
 
 from django.contrib import admin, messages
@@ -21,6 +22,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "name",
         "organisation",
         "prefix",
+        "scopes",
         "created_at",
         "last_used_at",
         "revoked_at",
@@ -32,6 +34,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "organisation",
         "name",
         "prefix",
+        "scopes",
         "created_by",
         "created_at",
         "last_used_at",

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -60,12 +61,15 @@ INSTALLED_APPS = [
     "registry",
     "referrals",
     "dashboard",
+    "ijw",
+    "webhooks",
     # Creates the database cache table after every migrate (sociale_kaart/apps.py).
     "sociale_kaart.apps.SocialeKaartConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "sociale_kaart.api.ApiVersionMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -260,12 +264,41 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# CORS (django-cors-headers): the published OpenAPI document and the public,
+# read-only catalogue, capacity and HSDS endpoints answer any origin, without
+# credentials (no cookies; the Authorization header is not allowed), for GET
+# only. Nothing that needs a key or a session (referrals, /me, dashboard, iJw,
+# writes) matches, so those answers carry no Access-Control-Allow-Origin.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = (
+    r"^/api/v1/(?:openapi\.(?:json|yaml)"
+    r"|(?:lots|districts|organisations)(?:/[^/]+)?"
+    r"|problem-areas|forms"
+    r"|services(?:/[0-9]+(?:/capacity(?:/history)?)?)?"
+    r"|hsds/.*)$"
+)
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "if-none-match")
+CORS_EXPOSE_HEADERS = ("ETag", "API-Version", "Link")
+CORS_PREFLIGHT_MAX_AGE = 86400
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sociale Kaart Jeugd API",
     "DESCRIPTION": "Social map of youth care and referral tracker "
-    "(NL API Design Rules). The public catalogue in the Open Referral HSDS 3.1 "
-    "standard is the Open Referral API (HSDA) under /api/v1/hsds/, with its own "
-    "document at /api/v1/hsds/openapi.json (HSDA's snake_case parameters).",
+    "(NL API Design Rules). Integration guide: docs/api.md.\n\n"
+    "Authentication: an organisation API key in `Authorization: Bearer <key>` "
+    "(`Token <key>` is accepted as an alias), made by the organisation's own "
+    "admin on /mijn/api-sleutels. A key acts for its organisation only and only "
+    "within its scopes (catalogue:read, catalogue:write, capacity:write, "
+    "referrals:create, referrals:read, events:write, ijw); a missing scope is "
+    "403 naming it. `GET /me` tells a key who it is. Key requests need no CSRF "
+    "token. A browser session (the site's own pages) that calls the API must "
+    "send the `X-CSRFToken` header with the value of the `csrftoken` cookie on "
+    "every POST, PATCH, PUT and DELETE; without it the answer is 403 CSRF.\n\n"
+    "The public catalogue in the Open Referral HSDS 3.1 standard is the Open "
+    "Referral API (HSDA) under /api/v1/hsds/, with its own document at "
+    "/api/v1/hsds/openapi.json (HSDA's snake_case parameters).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -338,6 +371,13 @@ REFERRAL_RETENTION_DAYS = env_int("REFERRAL_RETENTION_DAYS", 2 * 365, minimum=1)
 REFERRAL_RETENTION_WARNING_DAYS = env_int(
     "REFERRAL_RETENTION_WARNING_DAYS", 30, minimum=1
 )
+# iJw messages (ijw app, docs/ijw.md): largest accepted message, days an
+# unmatched message waits for its JW301, working days allowed for a JW305/JW307,
+# and the fewest family answers before experience figures are shown.
+IJW_MAX_MESSAGE_BYTES = env_int("IJW_MAX_MESSAGE_BYTES", 512 * 1024, minimum=1024)
+IJW_QUEUE_DAYS = env_int("IJW_QUEUE_DAYS", 90, minimum=1)
+IJW_REPORT_WORKING_DAYS = env_int("IJW_REPORT_WORKING_DAYS", 5, minimum=1)
+EXPERIENCE_MIN_ANSWERS = env_int("EXPERIENCE_MIN_ANSWERS", 10, minimum=1)
 # Contracts the catalogue import creates start on this date (current period).
 CONTRACT_PERIOD_START = env_str("CONTRACT_PERIOD_START", "2019-01-01")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)

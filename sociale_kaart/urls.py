@@ -72,6 +72,7 @@ api_urlpatterns = [
     path("api/v1/", include("registry.api.urls")),
     path("api/v1/", include("referrals.api.urls")),
     path("api/v1/", include("dashboard.api.urls")),
+    path("api/v1/", include("ijw.api.urls")),
 ]
 
 urlpatterns = [
@@ -84,6 +85,8 @@ urlpatterns = [
     path("", include("registry.urls")),
     path("", include("referrals.urls")),
     path("", include("dashboard.urls")),
+    path("", include("ijw.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 # Error pages that never touch the database: a lost connection is 503.

@@ -195,6 +195,8 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     child_initials = "J.B."
     child_birth_date = datetime.date(2015, 5, 17)
     help_question = "Angstig en somber; gaat al weken niet naar school."
+    parent_name = "M. de Vries"
+    parent_phone = "06 12345678"
     urgency = "regular"
     consent_by = "parent"
     referred_on = factory.LazyAttribute(

@@ -23,9 +23,11 @@ from dashboard.api import serializers as s
 from dashboard.forms import FilterForm
 from referrals import codes
 from referrals import workflow as wf
+from referrals.selectors import norms, norms_table
 from registry.api.pagination import ApiPagination
+from registry.api.scopes import KeyScope
 from registry.api.serializers import ProblemSerializer
-from registry.models import Perceel
+from registry.models import ApiToken, Perceel
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE
 
 TAGS = ["dashboard"]
@@ -134,7 +136,8 @@ PROVIDER = _query(
 
 
 class _DashboardView(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [KeyScope, permissions.IsAuthenticated]
+    key_scopes = {"GET": ApiToken.SCOPE_REFERRALS_READ}
 
 
 class SummaryView(_DashboardView):
@@ -313,24 +316,24 @@ class OverdueView(_DashboardView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         today = timezone.localdate()
-        data = s.OverdueSerializer([_overdue(r, today) for r in page], many=True).data
+        table = norms_table()
+        data = s.OverdueSerializer(
+            [_overdue(r, today, table) for r in page], many=True
+        ).data
         return paginator.get_paginated_response(data)
 
 
-def _overdue(referral, today) -> dict:
-    norms = wf.Norms(
-        first_contact_weeks=d.CONTACT.norm_weeks,
-        intake_weeks=d.INTAKE.norm_weeks,
-        treatment_weeks=d.TREATMENT.norm_weeks,
-        total_weeks=d.TOTAL.norm_weeks,
-    )
+def _overdue(referral, today, table) -> dict:
     derived = wf.Derived(
         status=referral.status,
         first_contact_on=referral.first_contact_on,
         intake_on=referral.intake_on,
     )
     late = wf.overdue(
-        derived, referred_on=referral.referred_on, norms=norms, today=today
+        derived,
+        referred_on=referral.referred_on,
+        norms=norms(referral.urgency, table),
+        today=today,
     )
     return {
         "reference": referral.reference,

@@ -2,7 +2,7 @@
 provider only, never the child or the help question."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -11,27 +11,33 @@ from dashboard import definitions as d
 from dashboard.selectors.base import Filters, scope_q
 from referrals import workflow as wf
 from referrals.models import Referral
+from referrals.selectors import NormsTable, norms, norms_table
 
 
-def _overdue_q(today: date) -> Q:
-    """Open and past at least one norm, as ``workflow.overdue`` decides it."""
-
-    def before(weeks: int) -> date:
-        return today - timedelta(weeks=weeks)
-
-    return Q(status__in=d.OPEN_STATUSES) & (
-        Q(referred_on__lt=before(d.TOTAL.norm_weeks))
-        | Q(
-            first_contact_on__isnull=True,
-            intake_on__isnull=True,
-            referred_on__lt=before(d.CONTACT.norm_weeks),
+def _overdue_q(today: date, table) -> Q:
+    """Open and past at least one norm of its urgency, as ``workflow.overdue``
+    decides it (the norms are data: ``referrals.selectors.norms_table``)."""
+    per_urgency = Q()
+    for urgency, these in table.items():
+        per_urgency |= Q(urgency=urgency) & (
+            Q(referred_on__lt=these.total.overdue_before(today))
+            | Q(
+                first_contact_on__isnull=True,
+                intake_on__isnull=True,
+                referred_on__lt=these.first_contact.overdue_before(today),
+            )
+            | Q(
+                intake_on__isnull=True,
+                referred_on__lt=these.intake.overdue_before(today),
+            )
+            | Q(intake_on__lt=these.treatment.overdue_before(today))
         )
-        | Q(intake_on__isnull=True, referred_on__lt=before(d.INTAKE.norm_weeks))
-        | Q(intake_on__lt=before(d.TREATMENT.norm_weeks))
-    )
+    return Q(status__in=d.OPEN_STATUSES) & per_urgency
 
 
-def overdue_referrals(f: Filters, *, today: date | None = None) -> QuerySet:
+def overdue_referrals(
+    f: Filters, *, today: date | None = None, table: NormsTable | None = None
+) -> QuerySet:
     """Open referrals now past a norm, oldest first.
 
     Regardless of the period: these are waiting today. Perceel, referrer type
@@ -40,7 +46,8 @@ def overdue_referrals(f: Filters, *, today: date | None = None) -> QuerySet:
     help question).
     """
     today = today or timezone.localdate()
-    rows = Referral.objects.filter(_overdue_q(today))
+    table = norms_table() if table is None else table
+    rows = Referral.objects.filter(_overdue_q(today, table))
     if f.perceel is not None:
         rows = rows.filter(perceel=f.perceel)
     if f.referrer_type:
@@ -59,6 +66,7 @@ def overdue_values(rows: QuerySet) -> QuerySet:
         "referred_on",
         "first_contact_on",
         "intake_on",
+        "urgency",
     )
 
 
@@ -73,15 +81,12 @@ class OverdueRow:
     norms: tuple[str, ...]
 
 
-def overdue_rows(rows: QuerySet, *, today: date | None = None) -> list[OverdueRow]:
+def overdue_rows(
+    rows: QuerySet, *, today: date | None = None, table: NormsTable | None = None
+) -> list[OverdueRow]:
     """Which norms each open referral in ``rows`` is past, for display."""
     today = today or timezone.localdate()
-    norms = wf.Norms(
-        first_contact_weeks=d.CONTACT.norm_weeks,
-        intake_weeks=d.INTAKE.norm_weeks,
-        treatment_weeks=d.TREATMENT.norm_weeks,
-        total_weeks=d.TOTAL.norm_weeks,
-    )
+    table = norms_table() if table is None else table
     result = []
     for v in overdue_values(rows):
         derived = wf.Derived(
@@ -90,7 +95,10 @@ def overdue_rows(rows: QuerySet, *, today: date | None = None) -> list[OverdueRo
             intake_on=v["intake_on"],
         )
         late = wf.overdue(
-            derived, referred_on=v["referred_on"], norms=norms, today=today
+            derived,
+            referred_on=v["referred_on"],
+            norms=norms(v["urgency"], table),
+            today=today,
         )
         result.append(
             OverdueRow(

@@ -20,13 +20,15 @@ PERSONAL = (
     "help_question",
     "consent_by",
     "consent_date",
+    "parent_name",
+    "parent_phone",
     "parent_email",
 )
 
 
 class ReferralCreateSerializer(serializers.Serializer):
     service = serializers.PrimaryKeyRelatedField(
-        queryset=Service.objects.select_related("organisation", "perceel"),
+        queryset=Service.objects.select_related("organisation", "perceel", "capacity"),
         help_text="Id of the service (aanbod) to refer to.",
     )
     child_initials = serializers.CharField(
@@ -41,11 +43,26 @@ class ReferralCreateSerializer(serializers.Serializer):
         choices=codes.ConsentBy.choices, help_text="Who consented to the referral."
     )
     consent_date = serializers.DateField(help_text="When consent was given.")
+    parent_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        help_text="Optional: the parent's name, for the provider's first contact.",
+    )
+    parent_phone = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text="A Dutch phone number of the parent (parent_phone or "
+        "parent_email is required). Stored in national notation.",
+    )
     parent_email = serializers.EmailField(
         required=False,
         allow_blank=True,
-        help_text="Optional: the parent gets a plain notice when help starts or "
-        "the referral is declined (never the help question).",
+        help_text="The parent's e-mail (parent_phone or parent_email is "
+        "required): the provider may use it for contact; the parent gets a plain "
+        "notice when help starts or the referral is declined (never the help "
+        "question).",
     )
     follower_school = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.SCHOOL),
@@ -183,13 +200,17 @@ class ReferralSerializer(serializers.ModelSerializer):
             "follower_school",
             *PERSONAL,
         )
-        # Null for a following school (and parent_email for all but the referrer).
+        # Null for a following school: only referrer and provider see them.
         extra_kwargs = {name: {"allow_null": True} for name in PERSONAL}
 
     def _timing(self, referral):
         cache = self.context.setdefault("_timing", {})
         if referral.pk not in cache:
-            cache[referral.pk] = selectors.referral_timing(referral)
+            if "_norms" not in self.context:
+                self.context["_norms"] = selectors.norms_table()  # once a request
+            cache[referral.pk] = selectors.referral_timing(
+                referral, table=self.context["_norms"]
+            )
         return cache[referral.pk]
 
     @extend_schema_field(DeadlineSerializer(allow_null=True))
@@ -203,11 +224,8 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        view = perms.referral_view(self.context["request"].user, instance)
-        if view not in (perms.REFERRER, perms.PROVIDER):
+        if not perms.can_see_personal_data(self.context["request"].user, instance):
             data.update(dict.fromkeys(PERSONAL))
-        elif view != perms.REFERRER:
-            data["parent_email"] = None  # the referrer's channel to the parent
         return data
 
 

@@ -29,7 +29,9 @@ from referrals import selectors, services
 from referrals.api import serializers as s
 from referrals.api.filters import ReferralFilter
 from registry.api.pagination import ApiPagination
+from registry.api.scopes import KeyScope
 from registry.api.serializers import ProblemSerializer
+from registry.models import ApiToken
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE, problem_response
 
 IDEMPOTENCY_KEY_MAX = 100
@@ -95,7 +97,13 @@ class ReferralPagination(ApiPagination):
 class ReferralViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [KeyScope, permissions.IsAuthenticated]
+    key_scopes = {
+        "list": ApiToken.SCOPE_REFERRALS_READ,
+        "retrieve": ApiToken.SCOPE_REFERRALS_READ,
+        "create": ApiToken.SCOPE_REFERRALS_CREATE,
+        "events": ApiToken.SCOPE_EVENTS_WRITE,
+    }
     serializer_class = s.ReferralSerializer
     pagination_class = ReferralPagination
     filterset_class = ReferralFilter
@@ -125,6 +133,7 @@ class ReferralViewSet(
         services.access_log_record(
             actor=request.user, referral=referral, purpose="api_detail"
         )
+        services.referral_mark_opened(actor=request.user, referral=referral)
         body = s.ReferralDetailSerializer(referral, context={"request": request}).data
         return Response(body)
 

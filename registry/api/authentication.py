@@ -1,4 +1,5 @@
-"""Per-organisation API tokens for provider systems: ``Authorization: Token <key>``.
+"""Per-organisation API keys: ``Authorization: Bearer <key>`` (``Token <key>``
+is kept as an alias).
 
 Only the sha256 of a key is stored; a request's key is hashed and looked up. A
 revoked or unknown key is refused with 401 (problem+json). The request then acts
@@ -13,7 +14,8 @@ from rest_framework import authentication, exceptions
 
 from registry import selectors, services
 
-KEYWORD = "Token"
+KEYWORD = "Bearer"
+KEYWORDS = (b"bearer", b"token")  # case-insensitive, as RFC 6750 and DRF
 
 
 class TokenActor:
@@ -53,11 +55,11 @@ def change_reason(user) -> str:
 class ApiTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
         parts = authentication.get_authorization_header(request).split()
-        if not parts or parts[0].lower() != KEYWORD.lower().encode():
+        if not parts or parts[0].lower() not in KEYWORDS:
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                _("Gebruik de header 'Authorization: Token <sleutel>'.")
+                _("Gebruik de header 'Authorization: Bearer <sleutel>'.")
             )
         try:
             key = parts[1].decode("ascii")
@@ -69,8 +71,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = selectors.api_token_get_by_hash(key_hash=services.api_key_hash(key))
         if token is None:
             raise exceptions.AuthenticationFailed(_("Onbekende API-sleutel."))
-        if not token.is_active:
+        if token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("Deze API-sleutel is ingetrokken."))
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed(_("Deze API-sleutel is verlopen."))
         if not token.organisation.active:
             raise exceptions.AuthenticationFailed(
                 _("De organisatie van deze API-sleutel is niet actief.")
@@ -84,14 +88,15 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = ApiTokenAuthentication
-    name = "apiToken"
+    name = "apiKey"
 
     def get_security_definition(self, auto_schema):
         return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "Organisation API token: `Authorization: Token <key>`. "
-            "Created and revoked by the provider's admin (/mijn/api-sleutels) "
-            "or by the municipality.",
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Organisation API key: `Authorization: Bearer <key>` "
+            "(`Token <key>` is accepted as an alias). Made, rotated and revoked "
+            "by the organisation's own admin on /mijn/api-sleutels; it acts for "
+            "that organisation only and only within its scopes (403 names a "
+            "missing scope). Key requests need no CSRF token.",
         }

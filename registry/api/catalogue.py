@@ -15,9 +15,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
-from registry.api import filters, selectors, self_service
+from registry.api import filters, scopes, selectors, self_service
 from registry.api import serializers as s
 from registry.api.pagination import ApiPagination, ReferencePagination
+from registry.api.scopes import KeyScope
 from registry.models import Organisation, Perceel, Service
 
 SLUG = "[-a-zA-Z0-9_]+"
@@ -29,7 +30,8 @@ def _path(name: str, description: str, kind=OpenApiTypes.STR) -> OpenApiParamete
 
 
 class _Catalogue(viewsets.GenericViewSet):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [KeyScope, permissions.AllowAny]
+    key_scopes = scopes.CATALOGUE
     pagination_class = ReferencePagination
     filter_backends = []
 
@@ -157,9 +159,11 @@ class OrganisationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Cat
     def get_queryset(self):
         return selectors.organisation_list(actor=self.request.user)
 
+    key_scopes = scopes.CATALOGUE_WRITE
+
     def get_permissions(self):
         if self.action == "partial_update":
-            return [permissions.IsAuthenticated()]
+            return [KeyScope(), permissions.IsAuthenticated()]
         return super().get_permissions()
 
     def partial_update(self, request, slug=None):
@@ -200,6 +204,11 @@ SERVICE_FILTERS = [
         "typo tolerance on PostgreSQL).",
     ),
     _slugs("lot", "Perceel code (see /lots)."),
+    _slugs(
+        "organisation",
+        "Organisation slug or id (see /organisations, or /me for your own): "
+        "only its services.",
+    ),
     _query(
         "age",
         {"type": "integer", "minimum": 0, "maximum": 23},
@@ -254,9 +263,11 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Catalogu
     lookup_field = "id"
     lookup_value_regex = "[0-9]+"
 
+    key_scopes = scopes.CATALOGUE_WRITE
+
     def get_permissions(self):
         if self.action == "partial_update":
-            return [permissions.IsAuthenticated()]
+            return [KeyScope(), permissions.IsAuthenticated()]
         return super().get_permissions()
 
     def partial_update(self, request, id=None):
@@ -264,7 +275,10 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Catalogu
 
     def list(self, request):
         search_filters = filters.service_filters(request.query_params)
-        page = self.paginate_queryset(selectors.service_list(filters=search_filters))
+        organisations = filters.service_organisations(request.query_params)
+        page = self.paginate_queryset(
+            selectors.service_list(filters=search_filters, organisations=organisations)
+        )
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, id=None):

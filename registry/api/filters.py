@@ -159,3 +159,31 @@ class OrganisationFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         value = " ".join(value.split())
         return queryset.filter(name__icontains=value) if value else queryset
+
+
+def service_organisations(params) -> list[int]:
+    """The ids of ``organisation`` (slug or id, repeatable: any of them) on
+    ``GET /services``; 400 naming the parameter for one that does not exist.
+    One query, only when the parameter is given."""
+    values = [v.strip() for v in params.getlist("organisation") if v.strip()]
+    if not values:
+        return []
+    ids = {int(v) for v in values if v.isdigit()}
+    slugs = {v for v in values if not v.isdigit()}
+    found = list(
+        Organisation.objects.filter(active=True)
+        .filter(Q(pk__in=ids) | Q(slug__in=slugs))
+        .values_list("pk", "slug")
+    )
+    known = {str(pk) for pk, _slug in found} | {slug for _pk, slug in found}
+    unknown = [v for v in values if v not in known]
+    if unknown:
+        raise exceptions.ValidationError(
+            {
+                "organisation": [
+                    _("Onbekende organisatie: %(values)s.")
+                    % {"values": ", ".join(unknown)}
+                ]
+            }
+        )
+    return [pk for pk, _slug in found]

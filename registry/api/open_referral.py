@@ -21,7 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import hsda, hsda_openapi, hsds
+from registry.api import scopes
 from registry.api.pagination import HsdsPagination
+from registry.api.scopes import KeyScope
 from registry.models import Service
 
 PROFILE_URL = "https://docs.openreferral.org/en/latest/hsds/schema_reference.html"
@@ -52,7 +54,9 @@ class HsdaContentNegotiation(DefaultContentNegotiation):
 
 @extend_schema(exclude=True)  # documented in the HSDA document instead
 class _Hsda(APIView):
-    permission_classes = [permissions.AllowAny]
+    # Public; a key needs the catalogue read scope (as for the catalogue).
+    permission_classes = [KeyScope, permissions.AllowAny]
+    key_scopes = scopes.CATALOGUE
     content_negotiation_class = HsdaContentNegotiation
     allowed = ()
 

@@ -85,12 +85,14 @@ def organisation_get(*, actor, slug: str) -> Organisation:
     return organisation
 
 
-def service_list(*, filters) -> QuerySet[Service]:
+def service_list(*, filters, organisations=()) -> QuerySet[Service]:
     """The services of a search in the order of /zoeken, with their problem
-    areas, forms and stadsdelen (per page: count, page and 3 prefetches)."""
-    return selectors.service_search(filters=filters).prefetch_related(
-        "problem_areas", "forms", "districts"
-    )
+    areas, forms and stadsdelen (per page: count, page and 3 prefetches);
+    ``organisations`` (ids) narrows them to those organisations' services."""
+    qs = selectors.service_search(filters=filters)
+    if organisations:
+        qs = qs.filter(organisation_id__in=organisations)
+    return qs.prefetch_related("problem_areas", "forms", "districts")
 
 
 def service_get(*, pk: int) -> Service:

@@ -21,7 +21,9 @@ from registry import selectors, services
 from registry.api import selectors as api_selectors
 from registry.api import serializers as s
 from registry.api.authentication import change_reason, history_actor
+from registry.api.scopes import KeyScope
 from registry.api.views import ETAG_HEADER, SERVICE_ID, problems
+from registry.models import ApiToken
 
 SLUG = OpenApiParameter(
     "slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Organisation slug."
@@ -57,10 +59,12 @@ def audit(request) -> dict:
 
 
 class _SelfService(APIView):
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [KeyScope, permissions.IsAuthenticated]
 
 
 class CapacityConfirmationView(_SelfService):
+    key_scopes = {"POST": ApiToken.SCOPE_CAPACITY_WRITE}
+
     @extend_schema(
         operation_id="service_capacity_confirm",
         summary="Confirm that a service's capacity is still correct (nog actueel)",
@@ -148,6 +152,8 @@ def organisation_update(request, slug) -> Response:
 
 
 class LocationCreateView(_SelfService):
+    key_scopes = {"POST": ApiToken.SCOPE_CATALOGUE_WRITE}
+
     @extend_schema(
         operation_id="organisation_location_create",
         summary="Add a location (vestiging) to your organisation",
@@ -172,6 +178,8 @@ class LocationCreateView(_SelfService):
 
 
 class LocationUpdateView(_SelfService):
+    key_scopes = {"PATCH": ApiToken.SCOPE_CATALOGUE_WRITE}
+
     @extend_schema(
         operation_id="organisation_location_update",
         summary="Change one of your organisation's locations",

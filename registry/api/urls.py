@@ -73,6 +73,7 @@ hsds_urlpatterns = [
 urlpatterns = [
     *router.urls,
     *hsds_urlpatterns,
+    path("me", views.MeView.as_view(), name="me"),
     path(
         "services/<int:id>/capacity",
         views.CapacityView.as_view(),

@@ -19,15 +19,18 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework import exceptions, generics, permissions, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from registry import history, selectors, services
 from registry import permissions as rules
+from registry.api import scopes
 from registry.api import serializers as s
 from registry.api.authentication import change_reason, history_actor
 from registry.api.pagination import ApiPagination
-from registry.models import Service
+from registry.api.scopes import KeyScope
+from registry.models import ApiToken, Organisation, Service
 from sociale_kaart import exceptions as domain
 from sociale_kaart.api import PROBLEM_CONTENT_TYPE, problem_response
 from sociale_kaart.parsers import LimitedJSONParser
@@ -104,7 +107,8 @@ SERVICE_ID = OpenApiParameter(
 class CapacityView(APIView):
     # Anyone reads; writes need a token or session, and which services a writer
     # may change is decided per object by registry.permissions (else 404).
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    permission_classes = [KeyScope, permissions.IsAuthenticatedOrReadOnly]
+    key_scopes = {"GET": scopes.READ, "PATCH": ApiToken.SCOPE_CAPACITY_WRITE}
     parser_classes = [LimitedJSONParser, MergePatchJSONParser]
     serializer_class = s.CapacitySerializer
 
@@ -217,7 +221,8 @@ class HistoryPagination(ApiPagination):
 
 
 class CapacityHistoryView(generics.ListAPIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [KeyScope, permissions.AllowAny]
+    key_scopes = scopes.CATALOGUE
     serializer_class = s.CapacityHistoryEntrySerializer
     pagination_class = HistoryPagination
     filter_backends = []
@@ -241,3 +246,58 @@ class CapacityHistoryView(generics.ListAPIView):
         service = _public_service(self.request, self.kwargs["id"])
         reveal = rules.can_see_editor_names(self.request.user, service)
         return history.capacity_history(service=service, reveal_names=reveal)
+
+
+class MeOrganisationSerializer(drf_serializers.Serializer):
+    id = drf_serializers.IntegerField()
+    slug = drf_serializers.CharField()
+    name = drf_serializers.CharField()
+    kind = drf_serializers.ChoiceField(choices=Organisation.Kind.choices)
+    role = drf_serializers.CharField(
+        allow_null=True,
+        help_text="The person's role in it (admin, member); null for a key.",
+    )
+
+
+class MeUserSerializer(drf_serializers.Serializer):
+    username = drf_serializers.CharField()
+    name = drf_serializers.CharField()
+
+
+class MeKeySerializer(drf_serializers.Serializer):
+    name = drf_serializers.CharField()
+    prefix = drf_serializers.CharField(help_text="The first characters of the key.")
+    expires_at = drf_serializers.DateTimeField(allow_null=True)
+
+
+class MeSerializer(drf_serializers.Serializer):
+    auth = drf_serializers.ChoiceField(
+        choices=["key", "session"], help_text="How this request was authenticated."
+    )
+    organisations = MeOrganisationSerializer(
+        many=True, help_text="For a key exactly one: the key's organisation."
+    )
+    scopes = drf_serializers.ListField(
+        child=drf_serializers.CharField(),
+        allow_null=True,
+        help_text="The key's scopes; null for a session (roles decide).",
+    )
+    key = MeKeySerializer(allow_null=True)
+    user = MeUserSerializer(allow_null=True, help_text="Null for a key.")
+
+
+class MeView(APIView):
+    """Who is calling: a key's organisation and scopes, or a session's person."""
+
+    permission_classes = [KeyScope, permissions.IsAuthenticated]
+    key_scopes = {"GET": scopes.NO_SCOPE}
+
+    @extend_schema(
+        operation_id="me_retrieve",
+        summary="Who am I: the organisation, kind and scopes of this key or session",
+        description="Any valid key may call this, whatever its scopes.",
+        responses={200: MeSerializer, **problems(401)},
+        tags=["me"],
+    )
+    def get(self, request):
+        return Response(MeSerializer(selectors.whoami(actor=request.user)).data)

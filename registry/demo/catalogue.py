@@ -334,4 +334,5 @@ MUNICIPALITY_PERMISSIONS = {
     "capacityreminder": ("view",),
     "user": ("view",),
     "apitoken": ("change", "view"),  # change = revoke; never add or delete
+    "responsenorm": ("change", "view"),  # referrals: norms per urgency and step
 }

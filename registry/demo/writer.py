@@ -350,7 +350,8 @@ def municipality_group_ensure() -> Group:
     ]
     group.permissions.set(
         Permission.objects.filter(
-            content_type__app_label="registry", codename__in=codenames
+            content_type__app_label__in=("registry", "referrals"),
+            codename__in=codenames,
         )
     )
     return group

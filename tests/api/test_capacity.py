@@ -196,7 +196,7 @@ def test_an_anonymous_patch_gets_401_and_changes_nothing(service):
     response = APIClient().patch(url(service), {"status": "closed"}, format="json")
     assert response.status_code == 401
     assert response["Content-Type"] == PROBLEM
-    assert response["WWW-Authenticate"] == 'Token realm="api"'
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert snapshot(service) == before
 
 

@@ -31,6 +31,7 @@ def _refer(user, service, **overrides):
         "child_birth_date": "2012-09-01",
         "help_question": "Somber.",
         "consent_by": "parent",
+        "parent_phone": "06 12345678",
         "consent_date": timezone.localdate().isoformat(),
         **overrides,
     }

@@ -60,6 +60,7 @@ def body(target, **overrides):
         "help_question": "Somber, trekt zich terug.",
         "urgency": "urgent",
         "consent_by": "both",
+        "parent_phone": "06 12345678",
         "consent_date": TODAY().isoformat(),
         "parent_email": "ouder@example.org",
     }
@@ -213,7 +214,9 @@ def test_a_provider_token_lists_the_referrals_to_its_services(
     data = token_client(provider_org).get(LIST).json()
     assert [r["reference"] for r in data["results"]] == [to_us.reference]
     assert data["results"][0]["help_question"] == to_us.help_question
-    assert data["results"][0]["parent_email"] is None  # the referrer's channel
+    # The provider needs the family's contact for its first contact.
+    assert data["results"][0]["parent_phone"] == "06 12345678"
+    assert data["results"][0]["parent_name"] == to_us.parent_name
 
 
 def test_the_list_filters_on_status_and_open(referrer_user, make_referral):

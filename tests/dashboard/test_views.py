@@ -405,9 +405,9 @@ def test_overview_query_count(
     client.force_login(municipality_user)
     # session, user, memberships; the form's provider choices; percelen; counts;
     # histograms per perceel, referrer type and month; capacity now; last
-    # refresh; declines; capacity trend; open past norm: count and the first
-    # ten; the form's perceel choices.
-    with django_assert_num_queries(16):
+    # refresh; declines; capacity trend; the norms; open past norm: count and
+    # the first ten; the form's perceel choices; family experience (ijw).
+    with django_assert_num_queries(18):
         client.get(url("overview"))
 
 
@@ -419,9 +419,10 @@ def test_own_page_query_count(
     # organisations); percelen; own counts and three histograms; the city's counts
     # and three histograms; current subcontracts for live capacity and for open
     # referrals; capacity now; last refresh; declines;
-    # capacity trend; open past norm: count and the first ten; the onderaannemers'
-    # counts, histograms and names; the form's perceel choices.
-    with django_assert_num_queries(26):
+    # capacity trend; the norms; open past norm: count and the first ten; the
+    # onderaannemers' counts, histograms and names; the form's perceel choices;
+    # family experience (ijw).
+    with django_assert_num_queries(28):
         client.get(url("own"))
 
 
@@ -440,6 +441,7 @@ def test_overdue_page_query_count(
     client, municipality_user, referrals, django_assert_num_queries
 ):
     client.force_login(municipality_user)
-    # session, user, memberships; count; the page; the form's two choice lists.
-    with django_assert_num_queries(7):
+    # session, user, memberships; the norms; count; the page; the form's two
+    # choice lists.
+    with django_assert_num_queries(8):
         client.get(url("overdue"))

@@ -80,6 +80,7 @@ def test_the_duplicate_warning_logs_the_referral_it_shows(
             "help_question": "x",
             "urgency": "regular",
             "consent_by": "parent",
+            "parent_phone": "06 12345678",
             "consent_date": referral.referred_on.isoformat(),
         },
     )

@@ -27,6 +27,7 @@ def form_data(**overrides):
         "help_question": "Veel ruzie thuis, slaapt slecht.",
         "urgency": "regular",
         "consent_by": "both",
+        "parent_phone": "06 12345678",
         "consent_date": TODAY().isoformat(),
         "parent_email": "",
     }
@@ -413,8 +414,8 @@ def test_the_inbox_query_count_does_not_grow_with_the_rows(
     _make_many(make_referral, count)
     client.force_login(provider_user)
     # session, user, memberships, subcontracts, page count, page rows,
-    # access log INSERT
-    with django_assert_num_queries(7):
+    # norms, access log INSERT
+    with django_assert_num_queries(8):
         response = client.get(reverse("referrals:inbox") + "?filter=all")
     assert response.status_code == 200
 
@@ -426,9 +427,9 @@ def test_the_referral_list_query_count_does_not_grow_with_the_rows(
 ):
     _make_many(make_referral, count)
     client.force_login(referrer_user)
-    # session, user, memberships, page count, page rows, alternatives for the
-    # declined rows, access log INSERT, unread notices
-    with django_assert_num_queries(8):
+    # session, user, memberships, page count, page rows, norms, alternatives
+    # for the declined rows, access log INSERT, unread notices
+    with django_assert_num_queries(9):
         response = client.get(reverse("referrals:referral-list"))
     assert response.status_code == 200
 

@@ -10,7 +10,7 @@ from referrals.models import Referral
 from tests import factories
 
 migration = importlib.import_module(
-    "referrals.migrations.0004_referrer_role_cod327_only"
+    "referrals.migrations.0011_referrer_role_cod327_only"
 )
 
 

@@ -30,6 +30,7 @@ def valid_data(**overrides):
         "help_question": "Angstig en somber.",
         "urgency": "regular",
         "consent_by": "parent",
+        "parent_phone": "06 12345678",
         "consent_date": TODAY(),
     }
     data.update(overrides)

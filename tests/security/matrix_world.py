@@ -12,6 +12,7 @@ from registry import services as registry_services
 from registry.demo.writer import municipality_group_ensure
 from registry.models import Organisation, Perceel
 from tests import factories
+from webhooks import services as webhook_services
 
 ROLES = (
     "anonymous",
@@ -22,6 +23,16 @@ ROLES = (
     "subcontractor_a",
     "school",
     "municipality",
+)
+# Organisation API keys (issue 15), each with its kind's default scopes (the
+# municipality's: ijw and catalogue:read).
+KEY_ROLES = (
+    "key_referrer_a",
+    "key_referrer_b",
+    "key_provider_a",
+    "key_provider_b",
+    "key_school",
+    "key_municipality",
 )
 
 
@@ -34,6 +45,11 @@ class World:
     def client(self, role: str) -> Client:
         """A fresh client per request (a log-out must not carry over), logged in
         with the role's session (one log-in per role)."""
+        if role.startswith("key_"):
+            return Client(
+                raise_request_exception=False,
+                headers={"authorization": f"Bearer {self.sessions[role]}"},
+            )
         client = Client(raise_request_exception=False)
         if role == "anonymous":
             return client
@@ -87,9 +103,31 @@ def build_world() -> World:
         follower_school=school,
         school_consent=True,
         received=True,
+        parent_name="Matrixouder Pieters",
+        parent_phone="06 98765432",
+        parent_email="matrixouder@example.org",
     )
     token, _key = registry_services.api_token_create(
         organisation=provider_a, actor=None, name="Planning"
+    )
+    owners = {
+        "key_referrer_a": referrer_a,
+        "key_referrer_b": referrer_b,
+        "key_provider_a": provider_a,
+        "key_provider_b": provider_b,
+        "key_school": school,
+        "key_municipality": municipality,
+    }
+    for role, owner in owners.items():
+        scopes = "ijw catalogue:read" if owner.is_municipality else None
+        _t, world.sessions[role] = registry_services.api_token_create(
+            organisation=owner, actor=None, name=role, scopes=scopes
+        )
+    webhook, _secret = webhook_services.subscription_create(
+        organisation=provider_a,
+        actor=None,
+        url="http://127.0.0.1:9/hook",
+        events=["referral.created"],
     )
     notice = Notification.objects.create(
         kind=Notification.Kind.STARTED,
@@ -105,8 +143,12 @@ def build_world() -> World:
         "organisation_slug": provider_a.slug,
         "location": location.pk,
         "token": token.pk,
+        "webhook": webhook.pk,
         "notification": notice.pk,
         "reference": referral.reference,
+        "parent_name": referral.parent_name,
+        "parent_phone": referral.parent_phone,
+        "parent_email": referral.parent_email,
         "perceel": perceel.code,
         "district": location.district.slug,
         "hsds_service": hsds.hsds_id("service", service.pk),

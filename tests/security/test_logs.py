@@ -118,6 +118,7 @@ def _refer(client, service, **overrides):
         "referrer_role": "jgz_toegang",
         "urgency": "regular",
         "consent_by": "parent",
+        "parent_phone": "06 12345678",
         "consent_date": timezone.localdate().isoformat(),
         **overrides,
     }
@@ -149,6 +150,7 @@ def test_the_main_flows_log_no_personal_data(
             "service": service.pk,
             "urgency": "regular",
             "consent_by": "parent",
+            "parent_phone": "06 12345678",
             "consent_date": timezone.localdate().isoformat(),
         },
         content_type="application/json",

@@ -31,6 +31,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from registry import hsda_openapi
 from tests.security.matrix_world import (
+    KEY_ROLES,
     ROLES,
     SHARED_ROLES,
     build_shared_world,
@@ -97,6 +98,15 @@ PAGES = {
                                        "POST": "L 403 403 400 400 400 403 403"},
     "provider:token-revoke":          {"GET":  "L 405 405 405 405 405 405 405",
                                        "POST": "L 404 404 302 404 404 404 404"},
+    "provider:token-rotate":          {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 200 404 404 404 404"},
+    # Webhooks: the organisation's own admins (issue 15).
+    "webhooks:list":                  {"GET":  "L 403 403 200 200 200 403 403",
+                                       "POST": "L 403 403 400 400 400 403 403"},
+    "webhooks:pause":                 {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
+    "webhooks:delete":                {"GET":  "L 405 405 405 405 405 405 405",
+                                       "POST": "L 404 404 302 404 404 404 404"},
     "provider:service-history":       {"GET":  "200 200 200 200 200 200 200 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
     # The public map. (POST renders the page too: read-only views, no write.)
@@ -146,6 +156,14 @@ PAGES = {
                                        "POST": "405 405 405 405 405 405 405 405"},
     "dashboard:csv":                  {"GET":  "L 403 403 200 200 200 403 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
+    # iJw: the messaging report for the municipality; the family questionnaire
+    # needs the link's token (an unknown token is "not found" for everyone).
+    "ijw:compliance":                 {"GET":  "L 403 403 403 403 403 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "ijw:compliance-csv":             {"GET":  "L 403 403 403 403 403 403 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "ijw:experience":                 {"GET":  "404 404 404 404 404 404 404 404",
+                                       "POST": "404 404 404 404 404 404 404 404"},
     # The admin: municipality staff only.
     "admin:index":                    {"GET":  "A A A A A A A 200"},
     "admin:registry_organisation_changelist": {"GET": "A A A A A A A 200"},
@@ -185,6 +203,8 @@ API = {
     "organisation_update":            "401 404 404 200 404 404 404 200",
     "organisation_location_create":   "401 404 404 201 404 404 404 201",
     "organisation_location_update":   "401 404 404 200 404 404 404 200",
+    # Who am I: anyone logged in or with a key.
+    "me_retrieve":                    "401 200 200 200 200 200 200 200",
     # Referrals: as on the pages.
     "referral_list":                  "401 200 200 200 200 200 200 200",
     "referral_create":                "401 201 201 403 403 403 403 403",
@@ -195,12 +215,26 @@ API = {
     "dashboard_trend_list":           "401 403 403 200 200 200 403 200",
     "dashboard_provider_list":        "401 403 403 403 403 403 403 200",
     "dashboard_overdue_list":         "401 403 403 200 200 200 403 200",
+    # iJw messages: only a municipality key with scope ijw (tests/ijw); a
+    # session does not count (401), a provider's key is 403.
+    "ijw_messages_create":            "401 401 401 401 401 401 401 401",
 }
 # Which roles find the referral's reference in a list (+) and which do not (-).
 LISTS = {
     "referrals:referral-list":        "- + - - - - + -",
     "referrals:inbox":                "- - - + - - - -",
     "referral_list":                  "- + - + - - + -",
+}
+# Who sees the parent's contact (name, phone, e-mail; issue 14): the referrer
+# and the receiving provider; never a school, the municipality or anyone else.
+PARENT_CONTACT = {
+    "referrals:referral-detail":      "- + - + - - - -",
+    "referrals:referral-list":        "- - - - - - - -",
+    "referrals:inbox":                "- - - - - - - -",
+    "referral_list":                  "- + - + - - - -",
+    "referral_retrieve":              "- + - + - - - -",
+    "dashboard:overview":             "- - - - - - - -",
+    "referrals:access-log":           "- - - - - - - -",
 }
 # fmt: on
 
@@ -214,6 +248,9 @@ PAGE_ARGS = {
     "provider:location-create": {"pk": "organisation"},
     "provider:location-edit": {"pk": "location"},
     "provider:token-revoke": {"pk": "token"},
+    "provider:token-rotate": {"pk": "token"},
+    "webhooks:pause": {"pk": "webhook"},
+    "webhooks:delete": {"pk": "webhook"},
     "provider:service-history": {"pk": "service"},
     "registry:organisation-detail": {"slug": "organisation_slug"},
     "registry:service-detail": {"pk": "service"},
@@ -224,6 +261,7 @@ PAGE_ARGS = {
     "referrals:referral-event-create": {"reference": "reference"},
     "referrals:notification-read": {"pk": "notification"},
     "dashboard:csv": {"table": "=kerncijfers"},
+    "ijw:experience": {"token": "=unknown-token"},
 }
 # OpenAPI path parameters -> key in World.values (or "=literal").
 API_ARGS = {
@@ -253,6 +291,7 @@ def _referral(world) -> dict:
         "help_question": "Matrix: slaapt slecht.",
         "urgency": "regular",
         "consent_by": "parent",
+        "parent_phone": "06 12345678",
         "consent_date": _today(),
     }
 
@@ -266,7 +305,7 @@ BODIES = {
     },
     "referrals:referral-create": lambda w: {
         **_referral(w),
-        "referrer_role": "jgz_toegang" if w.role == "referrer_a" else "huisarts",
+        "referrer_role": "jgz_toegang" if w.role.endswith("referrer_a") else "huisarts",
     },
     "referrals:referral-event-create": lambda w: {
         "type": "intake",
@@ -767,3 +806,126 @@ def test_municipality_staff_cannot_turn_their_organisation_into_a_provider(world
     assert client.post(url, data).status_code == 302
     own.refresh_from_db()
     assert own.kind == Organisation.Kind.GEMEENTE
+
+
+def test_only_referrer_and_provider_see_the_parent_contact(world):
+    """Each of the parent's contact fields, on every page and API answer that
+    shows the referral, for each role."""
+    operations = api_operations()
+    secrets = [world.values[k] for k in ("parent_name", "parent_phone", "parent_email")]
+    problems = []
+    for key, expected in PARENT_CONTACT.items():
+        url = (
+            _api_url(world, operations[key][1])
+            if key in operations
+            else _page_url(world, key)
+        )
+        seen = []
+        for role in ROLES:
+            text = _request(world, role, key, "GET", url).content.decode()
+            shown = [secret in text for secret in secrets]
+            seen.append("+" if all(shown) else "-" if not any(shown) else "?")
+        if seen != expected.split():
+            problems.append(f'{key}: expected "{expected}", got "{" ".join(seen)}"')
+    assert not problems, "\n".join(problems)
+
+
+# --- organisation API keys of every kind (issue 15) -------------------------------
+
+
+# fmt: off
+# Organisation API keys (Bearer), columns: referrer A's key, referrer B's key,
+# provider A's key, provider B's key, the school's key, the municipality's key
+# (scopes ijw and catalogue:read). 403 for a scope the key lacks or a role its
+# organisation lacks; 404 for another organisation's object; a municipality
+# key never reads a referral, a school key only the one it follows.
+KEY_API = {
+    "dashboard_overdue_list":         "403 403 200 200 403 403",
+    "dashboard_provider_list":        "403 403 403 403 403 403",
+    "dashboard_summary":              "403 403 200 200 403 403",
+    "dashboard_trend_list":           "403 403 200 200 403 403",
+    "district_list":                  "200 200 200 200 200 200",
+    "district_retrieve":              "200 200 200 200 200 200",
+    "form_list":                      "200 200 200 200 200 200",
+    "getAPIMetaInformation": "200 200 200 200 200 200",
+    "getPaginatedListOfServices": "200 200 200 200 200 200",
+    "getFullyNestedServiceById": "200 200 200 200 200 200",
+    "getPaginatedListOfOrganizations": "200 200 200 200 200 200",
+    "getOrganizationById": "200 200 200 200 200 200",
+    "getPaginatedListOfTaxonomies": "200 200 200 200 200 200",
+    "getTaxonomyById": "200 200 200 200 200 200",
+    "getTaxonomyTermById": "200 200 200 200 200 200",
+    "getPaginatedListOfTaxonomyTerms": "200 200 200 200 200 200",
+    "getPaginatedListOfServiceAtLocation": "200 200 200 200 200 200",
+    "getServiceAtLocationWithNestedDataById": "200 200 200 200 200 200",
+    "ijw_messages_create":            "403 403 403 403 403 415",
+    "lot_list":                       "200 200 200 200 200 200",
+    "lot_retrieve":                   "200 200 200 200 200 200",
+    "me_retrieve":                    "200 200 200 200 200 200",
+    "organisation_list":              "200 200 200 200 200 200",
+    "organisation_retrieve":          "200 200 200 200 200 200",
+    "organisation_update":            "403 403 200 404 403 403",
+    "organisation_location_create":   "403 403 201 404 403 403",
+    "organisation_location_update":   "403 403 200 404 403 403",
+    "problem_area_list":              "200 200 200 200 200 200",
+    "referral_list":                  "200 200 200 200 200 403",
+    "referral_create":                "201 201 403 403 403 403",
+    "referral_retrieve":              "200 404 200 404 200 403",
+    "referral_event_create":          "403 404 201 404 403 403",
+    "service_list":                   "200 200 200 200 200 200",
+    "service_retrieve":               "200 200 200 200 200 200",
+    "service_update":                 "403 403 200 404 403 403",
+    "service_capacity_retrieve":      "200 200 200 200 200 200",
+    "service_capacity_update":        "403 403 200 404 403 403",
+    "service_capacity_confirm":       "403 403 200 404 403 403",
+    "service_capacity_history_list":  "200 200 200 200 200 200",
+}
+# Per key: R when the referral's reference is in the answer, P when the
+# parent's contact is.
+KEY_VISIBILITY = {
+    "referral_list":                  "RP -- RP -- R- --",
+    "referral_retrieve":              "RP -- RP -- R- --",
+}
+# fmt: on
+
+
+def _key_answers(world, operation, method, path) -> list[str]:
+    url = _api_url(world, path)
+    return [
+        _answer(_request(world, role, operation, method, url)) for role in KEY_ROLES
+    ]
+
+
+def test_every_api_operation_answers_each_key_as_written_down(world):
+    assert set(KEY_API) == set(api_operations())
+    problems = []
+    for operation, (method, path) in api_operations().items():
+        answers = _key_answers(world, operation, method, path)
+        if answers != KEY_API[operation].split():
+            got = " ".join(answers)
+            problems.append(
+                f'{operation}: expected "{KEY_API[operation]}", got "{got}"'
+            )
+    assert not problems, "\n".join(problems)
+
+
+def test_keys_see_the_referral_and_parent_contact_only_as_their_organisation_may(
+    world,
+):
+    """The referral in lists and its parent contact in every API answer: the
+    referrer's and the receiving provider's keys only; a school key sees the
+    followed referral without personal data; a municipality key nothing."""
+    operations = api_operations()
+    secrets = [world.values[k] for k in ("parent_name", "parent_phone", "parent_email")]
+    problems = []
+    for key, expected in KEY_VISIBILITY.items():
+        url = _api_url(world, operations[key][1])
+        seen = []
+        for role in KEY_ROLES:
+            text = _request(world, role, key, "GET", url).content.decode()
+            reference = world.values["reference"] in text
+            contact = any(secret in text for secret in secrets)
+            seen.append(("R" if reference else "-") + ("P" if contact else "-"))
+        if seen != expected.split():
+            problems.append(f'{key}: expected "{expected}", got "{" ".join(seen)}"')
+    assert not problems, "\n".join(problems)

@@ -24,6 +24,7 @@ def _referral_body(service, padding: int) -> str:
             "help_question": "x" * padding,
             "urgency": "regular",
             "consent_by": "parent",
+            "parent_phone": "06 12345678",
             "consent_date": "2026-01-01",
         }
     )

@@ -33,8 +33,8 @@ def restore_codes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0003_notification_kind_retention"),
-        ("registry", "0005_facet_term_bit_slot"),
+        ("referrals", "0010_referrer_user_optional_for_keys"),
+        ("registry", "0008_api_token_expiry_and_scopes"),
     ]
 
     operations = [
