@@ -47,6 +47,9 @@ class KeyScope(permissions.BasePermission):
             return True
         needed = required_scope(view, request)
         if needed is None:
+            allowed = {method.upper() for method in view.allowed_methods}
+            if request.method.upper() not in allowed:
+                return True  # the view answers 405 with Allow
             raise MissingScope(_("Een API-sleutel kan deze aanvraag niet doen."))
         if needed == NO_SCOPE or token.has_scope(needed):
             return True

@@ -389,3 +389,16 @@ def test_nobody_else_manages_an_organisations_keys(client, referrer_org, who):
         )
     assert ApiToken.objects.get() == token and token.is_active
     assert bearer(key).get(ME).status_code == 200
+
+
+def test_the_keys_page_query_count_does_not_grow_with_keys(
+    client, referrer_org, django_assert_num_queries
+):
+    admin = factories.MembershipFactory(organisation=referrer_org, role="admin").user
+    for _ in range(3):
+        key_for(referrer_org)
+    client.force_login(admin)
+    # session, user, memberships with organisations, the keys with their makers
+    with django_assert_num_queries(4):
+        page = client.get(reverse("provider:tokens"))
+    assert page.content.decode().count("skj_") >= 3
