@@ -308,6 +308,9 @@ SPECTACULAR_SETTINGS = {
     # Paths are relative to the one server, /api/v1 on the host that serves the
     # document (NL API Design Rules: the major version in the server URI).
     "SCHEMA_PATH_PREFIX_TRIM": True,
+    # Generated clients: separate request and response components, so read-only
+    # fields stay out of request models.
+    "COMPONENT_SPLIT_REQUEST": True,
     "SERVERS": [{"url": "/api/v1", "description": "This server, API version 1"}],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
