@@ -9,14 +9,42 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReferrerType(models.TextChoices):
-    """COD327 Code verwijzer (the referrer types that refer here) plus wijkteam."""
+    """COD327 Code verwijzer (iJw 3.2), the codes of the referrers that refer here.
 
-    GEMEENTE = "01", _("Gemeente (JGZ-toegang)")
+    Only iJw codes: the local kind of referrer (wijkteam, JGZ nurse, ...) is a
+    ``ReferrerRole``, which maps to one of these."""
+
+    GEMEENTE = "01", _("Gemeente")
     HUISARTS = "02", _("Huisarts")
     JEUGDARTS = "03", _("Jeugdarts")
     GI = "04", _("Gecertificeerde instelling")
     MEDISCH_SPECIALIST = "05", _("Medisch specialist")
+
+
+class ReferrerRole(models.TextChoices):
+    """The local kind of referrer: who refers, as Almere knows them."""
+
+    JGZ_TOEGANG = "jgz_toegang", _("JGZ (toegang van de gemeente)")
+    JEUGDARTS = "jeugdarts", _("Jeugdarts")
+    JEUGDVERPLEEGKUNDIGE = "jeugdverpleegkundige", _("Jeugdverpleegkundige (JGZ)")
+    HUISARTS = "huisarts", _("Huisarts of POH-GGZ")
+    GI = "gi", _("Gecertificeerde instelling")
+    MEDISCH_SPECIALIST = "medisch_specialist", _("Medisch specialist")
     WIJKTEAM = "wijkteam", _("Wijkteam")
+
+
+# The COD327 code of each local role. JGZ and the wijkteams are the municipality's
+# access to youth care (Jeugdwet art. 2.3), so they refer as 01 Gemeente; only
+# the jeugdarts has a code of its own.
+ROLE_COD327 = {
+    ReferrerRole.JGZ_TOEGANG: ReferrerType.GEMEENTE,
+    ReferrerRole.JEUGDARTS: ReferrerType.JEUGDARTS,
+    ReferrerRole.JEUGDVERPLEEGKUNDIGE: ReferrerType.GEMEENTE,
+    ReferrerRole.HUISARTS: ReferrerType.HUISARTS,
+    ReferrerRole.GI: ReferrerType.GI,
+    ReferrerRole.MEDISCH_SPECIALIST: ReferrerType.MEDISCH_SPECIALIST,
+    ReferrerRole.WIJKTEAM: ReferrerType.GEMEENTE,
+}
 
 
 class EndReason(models.TextChoices):

@@ -36,8 +36,8 @@ class ReferralForm(Form):
     referrer_organisation = forms.ModelChoiceField(
         label=_("Ik verwijs namens"), queryset=Organisation.objects.none()
     )
-    referrer_type = forms.ChoiceField(
-        label=_("Ik verwijs als"), choices=codes.ReferrerType.choices
+    referrer_role = forms.ChoiceField(
+        label=_("Ik verwijs als"), choices=codes.ReferrerRole.choices
     )
     child_initials = forms.CharField(
         label=_("Initialen van het kind"),
@@ -126,12 +126,16 @@ class ReferralForm(Form):
             del self.fields["referrer_organisation"]
         jgz = own and own[0].kind == Organisation.Kind.JGZ
         if len(own) == 1 and jgz:
-            self.fields["referrer_type"].choices = [
-                (c, codes.ReferrerType(c).label)
-                for c in (codes.ReferrerType.GEMEENTE, codes.ReferrerType.JEUGDARTS)
+            self.fields["referrer_role"].choices = [
+                (role, codes.ReferrerRole(role).label)
+                for role in (
+                    codes.ReferrerRole.JGZ_TOEGANG,
+                    codes.ReferrerRole.JEUGDARTS,
+                    codes.ReferrerRole.JEUGDVERPLEEGKUNDIGE,
+                )
             ]
         else:
-            del self.fields["referrer_type"]
+            del self.fields["referrer_role"]
 
 
 class EventForm(Form):

@@ -56,8 +56,15 @@ class Referral(models.Model):
         blank=True,
         related_name="+",
     )
+    # The local kind of referrer, and the iJw COD327 code it maps to
+    # (codes.ROLE_COD327): the code alone cannot tell a wijkteam from JGZ.
+    referrer_role = models.CharField(
+        _("rol verwijzer"), max_length=30, choices=codes.ReferrerRole.choices
+    )
     referrer_type = models.CharField(
-        _("soort verwijzer"), max_length=10, choices=codes.ReferrerType.choices
+        _("soort verwijzer (COD327)"),
+        max_length=10,
+        choices=codes.ReferrerType.choices,
     )
     follower_school = models.ForeignKey(
         "registry.Organisation",

@@ -45,15 +45,18 @@ MAX_CHILD_AGE_YEARS = 23  # verlengde jeugdhulp
 MAX_INITIALS_LENGTH = 10
 # Groups of one to three letters ("J.B.", "A. v.d. B"): initials, not a name.
 _INITIALS = re.compile(r"^[^\W\d_]{1,3}(?:[. ]+[^\W\d_]{1,3})*\.?$")
-_KIND_TO_REFERRER_TYPE = {
-    Organisation.Kind.JGZ: codes.ReferrerType.GEMEENTE,
-    Organisation.Kind.HUISARTS: codes.ReferrerType.HUISARTS,
-    Organisation.Kind.GI: codes.ReferrerType.GI,
-    Organisation.Kind.ZIEKENHUIS: codes.ReferrerType.MEDISCH_SPECIALIST,
-    Organisation.Kind.WIJKTEAM: codes.ReferrerType.WIJKTEAM,
+# The roles a referrer of each organisation kind refers in (the first: default).
+_KIND_ROLES = {
+    Organisation.Kind.JGZ: (
+        codes.ReferrerRole.JGZ_TOEGANG,
+        codes.ReferrerRole.JEUGDARTS,
+        codes.ReferrerRole.JEUGDVERPLEEGKUNDIGE,
+    ),
+    Organisation.Kind.HUISARTS: (codes.ReferrerRole.HUISARTS,),
+    Organisation.Kind.GI: (codes.ReferrerRole.GI,),
+    Organisation.Kind.ZIEKENHUIS: (codes.ReferrerRole.MEDISCH_SPECIALIST,),
+    Organisation.Kind.WIJKTEAM: (codes.ReferrerRole.WIJKTEAM,),
 }
-# A JGZ user refers as the municipality's access point (01) or as jeugdarts (03).
-_JGZ_TYPES = (codes.ReferrerType.GEMEENTE, codes.ReferrerType.JEUGDARTS)
 TYPE_FIELDS = ("expected_start_on", "bridging_care", "end_reason", "decline_reason")
 
 
@@ -95,21 +98,38 @@ def _referrer_organisation(actor, chosen: Organisation | None) -> Organisation:
     return chosen
 
 
+def referrer_role_choices(organisation: Organisation) -> list[str]:
+    return list(_KIND_ROLES[organisation.kind])
+
+
 def referrer_type_choices(organisation: Organisation) -> list[str]:
-    if organisation.kind == Organisation.Kind.JGZ:
-        return list(_JGZ_TYPES)
-    return [_KIND_TO_REFERRER_TYPE[organisation.kind]]
+    """The COD327 codes a referrer of ``organisation`` can refer as."""
+    return list(
+        dict.fromkeys(
+            codes.ROLE_COD327[role] for role in referrer_role_choices(organisation)
+        )
+    )
 
 
-def _referrer_type(organisation: Organisation, chosen: str | None) -> str:
-    allowed = referrer_type_choices(organisation)
-    if not chosen:
-        return allowed[0]
-    if chosen not in allowed:
+def _referrer_role(organisation: Organisation, data: dict) -> str:
+    """The role chosen (or the COD327 code chosen, for older clients), checked
+    against the organisation's kind; the kind's first role when none is given."""
+    roles = referrer_role_choices(organisation)
+    role, code = data.get("referrer_role"), data.get("referrer_type")
+    if role:
+        if role not in roles:
+            raise ValidationError(
+                {"referrer_role": _("Deze rol past niet bij uw organisatie.")}
+            )
+        return role
+    if code:
+        for candidate in roles:
+            if codes.ROLE_COD327[candidate] == code:
+                return candidate
         raise ValidationError(
             {"referrer_type": _("Deze soort verwijzer past niet bij uw organisatie.")}
         )
-    return chosen
+    return roles[0]
 
 
 def _child_errors(referral: Referral, today: date) -> dict:
@@ -250,8 +270,10 @@ def referral_create(
     ``data``: child_initials, child_birth_date, help_question, urgency,
     consent_by, consent_date, parent_phone and/or parent_email (at least one),
     and optionally parent_name, follower_school
-    (an Organisation of kind school), school_consent, referrer_type (JGZ: 01 or
-    03), referrer_organisation (only when the actor belongs to several).
+    (an Organisation of kind school), school_consent, referrer_role (JGZ:
+    jgz_toegang, jeugdarts or jeugdverpleegkundige; its COD327 code follows) or,
+    for older clients, referrer_type (a COD327 code), referrer_organisation (only
+    when the actor belongs to several).
 
     Invariants: never a BSN (initials only, none in free text); the child's
     age fits the service's range; never to a service in aanmeldstop; a way to
@@ -275,7 +297,8 @@ def referral_create(
         perceel_id=service.perceel_id,
         referrer_organisation=organisation,
         referrer_user=actor if isinstance(actor, User) else None,
-        referrer_type=_referrer_type(organisation, data.get("referrer_type")),
+        referrer_role=(role := _referrer_role(organisation, data)),
+        referrer_type=codes.ROLE_COD327[role],
         follower_school=data.get("follower_school"),
         school_consent=bool(data.get("school_consent")),
         child_initials=(data.get("child_initials") or "").strip(),

@@ -39,21 +39,23 @@ from registry.models import Capacity, Organisation, Service
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BATCH = 20_000
 # Referrer types and how often each refers (huisartsen refer most).
-REFERRER_TYPE_WEIGHTS = {
-    codes.ReferrerType.HUISARTS: 38,
-    codes.ReferrerType.GEMEENTE: 24,
-    codes.ReferrerType.JEUGDARTS: 12,
-    codes.ReferrerType.WIJKTEAM: 12,
-    codes.ReferrerType.MEDISCH_SPECIALIST: 8,
-    codes.ReferrerType.GI: 6,
+REFERRER_ROLE_WEIGHTS = {
+    codes.ReferrerRole.HUISARTS: 38,
+    codes.ReferrerRole.JGZ_TOEGANG: 16,
+    codes.ReferrerRole.JEUGDVERPLEEGKUNDIGE: 8,
+    codes.ReferrerRole.JEUGDARTS: 12,
+    codes.ReferrerRole.WIJKTEAM: 12,
+    codes.ReferrerRole.MEDISCH_SPECIALIST: 8,
+    codes.ReferrerRole.GI: 6,
 }
 _REFERRER_KIND = {
-    codes.ReferrerType.GEMEENTE: Organisation.Kind.JGZ,
-    codes.ReferrerType.JEUGDARTS: Organisation.Kind.JGZ,
-    codes.ReferrerType.HUISARTS: Organisation.Kind.HUISARTS,
-    codes.ReferrerType.GI: Organisation.Kind.GI,
-    codes.ReferrerType.MEDISCH_SPECIALIST: Organisation.Kind.ZIEKENHUIS,
-    codes.ReferrerType.WIJKTEAM: Organisation.Kind.WIJKTEAM,
+    codes.ReferrerRole.JGZ_TOEGANG: Organisation.Kind.JGZ,
+    codes.ReferrerRole.JEUGDARTS: Organisation.Kind.JGZ,
+    codes.ReferrerRole.JEUGDVERPLEEGKUNDIGE: Organisation.Kind.JGZ,
+    codes.ReferrerRole.HUISARTS: Organisation.Kind.HUISARTS,
+    codes.ReferrerRole.GI: Organisation.Kind.GI,
+    codes.ReferrerRole.MEDISCH_SPECIALIST: Organisation.Kind.ZIEKENHUIS,
+    codes.ReferrerRole.WIJKTEAM: Organisation.Kind.WIJKTEAM,
 }
 _REFERRER_ORGS = {  # kind: how many to create when none exist
     Organisation.Kind.JGZ: 3,
@@ -250,7 +252,7 @@ def _referral(ctx: _Context, pk: int):
     derived = wf.derive(
         wf.Event(s.type, s.on, s.expected_start_on, s.bridging_care) for s, _ in kept
     )
-    referrer_type = _weighted(rng, REFERRER_TYPE_WEIGHTS)
+    referrer_role = _weighted(rng, REFERRER_ROLE_WEIGHTS)
     values = {
         "id": pk,
         "reference": "VW-Z" + _code(pk, 7),
@@ -258,8 +260,9 @@ def _referral(ctx: _Context, pk: int):
         "service_id": service_id,
         "provider_id": provider_id,
         "perceel_id": perceel_id,
-        "referrer_organisation_id": rng.choice(ctx.referrers[referrer_type]),
-        "referrer_type": referrer_type,
+        "referrer_organisation_id": rng.choice(ctx.referrers[referrer_role]),
+        "referrer_role": referrer_role,
+        "referrer_type": codes.ROLE_COD327[referrer_role],
         "child_initials": f"{rng.choice(ALPHABET[10:])}.{rng.choice(ALPHABET[10:])}.",
         "child_birth_date": referred_on - timedelta(days=rng.randint(365, 17 * 365)),
         "help_question": "Gegenereerde verwijzing (testgegevens).",
@@ -334,7 +337,8 @@ class _Writer:
 
 _REFERRAL_FIELDS = (
     "id", "reference", "family_code", "service_id", "provider_id", "perceel_id",
-    "referrer_organisation_id", "referrer_type", "child_initials", "child_birth_date",
+    "referrer_organisation_id", "referrer_role", "referrer_type", "child_initials",
+    "child_birth_date",
     "help_question", "urgency", "consent_by", "consent_date", "referred_on",
     "created_at", *wf.Derived.FIELDS,
 )  # fmt: skip

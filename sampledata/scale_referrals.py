@@ -13,7 +13,7 @@ and skipping when the asked number of generated referrals is already there.
 from django.db import transaction
 
 from referrals.models import Referral
-from referrals.services import referrer_type_choices
+from referrals.services import referrer_role_choices
 from registry.models import Organisation
 
 # How many referrer organisations of each kind a generated municipality has.
@@ -34,7 +34,7 @@ def referrer_slug_prefix(seed: int) -> str:
 
 
 def referrer_organisations(*, seed: int) -> dict[str, list[int]]:
-    """Referrer organisation ids per referrer type; creates the generated ones
+    """Referrer organisation ids per referrer role; creates the generated ones
     (``REFERRER_COUNTS``, slugs ``scale-ref-s<seed>-<kind>-<n>``) when missing."""
     prefix = referrer_slug_prefix(seed)
     existing = Organisation.objects.filter(slug__startswith=prefix)
@@ -50,8 +50,8 @@ def referrer_organisations(*, seed: int) -> dict[str, list[int]]:
         )
     by_type: dict[str, list[int]] = {}
     for pk, kind in existing.order_by("pk").values_list("pk", "kind"):
-        for referrer_type in referrer_type_choices(Organisation(kind=kind)):
-            by_type.setdefault(referrer_type, []).append(pk)
+        for role in referrer_role_choices(Organisation(kind=kind)):
+            by_type.setdefault(role, []).append(pk)
     return by_type
 
 

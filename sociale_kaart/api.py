@@ -236,12 +236,15 @@ _TAGS = {
     "forms, providers and their services (no token needed).",
     "capacity": "Capacity and waiting times of a service: public reads, updates "
     "by the provider with ETag / If-Match.",
-    "hsds": "The public catalogue in the Open Referral HSDS 3.0 standard.",
     "referrals": "Referrals and their steps (token or session).",
     "dashboard": "Anonymous figures of referrals and waiting times for the "
     "municipality, and a provider's own figures (token or session).",
 }
-_CONTACT = {"name": "Gemeente Almere, team Sociale Kaart Jeugd"}
+_CONTACT = {
+    "name": "Gemeente Almere, team Sociale Kaart Jeugd",
+    "url": "https://sociale-kaart-jeugd.nl/",
+    "email": "sociale-kaart-jeugd@almere.nl",
+}
 _METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 _SAFE = ("get", "head", "options")
 
@@ -250,7 +253,9 @@ def _error_codes(method: str, operation: dict) -> list[int]:
     """The error statuses an operation can answer, from what it accepts."""
     params = operation.get("parameters", [])
     codes = [401, 406, 429]
-    if operation.get("requestBody") or any(p.get("in") == "query" for p in params):
+    if operation.get("requestBody") or params or method not in _SAFE:
+        # Any input can be wrong: a path or query value, an unknown query key
+        # (sociale_kaart.query_params), a body (NL API Design Rules: 400).
         codes.append(400)
     if method not in _SAFE:
         codes.append(403)  # CSRF protection of session requests

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "sociale_kaart.middleware.SessionIdleTimeoutMiddleware",
     "sociale_kaart.locale.DutchFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "sociale_kaart.query_params.UnknownQueryKeysMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Complete log-ins only (second factor), and the chosen organisation.
@@ -332,13 +333,23 @@ SPECTACULAR_SETTINGS = {
     "403 naming it. `GET /me` tells a key who it is. Key requests need no CSRF "
     "token. A browser session (the site's own pages) that calls the API must "
     "send the `X-CSRFToken` header with the value of the `csrftoken` cookie on "
-    "every POST, PATCH, PUT and DELETE; without it the answer is 403 CSRF.",
+    "every POST, PATCH, PUT and DELETE; without it the answer is 403 CSRF.\n\n"
+    "The public catalogue in the Open Referral HSDS 3.1 standard is the Open "
+    "Referral API (HSDA) under /api/v1/hsds/, with its own document at "
+    "/api/v1/hsds/openapi.json (HSDA's snake_case parameters).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Paths are relative to the one server, /api/v1 on the host that serves the
+    # document (NL API Design Rules: the major version in the server URI).
+    "SCHEMA_PATH_PREFIX_TRIM": True,
+    # Generated clients: separate request and response components, so read-only
+    # fields stay out of request models.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVERS": [{"url": "/api/v1", "description": "This server, API version 1"}],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sociale_kaart.api.openapi_postprocess",

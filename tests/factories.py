@@ -190,6 +190,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         OrganisationFactory, kind=models.Organisation.Kind.JGZ
     )
     referrer_user = None
+    referrer_role = "jgz_toegang"
     referrer_type = "01"
     child_initials = "J.B."
     child_birth_date = datetime.date(2015, 5, 17)

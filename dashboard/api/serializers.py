@@ -71,7 +71,7 @@ class ByLotSerializer(serializers.Serializer):
 
 class ByReferrerTypeSerializer(serializers.Serializer):
     referrer_type = serializers.ChoiceField(
-        choices=codes.ReferrerType.choices, help_text="COD327 (plus wijkteam)."
+        choices=codes.ReferrerType.choices, help_text="iJw COD327 code verwijzer."
     )
     label = serializers.CharField()
     figures = FiguresSerializer()

@@ -37,7 +37,7 @@ PARAMS = {
     "from": "van",
     "to": "tot",
     "lot": "perceel",
-    "referrer_type": "verwijzer",
+    "referrerType": "verwijzer",
     "provider": "aanbieder",
 }
 LEVELS = {"group": d.GROUP, "provider": d.PROVIDER}
@@ -112,9 +112,9 @@ FILTERS = [
     _query("to", MONTH, "Last cohort month, included (default: this month)."),
     _query("lot", OpenApiTypes.STR, "Only this perceel (code, see /lots)."),
     _query(
-        "referrer_type",
+        "referrerType",
         OpenApiTypes.STR,
-        "Only referrals of this referrer type (COD327 code, or wijkteam).",
+        "Only referrals of this referrer type (iJw COD327 code).",
         enum=codes.ReferrerType.values,
     ),
 ]

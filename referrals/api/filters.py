@@ -46,12 +46,12 @@ class ReferralFilter(django_filters.FilterSet):
         help_text="true: only referrals still waiting for help to start "
         "(sent, received, first_contact, waitlisted, intake); false: the others.",
     )
-    referred_after = django_filters.DateFilter(
+    referredAfter = django_filters.DateFilter(
         field_name="referred_on",
         lookup_expr="gte",
         help_text="Referred on or after this date (YYYY-MM-DD).",
     )
-    referred_before = django_filters.DateFilter(
+    referredBefore = django_filters.DateFilter(
         field_name="referred_on",
         lookup_expr="lte",
         help_text="Referred on or before this date (YYYY-MM-DD).",
@@ -62,7 +62,7 @@ class ReferralFilter(django_filters.FilterSet):
 
     class Meta:
         model = Referral
-        fields = ["status", "open", "referred_after", "referred_before", "service"]
+        fields = ["status", "open", "referredAfter", "referredBefore", "service"]
 
     def filter_open(self, queryset, name, value):
         if value is None:

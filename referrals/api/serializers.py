@@ -77,10 +77,18 @@ class ReferralCreateSerializer(serializers.Serializer):
         default=False,
         help_text="The family consents that follower_school sees status and dates.",
     )
+    referrer_role = serializers.ChoiceField(
+        choices=codes.ReferrerRole.choices,
+        required=False,
+        help_text="Who refers (the local role); follows from your organisation "
+        "(JGZ: jgz_toegang, jeugdarts or jeugdverpleegkundige). Its iJw COD327 "
+        "code is referrer_type in the answer.",
+    )
     referrer_type = serializers.ChoiceField(
         choices=codes.ReferrerType.choices,
         required=False,
-        help_text="COD327; follows from your organisation (JGZ: 01 or 03).",
+        help_text="iJw COD327 code verwijzer, only for clients that send no "
+        "referrer_role: the first role of your organisation with this code.",
     )
     previous_referral = serializers.CharField(
         required=False,
@@ -199,6 +207,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             "provider_name",
             "perceel",
             "referrer_organisation",
+            "referrer_role",
             "referrer_type",
             "urgency",
             "referred_on",

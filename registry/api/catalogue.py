@@ -220,7 +220,7 @@ SERVICE_FILTERS = [
     _slugs("form", "Form of help code (see /forms)."),
     _query("accepting", OpenApiTypes.BOOL, "true: only services with room now."),
     _query(
-        "max_wait_weeks",
+        "maxWaitWeeks",
         {"type": "integer", "minimum": 0, "maximum": 260},
         "Total waiting time (weeks) at most this; unknown waits never match.",
     ),
@@ -232,7 +232,7 @@ SERVICE_FILTERS = [
             "pattern": "^[1-9][0-9]{3} ?([A-Za-z]{2})?$",
         },
         "Dutch postcode (1356 TL, 1356TL or 1356): only services with a location "
-        "within radius_km of its centre (looked up in PDOK Locatieserver). Unknown, "
+        "within radiusKm of its centre (looked up in PDOK Locatieserver). Unknown, "
         "or PDOK not reachable: 400 naming postcode.",
     ),
     _query(
@@ -246,7 +246,7 @@ SERVICE_FILTERS = [
         "Longitude (WGS84) to measure distance from instead of a postcode; with lat.",
     ),
     _query(
-        "radius_km",
+        "radiusKm",
         {"type": "integer", "minimum": 1, "maximum": 100},
         "With postcode or lat/lon: the radius in km (default 10).",
     ),

@@ -29,8 +29,8 @@ CHOICE_PARAMS = {
 # API parameter -> (search page parameter, lowest, highest).
 NUMBER_PARAMS = {
     "age": ("leeftijd", validators.AGE_MIN, validators.AGE_MAX),
-    "max_wait_weeks": ("wachttijd", 0, validators.WAIT_WEEKS_MAX),
-    "radius_km": ("straal", geo.RADIUS_MIN_KM, geo.RADIUS_MAX_KM),
+    "maxWaitWeeks": ("wachttijd", 0, validators.WAIT_WEEKS_MAX),
+    "radiusKm": ("straal", geo.RADIUS_MIN_KM, geo.RADIUS_MAX_KM),
 }
 # API ordering -> the search page's sort. "-updated": most recently updated first.
 ORDERINGS = {

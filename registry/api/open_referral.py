@@ -1,54 +1,32 @@
-"""Open Referral HSDS 3.0 view of the public catalogue under /api/v1/hsds.
+"""The Open Referral API (HSDA 3.1) under /api/v1/hsds.
 
-The documents are those of ``registry.hsds`` (and ``manage.py export_hsds``):
-services as ``compiled/service.json`` with the 3.1 ``service_capacity`` form,
-organisations as ``compiled/organization.json``. Objects are addressed by their
-HSDS uuid (``registry.hsds.hsds_id``); an integer id or an unknown uuid is 404.
+The documents are those of ``registry.hsds`` (and ``manage.py export_hsds``);
+the query parameters are HSDA's own (``registry.hsda``). Because HSDA's
+snake_case parameters are not the Dutch API Design Rules' camelCase, this API
+has its own OpenAPI document (``registry.hsda_openapi``, served at
+``/api/v1/hsds/openapi.json``) and stays out of the main one. Objects are
+addressed by their HSDS uuid (``registry.hsds.hsds_id``); an integer id or an
+unknown uuid is 404.
 """
 
 import uuid
 
 from django.http import Http404
+from django.urls import reverse
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from registry import hsds
+from registry import hsda, hsda_openapi, hsds
 from registry.api import scopes
 from registry.api.pagination import HsdsPagination
 from registry.api.scopes import KeyScope
+from registry.models import Service
 
-TAGS = ["hsds"]
-UUID_PATTERN = "[0-9a-fA-F-]{36}"
-SPEC = "https://docs.openreferral.org/en/latest/hsds/schema_reference.html"
-
-
-def _schema(kind: str, compiled: str) -> dict:
-    return {
-        "type": "object",
-        "description": f"An Open Referral HSDS 3.0 {kind} ({compiled}; see {SPEC}).",
-        "properties": {
-            "id": {"type": "string", "format": "uuid"},
-            "name": {"type": "string"},
-        },
-        "required": ["id", "name"],
-        "additionalProperties": True,
-    }
-
-
-SERVICE = _schema("service", "schema/compiled/service.json")
-ORGANIZATION = _schema("organization", "schema/compiled/organization.json")
-
-
-def _uuid_path(kind: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        "id",
-        OpenApiTypes.UUID,
-        OpenApiParameter.PATH,
-        description=f"The {kind}'s HSDS id (a uuid, stable across exports).",
-    )
+PROFILE_URL = "https://docs.openreferral.org/en/latest/hsds/schema_reference.html"
 
 
 def _pk_for(kind: str, hsds_uuid: str, pks) -> int:
@@ -66,80 +44,172 @@ def _pk_for(kind: str, hsds_uuid: str, pks) -> int:
     raise Http404
 
 
-class _Hsds(mixins.ListModelMixin, viewsets.GenericViewSet):
+class _HsdaSettings:
+    URL_FORMAT_OVERRIDE = None  # ``format`` is an HSDA parameter here, not DRF's
+
+
+class HsdaContentNegotiation(DefaultContentNegotiation):
+    settings = _HsdaSettings
+
+
+@extend_schema(exclude=True)  # documented in the HSDA document instead
+class _Hsda(APIView):
+    # Public; a key needs the catalogue read scope (as for the catalogue).
     permission_classes = [KeyScope, permissions.AllowAny]
     key_scopes = scopes.CATALOGUE
-    pagination_class = HsdsPagination
-    filter_backends = []
-    lookup_field = "id"
-    lookup_value_regex = UUID_PATTERN
-    kind = ""
+    content_negotiation_class = HsdaContentNegotiation
+    allowed = ()
 
-    def document(self, obj) -> dict:
-        raise NotImplementedError
+    def query(self, request) -> hsda.Query:
+        return hsda.parse(request.query_params, self.allowed)
 
-    def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([self.document(obj) for obj in page])
+    def page(self, request, items, render) -> Response:
+        paginator = HsdsPagination()
+        page = paginator.paginate_queryset(items, request, view=self)
+        return paginator.get_paginated_response([render(item) for item in page])
 
-    def retrieve(self, request, id=None):
-        queryset = self.get_queryset()
+
+class RootView(_Hsda):
+    """``/``: which HSDS version this API serves and where its contract is."""
+
+    def get(self, request):
+        self.query(request)
+        return Response(
+            {
+                "version": hsds.HSDS_VERSION,
+                "profile": PROFILE_URL,
+                "openapi_url": request.build_absolute_uri(
+                    reverse("registry-api:hsds-openapi")
+                ),
+            }
+        )
+
+
+class OpenApiView(_Hsda):
+    """The HSDA OpenAPI document of this API (JSON)."""
+
+    def get(self, request):
+        self.query(request)
+        return Response(hsda_openapi.document())
+
+
+class ServiceListView(_Hsda):
+    allowed = hsda.SERVICE_PARAMS
+
+    def get(self, request):
+        query = self.query(request)
+        services = hsda.services(query)
+        if query.full:
+            render = hsds.service_dict
+        else:
+            # One-to-one fields only: no many-to-many prefetches needed.
+            services = services.prefetch_related(None)
+            render = hsds.service_minimal if query.minimal else hsds.service_summary
+        return self.page(request, services, render)
+
+
+class ServiceDetailView(_Hsda):
+    def get(self, request, id):
+        self.query(request)
+        queryset = hsds.service_queryset()
+        pks = Service.objects.filter(pk__in=queryset.values("pk")).values_list(
+            "pk", flat=True
+        )
+        pk = _pk_for("service", id, pks.iterator())
+        return Response(hsds.service_dict(queryset.get(pk=pk)))
+
+
+class OrganizationListView(_Hsda):
+    allowed = hsda.ORGANIZATION_PARAMS
+
+    def get(self, request):
+        query = self.query(request)
+        if query.full or query.full_service:
+
+            def render(org):
+                return hsds.organisation_dict(org, full_service=query.full_service)
+        else:
+            render = hsds.organisation_summary
+        return self.page(request, hsda.organisations(query), render)
+
+
+class OrganizationDetailView(_Hsda):
+    allowed = hsda.ORGANIZATION_DETAIL_PARAMS
+
+    def get(self, request, id):
+        query = self.query(request)
+        queryset = hsds.organisation_queryset(full_service=query.full_service)
         pks = queryset.prefetch_related(None).values_list("pk", flat=True)
-        pk = _pk_for(self.kind, id, pks.iterator())
-        return Response(self.document(queryset.get(pk=pk)))
+        pk = _pk_for("organization", id, pks.iterator())
+        org = queryset.get(pk=pk)
+        return Response(hsds.organisation_dict(org, full_service=query.full_service))
 
 
-@extend_schema_view(
-    list=extend_schema(
-        operation_id="hsds_service_list",
-        summary="Services as Open Referral HSDS 3.0 (paginated, HSDS Page fields)",
-        description="Every public service as a fully nested HSDS 3.0 service, "
-        "by id. The page carries `count`/`results` and the HSDS Page fields.",
-        responses={200: SERVICE},  # paginated by HsdsPagination
-        tags=TAGS,
-    ),
-    retrieve=extend_schema(
-        operation_id="hsds_service_retrieve",
-        summary="One service as Open Referral HSDS 3.0",
-        description="A public service by its HSDS id (uuid); anything else is 404.",
-        parameters=[_uuid_path("service")],
-        responses={200: SERVICE},
-        tags=TAGS,
-    ),
-)
-class HsdsServiceViewSet(_Hsds):
-    kind = "service"
+class TaxonomyListView(_Hsda):
+    allowed = hsda.TAXONOMY_PARAMS
 
-    def get_queryset(self):
-        return hsds.service_queryset()
-
-    def document(self, obj) -> dict:
-        return hsds.service_dict(obj)
+    def get(self, request):
+        return self.page(request, hsda.taxonomies(self.query(request)), dict)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        operation_id="hsds_organization_list",
-        summary="Providers as Open Referral HSDS 3.0 organizations (paginated)",
-        description="Every active provider as an HSDS 3.0 organization with "
-        "its KvK/AGB identifiers, locations and services.",
-        responses={200: ORGANIZATION},  # paginated
-        tags=TAGS,
-    ),
-    retrieve=extend_schema(
-        operation_id="hsds_organization_retrieve",
-        summary="One provider as an Open Referral HSDS 3.0 organization",
-        description="An active provider by its HSDS id (uuid); anything else is 404.",
-        parameters=[_uuid_path("organization")],
-        responses={200: ORGANIZATION},
-        tags=TAGS,
-    ),
-)
-class HsdsOrganizationViewSet(_Hsds):
-    kind = "organization"
+class TaxonomyDetailView(_Hsda):
+    def get(self, request, id):
+        self.query(request)
+        for code in hsds.TAXONOMIES:
+            if hsds.taxonomy_id(code) == id.lower():
+                return Response(hsds.taxonomy_dict(code))
+        raise Http404
 
-    def get_queryset(self):
-        return hsds.organisation_queryset()
 
-    def document(self, obj) -> dict:
-        return hsds.organisation_dict(obj)
+class TaxonomyTermListView(_Hsda):
+    allowed = hsda.TAXONOMY_TERM_PARAMS
+
+    def get(self, request):
+        return self.page(request, hsda.taxonomy_terms(self.query(request)), dict)
+
+
+class TaxonomyTermDetailView(_Hsda):
+    def get(self, request, id):
+        self.query(request)
+        for term in hsds.all_terms():
+            if term["id"] == id.lower():
+                return Response(term)
+        raise Http404
+
+
+class ServiceAtLocationListView(_Hsda):
+    allowed = hsda.SERVICE_AT_LOCATION_PARAMS
+
+    def get(self, request):
+        query = self.query(request)
+        paginator = HsdsPagination()
+        rows = paginator.paginate_queryset(
+            hsda.service_at_locations(query), request, view=self
+        )
+        return paginator.get_paginated_response(
+            [
+                hsds.service_at_location_dict(link, full=query.full)
+                for link in hsda.load_links(rows)
+            ]
+        )
+
+
+class ServiceAtLocationDetailView(_Hsda):
+    def get(self, request, id):
+        self.query(request)
+        links = hsda.service_at_locations(hsda.Query())
+        wanted = _pk_for(
+            "service_at_location",
+            id,
+            (
+                f"{service}/{location}"
+                for service, location in links.values_list(
+                    "service_id", "location_id"
+                ).iterator()
+            ),
+        )
+        service_pk, location_pk = map(int, wanted.split("/"))
+        (link,) = hsda.load_links(
+            links.filter(service_id=service_pk, location_id=location_pk)
+        )
+        return Response(hsds.service_at_location_dict(link, full=True))

@@ -1,6 +1,6 @@
 """Paginated lists of the API: ``{count, next, previous, results}``.
 
-``page`` and ``page_size`` are checked before the query: a value that is not a
+``page`` and ``pageSize`` are checked before the query: a value that is not a
 whole number in range is 400 naming the parameter (never silently replaced by
 the default); a page beyond the last one is 404. HSDS lists add the Open
 Referral ``Page`` fields.
@@ -26,8 +26,8 @@ def _whole_number(raw: str, low: int, high: int) -> int | None:
 class ApiPagination(PageNumberPagination):
     page_size = 20
     max_page_size = 100
-    page_size_query_param = "page_size"
-    size_params = ("page_size",)
+    page_size_query_param = "pageSize"
+    size_params = ("pageSize",)
 
     def paginate_queryset(self, queryset, request, view=None):
         self._check(request.query_params)
@@ -82,18 +82,22 @@ class ReferencePagination(ApiPagination):
 
 
 class HsdsPagination(ApiPagination):
-    """Open Referral HSDS lists: our ``count``/``results`` plus the HSDS ``Page``
-    metadata. ``per_page`` (the HSDS name) is accepted as ``page_size``."""
+    """Open Referral HSDA lists: the HSDA ``Page`` object with ``contents``.
 
-    size_params = ("page_size", "per_page")
+    HSDA names the page size ``per_page``; the list answers exactly the Page
+    fields and ``contents`` (see registry/hsds_schemas/3.1/api_reference.md)."""
+
+    page_size_query_param = "per_page"
+    size_params = ("per_page",)
+
+    def paginate_list(self, items, request, view=None):
+        """Paginate a plain list (taxonomies and terms live in code)."""
+        return self.paginate_queryset(items, request, view)
 
     def get_paginated_response(self, data):
         page = self.page
         return Response(
             {
-                "count": page.paginator.count,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
                 "total_items": page.paginator.count,
                 "total_pages": page.paginator.num_pages,
                 "page_number": page.number,
@@ -101,33 +105,6 @@ class HsdsPagination(ApiPagination):
                 "first_page": page.number == 1,
                 "last_page": not page.has_next(),
                 "empty": page.paginator.count == 0,
-                "results": data,
+                "contents": data,
             }
         )
-
-    def get_paginated_response_schema(self, schema):
-        result = super().get_paginated_response_schema(schema)
-        hsds_page = {
-            "total_items": ("integer", "The total number of items (as count)."),
-            "total_pages": ("integer", "The number of pages."),
-            "page_number": ("integer", "The number of this page (from 1)."),
-            "size": ("integer", "The number of items on this page."),
-            "first_page": ("boolean", "Whether this is the first page."),
-            "last_page": ("boolean", "Whether this is the last page."),
-            "empty": ("boolean", "Whether there are no items at all."),
-        }
-        for name, (kind, text) in hsds_page.items():
-            result["properties"][name] = {"type": kind, "description": text}
-        result["required"] = [*result["required"], *hsds_page]
-        return result
-
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
-        per_page = {
-            "name": "per_page",
-            "required": False,
-            "in": "query",
-            "description": "The HSDS name of page_size (page_size wins if both).",
-            "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
-        }
-        return [*parameters, per_page]

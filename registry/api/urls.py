@@ -15,17 +15,64 @@ router.register("problem-areas", catalogue.ProblemAreaViewSet, basename="problem
 router.register("forms", catalogue.FormViewSet, basename="form")
 router.register("organisations", catalogue.OrganisationViewSet, basename="organisation")
 router.register("services", catalogue.ServiceViewSet, basename="service")
-router.register(
-    "hsds/services", open_referral.HsdsServiceViewSet, basename="hsds-service"
-)
-router.register(
-    "hsds/organizations",
-    open_referral.HsdsOrganizationViewSet,
-    basename="hsds-organization",
-)
+
+HSDS_UUID = "<str:id>"
+hsds_urlpatterns = [
+    path("hsds/", open_referral.RootView.as_view(), name="hsds-root"),
+    path("hsds/openapi.json", open_referral.OpenApiView.as_view(), name="hsds-openapi"),
+    path(
+        "hsds/services", open_referral.ServiceListView.as_view(), name="hsds-services"
+    ),
+    path(
+        f"hsds/services/{HSDS_UUID}",
+        open_referral.ServiceDetailView.as_view(),
+        name="hsds-service",
+    ),
+    path(
+        "hsds/organizations",
+        open_referral.OrganizationListView.as_view(),
+        name="hsds-organizations",
+    ),
+    path(
+        f"hsds/organizations/{HSDS_UUID}",
+        open_referral.OrganizationDetailView.as_view(),
+        name="hsds-organization",
+    ),
+    path(
+        "hsds/taxonomies",
+        open_referral.TaxonomyListView.as_view(),
+        name="hsds-taxonomies",
+    ),
+    path(
+        f"hsds/taxonomies/{HSDS_UUID}",
+        open_referral.TaxonomyDetailView.as_view(),
+        name="hsds-taxonomy",
+    ),
+    path(
+        "hsds/taxonomy_terms",
+        open_referral.TaxonomyTermListView.as_view(),
+        name="hsds-taxonomy-terms",
+    ),
+    path(
+        f"hsds/taxonomy_terms/{HSDS_UUID}",
+        open_referral.TaxonomyTermDetailView.as_view(),
+        name="hsds-taxonomy-term",
+    ),
+    path(
+        "hsds/service_at_locations",
+        open_referral.ServiceAtLocationListView.as_view(),
+        name="hsds-service-at-locations",
+    ),
+    path(
+        f"hsds/service_at_locations/{HSDS_UUID}",
+        open_referral.ServiceAtLocationDetailView.as_view(),
+        name="hsds-service-at-location",
+    ),
+]
 
 urlpatterns = [
     *router.urls,
+    *hsds_urlpatterns,
     path("me", views.MeView.as_view(), name="me"),
     path(
         "services/<int:id>/capacity",

@@ -319,7 +319,7 @@ def test_the_history_is_paginated(service, provider_user):
         services.capacity_update(
             capacity=service.capacity, actor=provider_user, data={"free_places": weeks}
         )
-    body = APIClient().get(history_url(service) + "?page_size=2&page=2").json()
+    body = APIClient().get(history_url(service) + "?pageSize=2&page=2").json()
     assert body["count"] == 6
     assert len(body["results"]) == 2
     assert body["next"] and body["previous"]
@@ -338,7 +338,8 @@ def test_the_openapi_document_and_docs_are_served_without_a_cdn(client):
     schema = client.get("/api/v1/openapi.yaml")
     assert schema.status_code == 200
     text = schema.content.decode()
-    assert "/api/v1/services/{id}/capacity:" in text
+    assert "/services/{id}/capacity:" in text
+    assert "- url: /api/v1" in text
     assert "application/problem+json" in text
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200

@@ -95,12 +95,12 @@ def test_problem_areas_and_forms_are_listed_by_name():
 
 def test_reference_lists_are_paginated(django_assert_num_queries):
     with django_assert_num_queries(2):  # count, page
-        response = get("problem-areas", page=2, page_size=5)
+        response = get("problem-areas", page=2, pageSize=5)
     body = response.json()
     assert body["count"] == 21
     assert len(body["results"]) == 5
-    assert body["previous"].endswith("/api/v1/problem-areas?page_size=5")
-    assert body["next"].endswith("/api/v1/problem-areas?page=3&page_size=5")
+    assert body["previous"].endswith("/api/v1/problem-areas?pageSize=5")
+    assert body["next"].endswith("/api/v1/problem-areas?page=3&pageSize=5")
 
 
 @pytest.mark.parametrize(
@@ -108,9 +108,9 @@ def test_reference_lists_are_paginated(django_assert_num_queries):
     [
         ({"page": "0"}, "page"),
         ({"page": "twee"}, "page"),
-        ({"page_size": "101"}, "page_size"),
-        ({"page_size": "0"}, "page_size"),
-        ({"page_size": "-1"}, "page_size"),
+        ({"pageSize": "101"}, "pageSize"),
+        ({"pageSize": "0"}, "pageSize"),
+        ({"pageSize": "-1"}, "pageSize"),
     ],
 )
 def test_a_bad_page_or_page_size_is_400_naming_it(params, name):
@@ -172,7 +172,7 @@ def test_the_organisation_list_runs_a_fixed_number_of_queries(
         main = factories.HoofdaanbiederFactory(percelen=[perceel])
         factories.OnderaannemerFactory(main_contractor=main, percelen=[perceel])
     with django_assert_num_queries(4):
-        body = get("organisations", page_size=100).json()
+        body = get("organisations", pageSize=100).json()
     assert body["count"] == 24
 
 
@@ -366,7 +366,7 @@ def test_a_service_in_the_list(catalogue):
 
 
 def test_services_hide_inactive_ones_and_those_of_inactive_providers(catalogue):
-    names = {s["name"] for s in get("services", page_size=100).json()["results"]}
+    names = {s["name"] for s in get("services", pageSize=100).json()["results"]}
     assert names == {
         "Training tegen angsten",
         "Autisme begeleiding thuis",
@@ -385,7 +385,7 @@ def test_services_hide_inactive_ones_and_those_of_inactive_providers(catalogue):
         ({"form": ["online", "groep"]}, ["depressie", "angst"]),
         ({"accepting": "true"}, ["angst"]),
         ({"accepting": "false"}, "all"),
-        ({"max_wait_weeks": "5"}, ["angst"]),
+        ({"maxWaitWeeks": "5"}, ["angst"]),
         ({"ordering": "wait"}, ["angst", "autisme", "depressie"]),
         ({"ordering": "-updated"}, ["angst", "autisme", "depressie"]),
         ({"q": "autisme", "district": "almere-haven", "age": "10"}, ["autisme"]),
@@ -411,7 +411,7 @@ def test_service_filters_work_as_on_the_search_page(catalogue, params, expected)
         ({"age": "24"}, ["age"]),
         ({"age": "-1"}, ["age"]),
         ({"age": "acht"}, ["age"]),
-        ({"max_wait_weeks": "261"}, ["max_wait_weeks"]),
+        ({"maxWaitWeeks": "261"}, ["maxWaitWeeks"]),
         ({"accepting": "ja"}, ["accepting"]),
         ({"ordering": "name"}, ["ordering"]),
         ({"ordering": "updated"}, ["ordering"]),
@@ -433,7 +433,7 @@ def test_the_service_list_runs_a_fixed_number_of_queries(
     for _ in range(12):
         factories.ServiceFactory(organisation=provider_org, perceel=perceel)
     with django_assert_num_queries(6):
-        assert len(get("services", page_size=100).json()["results"]) == 13
+        assert len(get("services", pageSize=100).json()["results"]) == 13
 
 
 def test_the_service_list_is_paginated(provider_org, perceel):
@@ -566,7 +566,7 @@ SEARCHES = [
         "stadsdeel=almere-haven&stadsdeel=almere-poort&sorteer=wachttijd",
     ),
     ("problem=angst&form=groep&accepting=true", "probleem=angst&vorm=groep&plek=ja"),
-    ("max_wait_weeks=8&ordering=-updated", "wachttijd=8&sorteer=bijgewerkt"),
+    ("maxWaitWeeks=8&ordering=-updated", "wachttijd=8&sorteer=bijgewerkt"),
     ("q=begeleiding thuis&age=12", "q=begeleiding thuis&leeftijd=12"),
 ]
 
@@ -576,7 +576,7 @@ class TestTheSameResultsAsTheSearchPage:
     @pytest.mark.parametrize(("api", "page"), SEARCHES)
     def test_services_give_the_results_of_the_search_page_in_its_order(self, api, page):
         expected = selectors.search_run(QueryDict(page))
-        body = APIClient().get(f"{API}/services?{api}&page_size=20").json()
+        body = APIClient().get(f"{API}/services?{api}&pageSize=20").json()
         assert body["count"] == expected.pagination.count > 0
         assert [s["id"] for s in body["results"]] == [s.pk for s in expected.services]
 

@@ -57,7 +57,14 @@ def referrals(service, subcontractor_service, outsider_service):
 
 
 def get(client, name, **params):
-    return client.get(f"{API}/{name}", {**PERIOD, **params})
+    # /overdue lists what is open now: it takes no period (an unknown key is 400).
+    period = {} if name == "overdue" else PERIOD
+    return client.get(f"{API}/{name}", {**period, **params})
+
+
+def test_overdue_refuses_a_period_it_does_not_take(municipality_user, referrals):
+    response = logged_in(municipality_user).get(f"{API}/overdue", PERIOD)
+    assert_problem(response, 400, *PERIOD)
 
 
 # --- who may see what -------------------------------------------------------------
@@ -227,7 +234,7 @@ def test_open_referrals_past_a_norm_are_scoped_to_the_caller(
         ({"from": "2026-03", "to": "2025-01"}, "to"),
         ({"from": "2010-01", "to": "2026-03"}, "from"),
         ({"lot": "bestaat-niet"}, "lot"),
-        ({"referrer_type": "07"}, "referrer_type"),
+        ({"referrerType": "07"}, "referrerType"),
         ({"provider": "bestaat-niet"}, "provider"),
         ({"level": "stad"}, "level"),
         ({"ordering": "made"}, "ordering"),

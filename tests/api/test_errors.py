@@ -180,7 +180,9 @@ def _api_routes(patterns=None, prefix="") -> list[str]:
 def test_no_api_url_ends_with_a_slash():
     routes = _api_routes()
     assert len(routes) > 20
-    assert [route for route in routes if route.endswith("/")] == []
+    # The one exception: HSDA requires the Open Referral API's root "/" endpoint.
+    slashed = [route for route in routes if route.endswith("/")]
+    assert slashed == ["api/v1/hsds/"]
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +221,47 @@ def test_the_documentation_page_serves_its_assets_itself(client):
     html = client.get(f"{API}/docs").content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn" not in html.lower() and "unpkg" not in html
+
+
+# --- NL API Design Rules: unknown query keys, servers, contact, 400 ---------------
+
+
+@pytest.mark.parametrize(
+    ("url", "unknown"),
+    [
+        ("/api/v1/services?page_size=5", ["page_size"]),  # the old snake_case name
+        ("/api/v1/services?organisatie=x&lot=begeleiding", ["organisatie"]),
+        ("/api/v1/lots/begeleiding?x=1&y=2", ["x", "y"]),
+        ("/api/v1/services/1/capacity?format=json", ["format"]),
+    ],
+)
+def test_unknown_query_keys_are_400_naming_them(client, url, unknown):
+    problem = assert_problem(client.get(url), 400, *unknown)
+    assert [p["name"] for p in problem["invalid_params"]] == unknown
+
+
+def test_unknown_query_keys_change_nothing_on_a_write(provider_user, service):
+    api = logged_in(provider_user)
+    before = service.capacity.version
+    response = api.post(f"{API}/services/{service.pk}/capacity/confirmation?dryRun=1")
+    assert_problem(response, 400, "dryRun")
+    service.capacity.refresh_from_db()
+    assert service.capacity.version == before
+
+
+def test_declared_camel_case_keys_pass(client):
+    assert client.get(f"{API}/problem-areas?pageSize=5&page=1").status_code == 200
+
+
+def test_the_document_names_a_versioned_server_full_contact_and_400s(openapi):
+    assert openapi["servers"] == [
+        {"url": "/api/v1", "description": "This server, API version 1"}
+    ]
+    assert {"name", "url", "email"} <= set(openapi["info"]["contact"])
+    for path, method, operation in _operations(openapi):
+        if operation.get("parameters") or method not in ("get", "head", "delete"):
+            assert "400" in operation["responses"], (path, method)
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                assert re.fullmatch(r"[a-z][a-zA-Z0-9]*", parameter["name"]), path
+    assert not any(path.startswith("/hsds") for path in openapi["paths"])

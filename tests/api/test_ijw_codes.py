@@ -42,10 +42,29 @@ def test_a_jgz_referral_carries_a_cod327_referrer_type(referrer_user, service):
     response = _refer(referrer_user, service, referrer_type="03")
     assert response.status_code == 201, response.content
     assert response.json()["referrer_type"] == "03"  # Jeugdarts
+    assert response.json()["referrer_role"] == "jeugdarts"
     assert Referral.objects.get().referrer_type == "03"
 
 
-@pytest.mark.parametrize("code", ["07", "3", "jeugdarts", ""])
+def test_a_jgz_nurse_refers_as_cod327_01(referrer_user, service):
+    response = _refer(referrer_user, service, referrer_role="jeugdverpleegkundige")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["referrer_role"], body["referrer_type"]) == (
+        "jeugdverpleegkundige",
+        "01",
+    )
+
+
+@pytest.mark.parametrize("role", ["school", "wijkteam", "03"])
+def test_a_role_outside_the_organisation_or_list_is_400(referrer_user, service, role):
+    assert_problem(
+        _refer(referrer_user, service, referrer_role=role), 400, "referrer_role"
+    )
+    assert not Referral.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["07", "3", "jeugdarts", "", "wijkteam"])
 def test_a_code_outside_cod327_is_400_and_stores_nothing(referrer_user, service, code):
     assert_problem(
         _refer(referrer_user, service, referrer_type=code), 400, "referrer_type"
@@ -104,11 +123,11 @@ def test_services_carry_their_jz020_product_category(provider_org):
     [
         ({"service": "1.5"}, "service"),
         ({"service": "een"}, "service"),
-        ({"referred_after": "gisteren"}, "referred_after"),
+        ({"referredAfter": "gisteren"}, "referredAfter"),
         ({"status": "zoek"}, "status"),
         ({"open": "misschien"}, "open"),
         ({"page": "0"}, "page"),
-        ({"page_size": "201"}, "page_size"),
+        ({"pageSize": "201"}, "pageSize"),
     ],
 )
 def test_a_bad_referral_filter_is_400_naming_it(referrer_user, referral, params, name):

@@ -74,7 +74,7 @@ def test_the_duplicate_warning_logs_the_referral_it_shows(
     client.post(
         reverse("referrals:referral-create", args=[referral.service_id]),
         {
-            "referrer_type": "01",
+            "referrer_role": "jgz_toegang",
             "child_initials": referral.child_initials,
             "child_birth_date": referral.child_birth_date.isoformat(),
             "help_question": "x",

@@ -21,7 +21,7 @@ def create_url(service):
 
 def form_data(**overrides):
     data = {
-        "referrer_type": "01",
+        "referrer_role": "jgz_toegang",
         "child_initials": "M.K.",
         "child_birth_date": "2016-02-29",
         "help_question": "Veel ruzie thuis, slaapt slecht.",
@@ -49,7 +49,9 @@ def test_the_referral_form_is_shown_to_a_referrer(client, referrer_user, service
     assert response.status_code == 200
     assert "Verwijzen naar" in response.text
     assert 'name="child_initials"' in response.text
-    assert 'name="referrer_type"' in response.text  # JGZ: 01 or 03
+    # JGZ: toegang, jeugdarts or jeugdverpleegkundige (COD327 01, 03, 01)
+    assert 'name="referrer_role"' in response.text
+    assert 'value="jeugdverpleegkundige"' in response.text
 
 
 @pytest.mark.django_db

@@ -218,7 +218,7 @@ def test_a_bsn_in_a_step_note_is_refused(referral, provider_user):
 
 def _form(**overrides):
     values = {k: str(v) for k, v in data(**overrides).items()}
-    values["referrer_type"] = "01"
+    values["referrer_role"] = "jgz_toegang"
     return values
 
 

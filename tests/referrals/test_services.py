@@ -14,7 +14,7 @@ from django.utils import timezone
 
 import pytest
 
-from referrals import services
+from referrals import codes, services
 from referrals import workflow as wf
 from referrals.models import Referral, ReferralEvent
 from tests import factories
@@ -106,25 +106,48 @@ def test_family_codes_are_random_not_derived_from_the_reference(referrer_user, s
 
 
 @pytest.mark.parametrize(
-    ("kind", "chosen", "expected"),
+    ("kind", "chosen", "role", "cod327"),
     [
-        ("jgz", None, "01"),
-        ("jgz", "03", "03"),
-        ("huisartsenpraktijk", None, "02"),
-        ("gi", None, "04"),
-        ("ziekenhuis", None, "05"),
-        ("wijkteam", None, "wijkteam"),
+        ("jgz", {}, "jgz_toegang", "01"),
+        ("jgz", {"referrer_role": "jeugdarts"}, "jeugdarts", "03"),
+        (
+            "jgz",
+            {"referrer_role": "jeugdverpleegkundige"},
+            "jeugdverpleegkundige",
+            "01",
+        ),
+        ("jgz", {"referrer_type": "03"}, "jeugdarts", "03"),  # older clients
+        ("huisartsenpraktijk", {}, "huisarts", "02"),
+        ("gi", {}, "gi", "04"),
+        ("ziekenhuis", {}, "medisch_specialist", "05"),
+        ("wijkteam", {}, "wijkteam", "01"),
     ],
 )
 @pytest.mark.django_db
-def test_referrer_type_follows_the_organisation_kind(kind, chosen, expected, service):
+def test_the_role_follows_the_organisation_kind_and_maps_to_cod327(
+    kind, chosen, role, cod327, service
+):
     user = factories.MembershipFactory(
         organisation=factories.OrganisationFactory(kind=kind)
     ).user
     referral = services.referral_create(
-        actor=user, service=service, data=valid_data(referrer_type=chosen)
+        actor=user, service=service, data=valid_data(**chosen)
     )
-    assert referral.referrer_type == expected
+    assert (referral.referrer_role, referral.referrer_type) == (role, cod327)
+    assert referral.referrer_type in codes.ReferrerType.values  # only iJw codes
+
+
+@pytest.mark.django_db
+def test_a_wijkteam_cannot_refer_as_jeugdarts(service):
+    user = factories.MembershipFactory(
+        organisation=factories.OrganisationFactory(kind="wijkteam")
+    ).user
+    with pytest.raises(ValidationError) as caught:
+        services.referral_create(
+            actor=user, service=service, data=valid_data(referrer_role="jeugdarts")
+        )
+    assert "referrer_role" in caught.value.message_dict
+    assert not Referral.objects.exists()
 
 
 @pytest.mark.django_db
@@ -252,7 +275,7 @@ def test_a_member_of_two_referrer_organisations_must_choose(referrer_user, servi
         data=valid_data(referrer_organisation=other),
     )
     assert referral.referrer_organisation == other
-    assert referral.referrer_type == "wijkteam"
+    assert (referral.referrer_role, referral.referrer_type) == ("wijkteam", "01")
 
 
 # --- every transition through the service -------------------------------------

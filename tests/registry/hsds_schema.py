@@ -1,6 +1,10 @@
-"""Validate documents against the Open Referral HSDS 3.0 JSON schemas vendored in
-``registry/hsds_schemas/`` (see its README for their source and licence)."""
+"""Validate documents against the Open Referral HSDS 3.1 JSON schemas vendored in
+``registry/hsds_schemas/3.1`` (see its README for their source and licence), in
+STRICT mode: ``additionalProperties: false`` is added to every object schema
+that lists its properties, as the specification's own CI checks its examples.
+A field HSDS does not define (or a deprecated one we should not send) fails."""
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -10,27 +14,48 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 SCHEMA_DIR = (
-    Path(__file__).resolve().parents[2] / "registry" / "hsds_schemas" / "3.0" / "schema"
+    Path(__file__).resolve().parents[2] / "registry" / "hsds_schemas" / "3.1" / "schema"
 )
+# Deprecated in 3.1: present in the schemas, never to be sent.
+DEPRECATED = {"wait_time", "fees", "licenses", "tax_status", "tax_id"}
 
 
 def _load(name: str) -> dict:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
+def strict(schema):
+    """A copy of ``schema`` closed to extra and deprecated properties."""
+    if isinstance(schema, list):
+        return [strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: strict(value) for key, value in schema.items()}
+    if isinstance(result.get("properties"), dict):
+        for name in DEPRECATED & set(result["properties"]):
+            del result["properties"][name]
+        result["additionalProperties"] = False
+    return result
+
+
 @cache
 def _registry() -> Registry:
-    # The 3.1 capacity schema refers to "unit.json"; the file here is unit.3.1-dev.json.
-    unit = Resource.from_contents(
-        _load("unit.3.1-dev.json"), default_specification=DRAFT202012
-    )
-    return Registry().with_resource("unit.json", unit)
+    # Per-object schemas refer to each other by file name ("unit.json").
+    registry = Registry()
+    for path in SCHEMA_DIR.glob("*.json"):
+        if path.name == "openapi.json":
+            continue
+        resource = Resource.from_contents(
+            strict(_load(path.name)), default_specification=DRAFT202012
+        )
+        registry = registry.with_resource(path.name, resource)
+    return registry
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(
-        _load(name),
+        strict(_load(name)),
         registry=_registry(),
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )
@@ -44,11 +69,38 @@ def errors(name: str, document) -> list[str]:
 
 
 def service_errors(document) -> list[str]:
-    found = errors("compiled/service.json", document)
-    for capacity in document.get("capacities", []):
-        found += errors("service_capacity.3.1-dev.json", capacity)
-    return found
+    return errors("compiled/service.json", document)
+
+
+def service_list_errors(document) -> list[str]:
+    return errors("compiled/service_list.json", document)
 
 
 def organization_errors(document) -> list[str]:
     return errors("compiled/organization.json", document)
+
+
+def organization_list_errors(document) -> list[str]:
+    return errors("compiled/organization_list.json", document)
+
+
+def service_at_location_errors(document, *, full: bool = False) -> list[str]:
+    name = "service_at_location" if full else "service_at_location_list"
+    return errors(f"compiled/{name}.json", document)
+
+
+@cache
+def _page_schema() -> dict:
+    contract = _load("openapi.json")
+    page = copy.deepcopy(contract["components"]["schemas"]["Page"])
+    page["properties"]["contents"] = {"type": "array"}
+    page["required"] = list(page["properties"])
+    return strict(page)
+
+
+def page_errors(body) -> list[str]:
+    """The HSDA Page object with ``contents``, and nothing else."""
+    return [
+        f"Page:{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in Draft202012Validator(_page_schema()).iter_errors(body)
+    ]

@@ -141,7 +141,7 @@ def test_a_distance_search_runs_a_fixed_number_of_queries(
 def test_the_api_takes_a_postcode_radius_and_distance_ordering(client, placed):
     response = client.get(
         "/api/v1/services",
-        {"postcode": "1356TL", "radius_km": "5", "ordering": "distance"},
+        {"postcode": "1356TL", "radiusKm": "5", "ordering": "distance"},
     )
     assert response.status_code == 200
     names = [item["name"] for item in response.json()["results"]]
@@ -153,7 +153,7 @@ def test_the_api_takes_a_postcode_radius_and_distance_ordering(client, placed):
     [
         ({"postcode": "9999ZZ"}, "postcode"),  # PDOK does not know it
         ({"postcode": "12AB"}, "postcode"),
-        ({"postcode": "1356TL", "radius_km": "0"}, "radius_km"),
+        ({"postcode": "1356TL", "radiusKm": "0"}, "radiusKm"),
         ({"lat": "52.3"}, "lat"),
         ({"ordering": "distance"}, "ordering"),
     ],

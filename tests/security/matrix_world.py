@@ -162,6 +162,11 @@ def build_world() -> World:
         "district": location.district.slug,
         "hsds_service": hsds.hsds_id("service", service.pk),
         "hsds_organization": hsds.hsds_id("organization", provider_a.pk),
+        "hsds_taxonomy": hsds.taxonomy_id("perceel"),
+        "hsds_taxonomy_term": hsds.term_id("perceel", perceel.code),
+        "hsds_service_at_location": hsds.hsds_id(
+            "service_at_location", f"{service.pk}/{location.pk}"
+        ),
         "capacity_version": service.capacity.version,
         "membership": colleague.memberships.get().pk,
         "invitation": invitation.pk,

@@ -115,7 +115,7 @@ def _refer(client, service, **overrides):
     url = reverse("referrals:referral-create", args=[service.pk])
     data = {
         **SENTINEL,
-        "referrer_type": "01",
+        "referrer_role": "jgz_toegang",
         "urgency": "regular",
         "consent_by": "parent",
         "parent_phone": "06 12345678",

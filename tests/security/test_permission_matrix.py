@@ -30,6 +30,7 @@ from django.utils import timezone
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from registry import hsda_openapi
 from tests.security.matrix_world import (
     KEY_ROLES,
     ROLES,
@@ -69,6 +70,8 @@ PAGES = {
     "api-schema":                     {"GET":  "200 200 200 200 200 200 200 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
     "api-schema-json":                {"GET":  "200 200 200 200 200 200 200 200",
+                                       "POST": "405 405 405 405 405 405 405 405"},
+    "registry-api:hsds-openapi":      {"GET":  "200 200 200 200 200 200 200 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
     "api-docs":                       {"GET":  "200 200 200 200 200 200 200 200",
                                        "POST": "405 405 405 405 405 405 405 405"},
@@ -223,10 +226,19 @@ API = {
     "organisation_retrieve":          "200 200 200 200 200 200 200 200",
     "service_list":                   "200 200 200 200 200 200 200 200",
     "service_retrieve":               "200 200 200 200 200 200 200 200",
-    "hsds_service_list":              "200 200 200 200 200 200 200 200",
-    "hsds_service_retrieve":          "200 200 200 200 200 200 200 200",
-    "hsds_organization_list":         "200 200 200 200 200 200 200 200",
-    "hsds_organization_retrieve":     "200 200 200 200 200 200 200 200",
+    # The Open Referral API (HSDA operation ids, from its own document).
+    "getAPIMetaInformation":          "200 200 200 200 200 200 200 200",
+    "getPaginatedListOfServices":     "200 200 200 200 200 200 200 200",
+    "getFullyNestedServiceById":      "200 200 200 200 200 200 200 200",
+    "getPaginatedListOfOrganizations": "200 200 200 200 200 200 200 200",
+    "getOrganizationById":            "200 200 200 200 200 200 200 200",
+    "getPaginatedListOfTaxonomies":   "200 200 200 200 200 200 200 200",
+    "getTaxonomyById":                "200 200 200 200 200 200 200 200",
+    # (HSDA's contract swaps these two operation ids; kept as published.)
+    "getTaxonomyTermById":            "200 200 200 200 200 200 200 200",
+    "getPaginatedListOfTaxonomyTerms": "200 200 200 200 200 200 200 200",
+    "getPaginatedListOfServiceAtLocation": "200 200 200 200 200 200 200 200",
+    "getServiceAtLocationWithNestedDataById": "200 200 200 200 200 200 200 200",
     "service_capacity_retrieve":      "200 200 200 200 200 200 200 200",
     "service_capacity_history_list":  "200 200 200 200 200 200 200 200",
     # Provider self-service writes: provider A (or the municipality); anyone
@@ -322,6 +334,9 @@ API_ARGS_BY_PATH = {
     "/api/v1/districts/{slug}": {"slug": "district"},
     "/api/v1/hsds/services/{id}": {"id": "hsds_service"},
     "/api/v1/hsds/organizations/{id}": {"id": "hsds_organization"},
+    "/api/v1/hsds/taxonomies/{id}": {"id": "hsds_taxonomy"},
+    "/api/v1/hsds/taxonomy_terms/{id}": {"id": "hsds_taxonomy_term"},
+    "/api/v1/hsds/service_at_locations/{id}": {"id": "hsds_service_at_location"},
     "/api/v1/organisations/{slug}/locations/{id}": {"id": "location"},
 }
 
@@ -351,7 +366,7 @@ BODIES = {
     },
     "referrals:referral-create": lambda w: {
         **_referral(w),
-        "referrer_type": "01" if w.role.endswith("referrer_a") else "02",
+        "referrer_role": "jgz_toegang" if w.role.endswith("referrer_a") else "huisarts",
     },
     "referrals:referral-event-create": lambda w: {
         "type": "intake",
@@ -392,12 +407,19 @@ def url_names() -> set[str]:
 
 @functools.cache
 def api_operations() -> dict[str, tuple[str, str]]:
-    """operationId -> (method, path) from the generated OpenAPI document."""
+    """operationId -> (method, path) from the generated OpenAPI document and
+    the Open Referral API's own document (served under /api/v1/hsds)."""
     schema = SchemaGenerator().get_schema(request=None, public=True)
+    documents = [
+        (schema["servers"][0]["url"], schema),
+        ("/api/v1/hsds", hsda_openapi.document()),
+    ]
     return {
-        operation["operationId"]: (method.upper(), path)
-        for path, operations in schema["paths"].items()
+        operation["operationId"]: (method.upper(), prefix + path)
+        for prefix, document in documents
+        for path, operations in document["paths"].items()
         for method, operation in operations.items()
+        if method != "parameters"
     }
 
 
@@ -938,10 +960,17 @@ KEY_API = {
     "district_list":                  "200 200 200 200 200 200",
     "district_retrieve":              "200 200 200 200 200 200",
     "form_list":                      "200 200 200 200 200 200",
-    "hsds_organization_list":         "200 200 200 200 200 200",
-    "hsds_organization_retrieve":     "200 200 200 200 200 200",
-    "hsds_service_list":              "200 200 200 200 200 200",
-    "hsds_service_retrieve":          "200 200 200 200 200 200",
+    "getAPIMetaInformation": "200 200 200 200 200 200",
+    "getPaginatedListOfServices": "200 200 200 200 200 200",
+    "getFullyNestedServiceById": "200 200 200 200 200 200",
+    "getPaginatedListOfOrganizations": "200 200 200 200 200 200",
+    "getOrganizationById": "200 200 200 200 200 200",
+    "getPaginatedListOfTaxonomies": "200 200 200 200 200 200",
+    "getTaxonomyById": "200 200 200 200 200 200",
+    "getTaxonomyTermById": "200 200 200 200 200 200",
+    "getPaginatedListOfTaxonomyTerms": "200 200 200 200 200 200",
+    "getPaginatedListOfServiceAtLocation": "200 200 200 200 200 200",
+    "getServiceAtLocationWithNestedDataById": "200 200 200 200 200 200",
     "ijw_messages_create":            "403 403 403 403 403 415",
     "lot_list":                       "200 200 200 200 200 200",
     "lot_retrieve":                   "200 200 200 200 200 200",

@@ -1,4 +1,4 @@
-"""Write the public catalogue as Open Referral HSDS 3.0 JSON files."""
+"""Write the public catalogue as Open Referral HSDS 3.1 JSON files."""
 
 import json
 from pathlib import Path
@@ -12,8 +12,9 @@ BATCH = 2000
 
 class Command(BaseCommand):
     help = (
-        "Export the public catalogue in Open Referral HSDS 3.0 form to DIR: "
-        "services.json, organizations.json and taxonomy_terms.json (UTF-8 JSON arrays)."
+        "Export the public catalogue in Open Referral HSDS 3.1 form to DIR: "
+        "services.json, organizations.json, taxonomies.json and taxonomy_terms.json "
+        "(UTF-8 JSON arrays)."
     )
 
     def add_arguments(self, parser):
@@ -32,6 +33,10 @@ class Command(BaseCommand):
         self._write(
             directory / "organizations.json",
             [hsds.organisation_dict(o) for o in organisations],
+        )
+        self._write(
+            directory / "taxonomies.json",
+            [hsds.taxonomy_dict(code) for code in hsds.TAXONOMIES],
         )
         self._write(directory / "taxonomy_terms.json", hsds.taxonomy_terms(services))
         self.stdout.write(f"{len(services)} services exported to {directory}")
