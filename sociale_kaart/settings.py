@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sociale_kaart.middleware.SessionIdleTimeoutMiddleware",
     "sociale_kaart.locale.DutchFirstLocaleMiddleware",
+    # Empty-bodied HTML error responses (405, 429) get the site's error page.
+    "sociale_kaart.middleware.ErrorPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
