@@ -1,9 +1,10 @@
 """Error pages: site chrome, the visitor's language, a next step; the API
 keeps application/problem+json."""
 
-import pytest
 from django.conf import settings
 from django.test import Client
+
+import pytest
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.error_urls")]
 
