@@ -55,6 +55,27 @@ class Table:
         return any(c.group for c in self.columns)
 
     @property
+    def group_cells(self) -> list[tuple[str, int, str]]:
+        """The first header row: (label, span, id); id is "" for a gap."""
+        return [
+            (label, span, f"{self.id}-g{n}" if label else "")
+            for n, (label, span) in enumerate(self.header_groups)
+        ]
+
+    @property
+    def column_cells(self) -> list[tuple[Column, str, str]]:
+        """The second header row: (column, id, headers), where headers names
+        the column's group. With two header rows, every cell names its headers
+        by id (WCAG H43): scope alone does not tie a cell to its group."""
+        groups = []
+        for label, span, group_id in self.group_cells:
+            groups += [group_id] * span
+        return [
+            (column, f"{self.id}-c{i}", groups[i])
+            for i, column in enumerate(self.columns)
+        ]
+
+    @property
     def typed_rows(self):
         return [list(zip(row, self.columns, strict=True)) for row in self.rows]
 

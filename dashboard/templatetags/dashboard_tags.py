@@ -54,13 +54,22 @@ def table_rows(table):
     classes = [' class="numeric"' if numeric(k) else "" for k in kinds]
     nowrap = kinds[0] in ("month", "date")
     head = ' scope="row" class="nowrap"' if nowrap else ' scope="row"'
+    # Two header rows: each data cell lists its row, column and group header.
+    grouped = table.has_groups
+    column_headers = [
+        " ".join(filter(None, (column_id, group_id)))
+        for _column, column_id, group_id in table.column_cells
+    ]
     html = []
-    for row in table.rows:
-        cells = [f"<th{head}>{conditional_escape(cell(row[0], kinds[0]))}</th>"]
-        cells += [
-            f"<td{classes[i]}>{conditional_escape(cell(row[i], kinds[i]))}</td>"
-            for i in range(1, len(row))
-        ]
+    for n, row in enumerate(table.rows):
+        row_id = f"{table.id}-r{n}"
+        row_attr = f' id="{row_id}"' if grouped else ""
+        first = conditional_escape(cell(row[0], kinds[0]))
+        cells = [f"<th{head}{row_attr}>{first}</th>"]
+        for i in range(1, len(row)):
+            headers = f' headers="{row_id} {column_headers[i]}"' if grouped else ""
+            value = conditional_escape(cell(row[i], kinds[i]))
+            cells.append(f"<td{classes[i]}{headers}>{value}</td>")
         html.append("<tr>" + "".join(cells) + "</tr>")
     return mark_safe("\n".join(html))  # noqa: S308 (every cell escaped above)
 

@@ -1,0 +1,60 @@
+"""Markup the dashboard owes assistive technology: every aria-describedby
+points at an element on the page, two-level table headers tie each cell to its
+headers by id (WCAG technique H43), and the API docs declare their language."""
+
+import re
+
+from django.urls import reverse
+
+import pytest
+
+from dashboard.services import dashboard_refresh
+from tests.dashboard.helpers import history
+
+
+@pytest.fixture
+def referrals(service):
+    history(
+        service, "2026-01-05", [("received", "2026-01-06"), ("intake", "2026-01-20")]
+    )
+    dashboard_refresh()
+
+
+@pytest.mark.parametrize("name", ["overview", "organisations", "overdue"])
+def test_every_described_by_id_exists(client, municipality_user, referrals, name):
+    client.force_login(municipality_user)
+    page = client.get(reverse(f"dashboard:{name}")).content.decode()
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    described = re.findall(r'aria-describedby="([^"]+)"', page)
+    if name == "overview":
+        assert described, "the period filter has a help text"
+    for value in described:
+        for target in value.split():
+            assert target in ids, target
+
+
+def test_two_level_headers_name_their_cells_by_id(client, municipality_user, referrals):
+    client.force_login(municipality_user)
+    page = client.get(reverse("dashboard:overview")).content.decode()
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    grouped = re.findall(r'<table class="figures"[^>]*>.*?</table>', page, re.S)
+    grouped = [t for t in grouped if 'class="group"' in t]
+    assert grouped
+    for table in grouped:
+        assert 'scope="colgroup"' not in table
+        cells = re.findall(r"<td[^>]*>", table.split("<tbody>")[1])
+        assert cells
+        for td in cells:
+            headers = re.search(r'headers="([^"]+)"', td)
+            assert headers, td
+            names = headers.group(1).split()
+            assert len(names) >= 2  # its row and its column (and group)
+            assert all(name in ids for name in names), td
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_api_docs_declare_their_language(client, settings, language):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("api-docs")).content.decode()
+    assert f'<html lang="{language}">' in page
+    assert "<style" not in page
