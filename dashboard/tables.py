@@ -68,7 +68,7 @@ class Table:
         the column's group. With two header rows, every cell names its headers
         by id (WCAG H43): scope alone does not tie a cell to its group."""
         groups = []
-        for label, span, group_id in self.group_cells:
+        for _label, span, group_id in self.group_cells:
             groups += [group_id] * span
         return [
             (column, f"{self.id}-c{i}", groups[i])

@@ -13,6 +13,7 @@ from dashboard.services import dashboard_refresh
 from registry.models import Organisation
 from sampledata import referral_scale as scale
 from tests import factories
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_public_search import axe_violations
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -121,9 +122,9 @@ def test_no_page_scrolls_sideways_at_phone_width_or_zoom(
                 failures.append(f"{path} at {width}px ({language}): {culprits}")
             if width == 320:
                 name = path.strip("/").replace("/", "_") or "home"
-                page.screenshot(
-                    path=f"/tmp/h17_{name}_{language}_{width}.png", full_page=True
-                )
+                SCREENSHOTS.mkdir(exist_ok=True)
+                shot = SCREENSHOTS / f"reflow_{name}_{language}_{width}.png"
+                page.screenshot(path=str(shot), full_page=True)
                 failures += [f"{path}: {v}" for v in axe_violations(page)]
         context.close()
     assert failures == []
