@@ -163,6 +163,16 @@ class FilterForm(forms.Form):
         )
 
 
+class OverdueFilterForm(FilterForm):
+    """/regie/open is live (now), so it has no period fields: every filter
+    shown applies to what is shown."""
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        del self.fields["van"]
+        del self.fields["tot"]
+
+
 class OrganisationTableForm(FilterForm):
     """The organisations table: level, sort order and page as well."""
 
@@ -181,6 +191,13 @@ class OrganisationTableForm(FilterForm):
             ("verwezen", _("Aantal verwijzingen")),
             ("naam", _("Naam")),
             *((m.code, _("Binnen norm: %(m)s") % {"m": m.label}) for m in d.METRICS),
+            *(
+                (
+                    f"mediaan-{m.code}",
+                    _("Mediaan, langste eerst: %(m)s") % {"m": m.label},
+                )
+                for m in d.METRICS
+            ),
         ],
         required=False,
         error_messages={"invalid_choice": _("Kies een sortering uit de lijst.")},

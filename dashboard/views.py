@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
-from dashboard.forms import FilterForm, OrganisationTableForm
+from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
 from ijw import selectors as ijw_selectors
 from registry.models import Organisation
 from sociale_kaart import csvsafe
@@ -159,7 +159,7 @@ def organisations(request):
 def overdue(request):
     """/regie/open: open referrals past a norm, oldest first (scoped by role)."""
     organisation, allowed = _scope(request)
-    form = FilterForm(request.GET, organisations=allowed)
+    form = OverdueFilterForm(request.GET, organisations=allowed)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overdue.html", form, organisation)
     f = perms.limit_to_viewer(request.user, form.filters(organisation))

@@ -58,3 +58,42 @@ def test_the_api_docs_declare_their_language(client, settings, language):
     page = client.get(reverse("api-docs")).content.decode()
     assert f'<html lang="{language}">' in page
     assert "<style" not in page
+
+
+def test_the_open_referrals_page_shows_no_period_it_ignores(
+    client, municipality_user, referrals
+):
+    client.force_login(municipality_user)
+    page = client.get(reverse("dashboard:overdue")).content.decode()
+    assert 'name="van"' not in page
+    assert 'name="tot"' not in page
+    assert 'name="perceel"' in page
+    # A period in the address changes nothing and is no error.
+    response = client.get(reverse("dashboard:overdue") + "?van=1999-99")
+    assert response.status_code == 200
+
+
+def test_providers_sort_by_median_wait_in_the_page(client, municipality_user, perceel):
+    from tests import factories
+
+    slow = factories.ServiceFactory(
+        organisation=factories.HoofdaanbiederFactory(
+            name="A Traag", percelen=[perceel]
+        ),
+        perceel=perceel,
+    )
+    fast = factories.ServiceFactory(
+        organisation=factories.HoofdaanbiederFactory(name="B Snel", percelen=[perceel]),
+        perceel=perceel,
+    )
+    history(slow, "2026-01-05", [("received", "2026-01-05"), ("intake", "2026-03-01")])
+    history(fast, "2026-01-05", [("received", "2026-01-05"), ("intake", "2026-01-08")])
+    history(fast, "2026-01-06", [("received", "2026-01-06"), ("intake", "2026-01-09")])
+    dashboard_refresh()
+    client.force_login(municipality_user)
+    base = reverse("dashboard:organisations") + "?van=2026-01&tot=2026-03&sorteer="
+    by_count = client.get(base + "verwezen").content.decode()
+    assert by_count.index("B Snel") < by_count.index("A Traag")
+    by_median = client.get(base + "mediaan-intake").content.decode()
+    assert by_median.index("A Traag") < by_median.index("B Snel")
+    assert "kan in de CSV" not in by_median
