@@ -23,7 +23,8 @@ from dashboard.selectors import (
 from registry.models import Capacity
 
 # Column kinds: text, int, days (may be fractional), weeks, share (0..1),
-# month (a date), date, link ((text, url) pairs).
+# month (a date), date, link ((text, url) pairs), wait (a waiting time held in
+# days: the page shows weeks, like the norms beside it; the CSV keeps days).
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,8 @@ def _figures_columns(first: Column, *, detail: bool) -> list[Column]:
     for metric in d.METRICS:
         group = _metric_group(metric)
         columns += [
-            Column(_("Mediaan"), "days", group),
-            Column(_("P90"), "days", group),
+            Column(_("Mediaan"), "wait", group),
+            Column(_("P90"), "wait", group),
             Column(_("Binnen norm"), "share", group),
         ]
         if detail:
@@ -154,15 +155,15 @@ def waits_table(figures: Figures, city: Figures | None = None) -> Table:
         Column(_("Van – tot"), "text"),
         Column(_("Norm (weken)"), "int"),
         Column(_("Gemeten")),
-        Column(_("Mediaan (dagen)"), "days"),
-        Column(_("90e percentiel (dagen)"), "days"),
+        Column(_("Mediaan"), "wait"),
+        Column(_("90e percentiel"), "wait"),
         Column(_("Binnen norm"), "share"),
         Column(_("Nog open, al over de norm")),
     ]
     if city is not None:
         columns += [
-            Column(_("Mediaan (dagen)"), "days", _("Almere, alle aanbieders")),
-            Column(_("90e percentiel (dagen)"), "days", _("Almere, alle aanbieders")),
+            Column(_("Mediaan"), "wait", _("Almere, alle aanbieders")),
+            Column(_("90e percentiel"), "wait", _("Almere, alle aanbieders")),
             Column(_("Binnen norm"), "share", _("Almere, alle aanbieders")),
         ]
     table = Table("wachttijden", _("Wachttijden tegen de normen"), columns)
@@ -327,7 +328,7 @@ def csv_value(value, kind: str) -> str:
         return ""
     if kind == "share":
         return f"{value * 100:.1f}".replace(".", ",")
-    if kind in ("days", "weeks"):
+    if kind in ("days", "weeks", "wait"):
         text = f"{value:.1f}" if not float(value).is_integer() else f"{value:.0f}"
         return text.replace(".", ",")
     if kind == "month":
@@ -337,7 +338,7 @@ def csv_value(value, kind: str) -> str:
     return str(value[0] if kind == "link" else value)
 
 
-_UNITS = {"share": " (%)", "days": " (dagen)", "weeks": " (weken)"}
+_UNITS = {"share": " (%)", "days": " (dagen)", "weeks": " (weken)", "wait": " (dagen)"}
 
 
 def csv_header(column: Column) -> str:

@@ -21,6 +21,9 @@ def cell(value, kind="int"):
         return "–"
     if kind == "share":
         return f"{number_format(value * 100, decimal_pos=0)}%"
+    if kind == "wait":
+        # Days held, weeks shown: the norms are in weeks (one unit per row).
+        return number_format(value / 7, decimal_pos=1)
     if kind in ("days", "weeks"):
         decimals = 0 if float(value).is_integer() else 1
         return number_format(value, decimal_pos=decimals)
@@ -37,7 +40,7 @@ def cell(value, kind="int"):
 
 @register.filter
 def numeric(kind) -> bool:
-    return kind in ("int", "days", "weeks", "share")
+    return kind in ("int", "days", "weeks", "share", "wait")
 
 
 @register.simple_tag

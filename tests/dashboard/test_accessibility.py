@@ -97,3 +97,17 @@ def test_providers_sort_by_median_wait_in_the_page(client, municipality_user, pe
     by_median = client.get(base + "mediaan-intake").content.decode()
     assert by_median.index("A Traag") < by_median.index("B Snel")
     assert "kan in de CSV" not in by_median
+
+
+def test_waits_show_in_weeks_like_the_norms_beside_them(
+    client, municipality_user, referrals
+):
+    client.force_login(municipality_user)
+    page = client.get(reverse("dashboard:overview") + "?van=2026-01&tot=2026-01")
+    html = page.content.decode()
+    assert "Mediaan (weken)" in html
+    assert "(dagen)" not in html.split("<main")[1]
+    # Intake after 15 days: 2.1 weeks (the CSV keeps 15 days).
+    waits = re.search(r'id="tabel-wachttijden".*?</table>', html, re.S).group(0)
+    intake = re.search(r"Aanmeldwachttijd.*?</tr>", waits, re.S).group(0)
+    assert ">2,1<" in intake
