@@ -102,7 +102,11 @@ def overview(request):
     form = FilterForm(request.GET)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overview.html", form)
-    context = pages.figures_context(form.filters())
+    f = form.filters()
+    context = pages.figures_context(f)
+    if f.organisation is None:
+        context["hotspots"] = selectors.hotspots(f)
+        context["hotspots_minimum"] = selectors.hotspots_minimum
     context.update(form=form, city_view=True, **_experience())
     return _render(request, "dashboard/overview.html", context)
 

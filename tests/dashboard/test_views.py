@@ -406,8 +406,9 @@ def test_overview_query_count(
     # session, user, memberships; the form's provider choices; percelen; counts;
     # histograms per perceel, referrer type and month; capacity now; last
     # refresh; declines; capacity trend; open past norm: count and the first
-    # ten; the form's perceel choices; family experience (ijw).
-    with django_assert_num_queries(17):
+    # ten; the form's perceel choices; family experience (ijw); "waar gaat het
+    # mis": shares per provider and per perceel (names only when one is shown).
+    with django_assert_num_queries(19):
         client.get(url("overview"))
 
 
