@@ -135,7 +135,7 @@ def figures_table(
 
 
 def month_label(month: date) -> str:
-    return date_format(month, "M Y")
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def series_table(

@@ -192,6 +192,8 @@ AXES_CLIENT_IP_CALLABLE = "referrals.views.client_address"
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats per language ("5 dec. 2026"): sociale_kaart/formats/<lang>.
+FORMAT_MODULE_PATH = ["sociale_kaart.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

@@ -30,9 +30,9 @@ def cell(value, kind="int"):
     if kind == "int":
         return number_format(value, force_grouping=True)
     if kind == "month":
-        return date_format(value, "M Y")
+        return date_format(value, "YEAR_MONTH_FORMAT")
     if kind == "date":
-        return date_format(value, "j M Y")
+        return date_format(value, "DATE_FORMAT")
     if kind == "link":
         return format_html('<a href="{}">{}</a>', value[1], value[0])
     return value
