@@ -95,6 +95,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "sociale_kaart.urls"
+# Labels without a trailing colon on every form (sociale_kaart.forms).
+FORM_RENDERER = "sociale_kaart.forms.SiteFormRenderer"
 WSGI_APPLICATION = "sociale_kaart.wsgi.application"
 
 TEMPLATES = [
