@@ -56,6 +56,13 @@ def _within_norm(metric: d.Metric) -> str:
 _within_norm_label = lazy(_within_norm, str)
 
 
+def _median(metric) -> str:
+    return gettext("Mediaan, langste eerst: %(m)s") % {"m": metric.label}
+
+
+_median_label = lazy(_median, str)
+
+
 class MonthField(forms.CharField):
     """A month as YYYY-MM (``<input type="month">``), cleaned to its first day."""
 
@@ -173,6 +180,16 @@ class FilterForm(forms.Form):
         )
 
 
+class OverdueFilterForm(FilterForm):
+    """/regie/open is live (now), so it has no period fields: every filter
+    shown applies to what is shown."""
+
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data, **kwargs)
+        del self.fields["van"]
+        del self.fields["tot"]
+
+
 class OrganisationTableForm(FilterForm):
     """The organisations table: level, sort order and page as well."""
 
@@ -191,6 +208,7 @@ class OrganisationTableForm(FilterForm):
             ("verwezen", _("Aantal verwijzingen")),
             ("naam", _("Naam")),
             *((m.code, _within_norm_label(m)) for m in d.METRICS),
+            *((f"mediaan-{m.code}", _median_label(m)) for m in d.METRICS),
         ],
         required=False,
         error_messages={"invalid_choice": _("Kies een sortering uit de lijst.")},

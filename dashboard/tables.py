@@ -23,7 +23,8 @@ from dashboard.selectors import (
 from registry.models import Capacity
 
 # Column kinds: text, int, days (may be fractional), weeks, share (0..1),
-# month (a date), date, link ((text, url) pairs).
+# month (a date), date, link ((text, url) pairs), wait (a waiting time held in
+# days: the page shows weeks, like the norms beside it; the CSV keeps days).
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,27 @@ class Table:
         return any(c.group for c in self.columns)
 
     @property
+    def group_cells(self) -> list[tuple[str, int, str]]:
+        """The first header row: (label, span, id); id is "" for a gap."""
+        return [
+            (label, span, f"{self.id}-g{n}" if label else "")
+            for n, (label, span) in enumerate(self.header_groups)
+        ]
+
+    @property
+    def column_cells(self) -> list[tuple[Column, str, str]]:
+        """The second header row: (column, id, headers), where headers names
+        the column's group. With two header rows, every cell names its headers
+        by id (WCAG H43): scope alone does not tie a cell to its group."""
+        groups = []
+        for _label, span, group_id in self.group_cells:
+            groups += [group_id] * span
+        return [
+            (column, f"{self.id}-c{i}", groups[i])
+            for i, column in enumerate(self.columns)
+        ]
+
+    @property
     def typed_rows(self):
         return [list(zip(row, self.columns, strict=True)) for row in self.rows]
 
@@ -78,8 +100,8 @@ def _figures_columns(first: Column, *, detail: bool) -> list[Column]:
     for metric in d.METRICS:
         group = _metric_group(metric)
         columns += [
-            Column(_("Mediaan"), "days", group),
-            Column(_("P90"), "days", group),
+            Column(_("Mediaan"), "wait", group),
+            Column(_("P90"), "wait", group),
             Column(_("Binnen norm"), "share", group),
         ]
         if detail:
@@ -116,7 +138,7 @@ def figures_table(
 
 
 def month_label(month: date) -> str:
-    return date_format(month, "M Y")
+    return date_format(month, "YEAR_MONTH_FORMAT")
 
 
 def series_table(
@@ -136,15 +158,15 @@ def waits_table(figures: Figures, city: Figures | None = None) -> Table:
         Column(_("Van – tot"), "text"),
         Column(_("Norm (weken)"), "int"),
         Column(_("Gemeten")),
-        Column(_("Mediaan (dagen)"), "days"),
-        Column(_("90e percentiel (dagen)"), "days"),
+        Column(_("Mediaan"), "wait"),
+        Column(_("90e percentiel"), "wait"),
         Column(_("Binnen norm"), "share"),
         Column(_("Nog open, al over de norm")),
     ]
     if city is not None:
         columns += [
-            Column(_("Mediaan (dagen)"), "days", _("Almere, alle aanbieders")),
-            Column(_("90e percentiel (dagen)"), "days", _("Almere, alle aanbieders")),
+            Column(_("Mediaan"), "wait", _("Almere, alle aanbieders")),
+            Column(_("90e percentiel"), "wait", _("Almere, alle aanbieders")),
             Column(_("Binnen norm"), "share", _("Almere, alle aanbieders")),
         ]
     table = Table("wachttijden", _("Wachttijden tegen de normen"), columns)
@@ -333,7 +355,7 @@ def csv_value(value, kind: str) -> str:
         return ""
     if kind == "share":
         return f"{value * 100:.1f}".replace(".", ",")
-    if kind in ("days", "weeks"):
+    if kind in ("days", "weeks", "wait"):
         text = f"{value:.1f}" if not float(value).is_integer() else f"{value:.0f}"
         return text.replace(".", ",")
     if kind == "month":
@@ -343,7 +365,7 @@ def csv_value(value, kind: str) -> str:
     return str(value[0] if kind == "link" else value)
 
 
-_UNITS = {"share": "%", "days": _("dagen"), "weeks": _("weken")}
+_UNITS = {"share": "%", "days": _("dagen"), "weeks": _("weken"), "wait": _("dagen")}
 
 
 def csv_header(column: Column) -> str:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
-from dashboard.forms import FilterForm, OrganisationTableForm
+from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
 from ijw import selectors as ijw_selectors
 from referrals.selectors import norms_table
 from registry.models import Organisation
@@ -103,7 +103,11 @@ def overview(request):
     form = FilterForm(request.GET)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overview.html", form)
-    context = pages.figures_context(form.filters())
+    f = form.filters()
+    context = pages.figures_context(f)
+    if f.organisation is None:
+        context["hotspots"] = selectors.hotspots(f)
+        context["hotspots_minimum"] = selectors.hotspots_minimum
     context.update(form=form, city_view=True, **_experience())
     return _render(request, "dashboard/overview.html", context)
 
@@ -160,7 +164,7 @@ def organisations(request):
 def overdue(request):
     """/regie/open: open referrals past a norm, oldest first (scoped by role)."""
     organisation, allowed = _scope(request)
-    form = FilterForm(request.GET, organisations=allowed)
+    form = OverdueFilterForm(request.GET, organisations=allowed)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overdue.html", form, organisation)
     f = perms.limit_to_viewer(request.user, form.filters(organisation))

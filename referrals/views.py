@@ -88,7 +88,7 @@ PREFILL_FIELDS = (
     "parent_email",
     "follower_school",
     "school_consent",
-    "referrer_type",
+    "referrer_role",
 )
 
 

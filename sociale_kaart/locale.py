@@ -10,13 +10,19 @@ from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 
-def request_language(request) -> str:
-    """The visitor's chosen language (the language switch's cookie), else Dutch."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+def chosen_language(request) -> str:
+    """The visitor's chosen language (the language cookie), else Dutch. Needs
+    no session or database, so error pages rendered before this middleware ran
+    (413) or while the database is down still speak the visitor's language."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) if request else None
     return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+# The name the error pages of the English catalogue work used.
+request_language = chosen_language
 
 
 class DutchFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
-        translation.activate(request_language(request))
+        translation.activate(chosen_language(request))
         request.LANGUAGE_CODE = translation.get_language()

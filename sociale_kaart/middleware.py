@@ -32,6 +32,31 @@ def _content_length(request) -> int:
         return 0
 
 
+class ErrorPageMiddleware:
+    """An error response without a body (405 from ``require_POST``, a bare
+    429, ``HttpResponseForbidden()``) gets the site's error page in the
+    visitor's language, or ``application/problem+json`` under /api/; its
+    status and headers (Allow, Retry-After) stay. Responses with content pass
+    unchanged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and not getattr(response, "streaming", False)
+            and not response.content.strip()
+        ):
+            page = views.error_response(request, response.status_code)
+            for header in ("Allow", "Retry-After"):
+                if header in response:
+                    page[header] = response[header]
+            return page
+        return response
+
+
 class SessionIdleTimeoutMiddleware:
     """Idle timeout: a session ends SESSION_COOKIE_AGE seconds after the last
     request that used it, not after the log-in.

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sociale_kaart.middleware.SessionIdleTimeoutMiddleware",
     "sociale_kaart.locale.DutchFirstLocaleMiddleware",
+    # Empty-bodied HTML error responses (405, 429) get the site's error page.
+    "sociale_kaart.middleware.ErrorPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "sociale_kaart.query_params.UnknownQueryKeysMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -97,6 +99,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "sociale_kaart.urls"
+# Labels without a trailing colon on every form (sociale_kaart.forms).
+FORM_RENDERER = "sociale_kaart.forms.SiteFormRenderer"
 WSGI_APPLICATION = "sociale_kaart.wsgi.application"
 
 TEMPLATES = [
@@ -194,6 +198,7 @@ AXES_CLIENT_IP_CALLABLE = "referrals.views.client_address"
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats per language ("5 dec. 2026"): sociale_kaart/formats/<lang>.
 FORMAT_MODULE_PATH = ["sociale_kaart.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True

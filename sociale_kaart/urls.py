@@ -90,5 +90,7 @@ urlpatterns = [
 ]
 
 # Error pages that never touch the database: a lost connection is 503.
+handler400 = "sociale_kaart.views.handler400"
+handler403 = "sociale_kaart.views.handler403"
 handler404 = "sociale_kaart.views.handler404"
 handler500 = "sociale_kaart.views.handler500"

@@ -36,6 +36,8 @@ from dashboard.selectors.figures import (
     organisation_table,
     overview,
 )
+from dashboard.selectors.hotspots import MIN_ASSESSED as hotspots_minimum
+from dashboard.selectors.hotspots import MetricHotspots, hotspots
 from dashboard.selectors.overdue import (
     OverdueRow,
     overdue_referrals,
@@ -47,6 +49,9 @@ __all__ = [
     "COUNT_FIELDS",
     "PER_PAGE",
     "SORTS",
+    "MetricHotspots",
+    "hotspots",
+    "hotspots_minimum",
     "CapacityMonth",
     "CapacityNow",
     "Figures",

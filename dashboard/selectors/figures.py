@@ -136,7 +136,13 @@ class OrganisationPage:
     pages: int
 
 
-SORTS = ("verwezen", "naam", *(m.code for m in d.METRICS))
+MEDIAN_SORT = "mediaan-"
+SORTS = (
+    "verwezen",
+    "naam",
+    *(m.code for m in d.METRICS),
+    *(MEDIAN_SORT + m.code for m in d.METRICS),
+)
 
 
 def _share(counts: dict, code: str) -> float | None:
@@ -174,14 +180,37 @@ def organisation_table(
         period_rows(ReferralMonthlyCounts, f).filter(level=level), ("organisation",)
     )
     names = _names()
-    keys = sorted(counts, key=_sort_key(sort, counts, names))
-    pages = max(1, -(-len(keys) // PER_PAGE))
-    if page is not None:
-        keys = keys[(page - 1) * PER_PAGE : page * PER_PAGE]
-    rows = [OrganisationRow(pk, *names.get(pk, ("?", "")), Figures()) for (pk,) in keys]
-    _add_waits(rows, period_rows(ReferralDayHistogram, f).filter(level=level), counts)
+    histograms = period_rows(ReferralDayHistogram, f).filter(level=level)
+    pages = max(1, -(-len(counts) // PER_PAGE))
+    window = (
+        slice(None) if page is None else slice((page - 1) * PER_PAGE, page * PER_PAGE)
+    )
+    median = sort.removeprefix(MEDIAN_SORT) if sort.startswith(MEDIAN_SORT) else ""
+    if median in d.METRIC_BY_CODE:
+        # By median wait, longest first: needs every row's waits (the same one
+        # histogram query, over all rows instead of the page).
+        rows = [_row(pk, names) for (pk,) in counts]
+        _add_waits(rows, histograms, counts)
+        rows.sort(key=_median_key(median))
+        rows = rows[window]
+    else:
+        keys = sorted(counts, key=_sort_key(sort, counts, names))[window]
+        rows = [_row(pk, names) for (pk,) in keys]
+        _add_waits(rows, histograms, counts)
     add_reported(rows, level=level, perceel=f.perceel)
     return OrganisationPage(rows=rows, count=len(counts), page=page or 1, pages=pages)
+
+
+def _row(pk: int, names: dict) -> OrganisationRow:
+    return OrganisationRow(pk, *names.get(pk, ("?", "")), Figures())
+
+
+def _median_key(code: str):
+    def key(row: OrganisationRow):
+        value = row.figures.wait(code).median
+        return (value is None, -(value or 0), row.name.lower(), row.organisation_id)
+
+    return key
 
 
 def _names(ids=None) -> dict[int, tuple[str, str]]:

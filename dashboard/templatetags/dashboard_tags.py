@@ -21,15 +21,18 @@ def cell(value, kind="int"):
         return "–"
     if kind == "share":
         return f"{number_format(value * 100, decimal_pos=0)}%"
+    if kind == "wait":
+        # Days held, weeks shown: the norms are in weeks (one unit per row).
+        return number_format(value / 7, decimal_pos=1)
     if kind in ("days", "weeks"):
         decimals = 0 if float(value).is_integer() else 1
         return number_format(value, decimal_pos=decimals)
     if kind == "int":
         return number_format(value, force_grouping=True)
     if kind == "month":
-        return date_format(value, "M Y")
+        return date_format(value, "YEAR_MONTH_FORMAT")
     if kind == "date":
-        return date_format(value, "j M Y")
+        return date_format(value, "DATE_FORMAT")
     if kind == "link":
         return format_html('<a href="{}">{}</a>', value[1], value[0])
     return value
@@ -37,7 +40,7 @@ def cell(value, kind="int"):
 
 @register.filter
 def numeric(kind) -> bool:
-    return kind in ("int", "days", "weeks", "share")
+    return kind in ("int", "days", "weeks", "share", "wait")
 
 
 @register.simple_tag
@@ -54,13 +57,22 @@ def table_rows(table):
     classes = [' class="numeric"' if numeric(k) else "" for k in kinds]
     nowrap = kinds[0] in ("month", "date")
     head = ' scope="row" class="nowrap"' if nowrap else ' scope="row"'
+    # Two header rows: each data cell lists its row, column and group header.
+    grouped = table.has_groups
+    column_headers = [
+        " ".join(filter(None, (column_id, group_id)))
+        for _column, column_id, group_id in table.column_cells
+    ]
     html = []
-    for row in table.rows:
-        cells = [f"<th{head}>{conditional_escape(cell(row[0], kinds[0]))}</th>"]
-        cells += [
-            f"<td{classes[i]}>{conditional_escape(cell(row[i], kinds[i]))}</td>"
-            for i in range(1, len(row))
-        ]
+    for n, row in enumerate(table.rows):
+        row_id = f"{table.id}-r{n}"
+        row_attr = f' id="{row_id}"' if grouped else ""
+        first = conditional_escape(cell(row[0], kinds[0]))
+        cells = [f"<th{head}{row_attr}>{first}</th>"]
+        for i in range(1, len(row)):
+            headers = f' headers="{row_id} {column_headers[i]}"' if grouped else ""
+            value = conditional_escape(cell(row[i], kinds[i]))
+            cells.append(f"<td{classes[i]}{headers}>{value}</td>")
         html.append("<tr>" + "".join(cells) + "</tr>")
     return mark_safe("\n".join(html))  # noqa: S308 (every cell escaped above)
 

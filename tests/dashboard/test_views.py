@@ -407,8 +407,9 @@ def test_overview_query_count(
     # histograms per perceel, referrer type and month; capacity now; last
     # refresh; declines; referral chains; capacity trend; the norms; open past
     # norm: count and the first ten; the form's perceel choices; family
-    # experience (ijw).
-    with django_assert_num_queries(19):
+    # experience (ijw); "waar gaat het mis": shares per provider and per
+    # perceel (names only when one is shown).
+    with django_assert_num_queries(21):
         client.get(url("overview"))
 
 

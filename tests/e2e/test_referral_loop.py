@@ -77,6 +77,8 @@ def test_refer_record_steps_and_see_help_start_as_referrer_and_family(
     service = cast
     with translation.override("nl"):
         today = date_format(timezone.localdate(), "DATE_FORMAT")
+        # The family's page writes the month in full (B1): "7 december 2026".
+        today_in_full = date_format(timezone.localdate(), "j F Y")
 
     # The JGZ nurse logs in, searches and opens the service.
     log_in(page, live_server, "nurse", "/")
@@ -141,6 +143,6 @@ def test_refer_record_steps_and_see_help_start_as_referrer_and_family(
     page.get_by_label("Geboortedatum van uw kind").fill(BIRTH_DATE.isoformat())
     screenshot("referral-08-family-form")
     page.get_by_role("button", name="Bekijk de status").click()
-    expect(page.get_by_text(f"De hulp is gestart op {today}.")).to_be_visible()
+    expect(page.get_by_text(f"De hulp is gestart op {today_in_full}.")).to_be_visible()
     expect(page.get_by_text("Veel angst")).to_have_count(0)
     screenshot("referral-09-family-status")

@@ -116,6 +116,7 @@ def test_ten_identical_referrals_at_once_create_one(
         "urgency": "regular",
         "consent_by": "both",
         "consent_date": timezone.localdate().isoformat(),
+        "parent_phone": "06 12345678",
     }
     barrier = threading.Barrier(10)
     statuses = []

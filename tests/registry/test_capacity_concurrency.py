@@ -19,6 +19,14 @@ from tests import factories
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture
+def service(service):
+    """The shared service, on the waitlist: any intake wait is coherent there
+    (an open service needs free places or a wait within the norm)."""
+    Capacity.objects.filter(service=service).update(status=Capacity.Status.WAITLIST)
+    return service
+
+
 def _race(worker, values):
     """Run ``worker(value)`` in one thread per value, released together."""
     barrier = threading.Barrier(len(values))

@@ -523,3 +523,24 @@ def test_contracts_are_not_editable_on_the_provider_pages(
     provider_org.refresh_from_db()
     assert provider_org.kind == Organisation.Kind.HOOFDAANBIEDER
     assert provider_org.contracts.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("nl", "2 aanbiedingen zijn verouderd"), ("en", "2 services are out of date")],
+)
+def test_the_stale_count_reads_right_in_the_plural(
+    client, settings, provider_user, provider_org, perceel, language, expected
+):
+    old = timezone.now() - timedelta(days=30)
+    for name in ("Oud 1", "Oud 2"):
+        factories.ServiceFactory(
+            organisation=provider_org,
+            perceel=perceel,
+            name=name,
+            capacity__updated_at=old,
+        )
+    client.force_login(provider_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("provider:my-services")).content.decode()
+    assert expected in page

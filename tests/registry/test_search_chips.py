@@ -65,11 +65,11 @@ def test_an_invalid_filter_is_a_chip_marked_ignored_with_its_message(
 
 
 def test_the_api_refuses_an_invalid_filter_naming_it(client, catalogue):
-    response = client.get("/api/v1/services", {"age": "99", "max_wait_weeks": "abc"})
+    response = client.get("/api/v1/services", {"age": "99", "maxWaitWeeks": "abc"})
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/problem+json")
     names = {p["name"] for p in response.json()["invalid_params"]}
-    assert names == {"age", "max_wait_weeks"}
+    assert names == {"age", "maxWaitWeeks"}
 
 
 def test_a_result_says_in_which_stadsdelen_help_is_given(client, catalogue):
