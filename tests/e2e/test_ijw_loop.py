@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from ijw.models import ExperienceAnswer
 from tests import factories
+from tests.e2e.two_factor import complete_log_in
 from tests.ijw import helpers
 
 PASSWORD = "correct horse battery staple"
@@ -33,6 +34,7 @@ def log_in(page, live_server, username, next_url):
     page.get_by_label("Gebruikersnaam").fill(username)
     page.get_by_label("Wachtwoord").fill(PASSWORD)
     page.get_by_role("button", name="Inloggen").click()
+    complete_log_in(page, username)
 
 
 @pytest.fixture
@@ -82,6 +84,7 @@ def test_ijw_messages_start_and_end_help_and_the_family_answers(
     page.get_by_label("Geboortedatum van het kind").fill(BIRTH_DATE.isoformat())
     page.get_by_label("Hulpvraag").fill("Veel angst, slaapt slecht.")
     page.get_by_label("Ouder of voogd").check()
+    page.get_by_label("Telefoonnummer van de ouder").fill("06 12345678")
     page.get_by_role("button", name="Verwijzing versturen").click()
     expect(page.get_by_role("heading", name="Verwijzing verstuurd")).to_be_visible()
     family_code = page.get_by_test_id("family-code").inner_text().strip()

@@ -52,7 +52,7 @@ def test_the_referrer_sees_help_started_via_ijw(
     page = text(client.get(ijw_referral.get_absolute_url()))
     day = (date.today() - timedelta(days=2)).day
     assert re.search(
-        rf"Hulp gestart op {day} \w+ \d{{4}} \( ?via iJw-berichtenverkeer ?\)", page
+        rf"Hulp gestart op {day} \w+\.? \d{{4}} \( ?via iJw-berichtenverkeer ?\)", page
     )
     assert "Toewijzing afgegeven op" in page
 
