@@ -258,10 +258,12 @@ def _views(provider) -> list[tuple[str, str, str]]:
 def measure(args) -> list[dict]:
     from django.test import Client
 
+    from benchmarks.harness import actors
+
     staff, member, provider = _users()
     clients = {"municipality": Client(), "provider": Client()}
-    clients["municipality"].force_login(staff)
-    clients["provider"].force_login(member)
+    actors.log_in(clients["municipality"], staff)
+    actors.log_in(clients["provider"], member)
     results = []
     for role, name, url in _views(provider):
         options = args

@@ -92,6 +92,8 @@ class Context:
 def _clients(cast) -> dict:
     from django.test import Client
 
+    from benchmarks.harness import actors
+
     clients = {"anonymous": Client(), "api": Client()}
     for name, user in (
         ("provider", cast.provider_user),
@@ -99,7 +101,7 @@ def _clients(cast) -> dict:
         ("municipality", cast.municipality_user),
     ):
         clients[name] = Client()
-        clients[name].force_login(user)
+        actors.log_in(clients[name], user)
     return clients
 
 

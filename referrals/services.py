@@ -35,6 +35,7 @@ from referrals.models import (
     Notification,
     Referral,
     ReferralEvent,
+    ResponseNorm,
     StatusLookupFailure,
 )
 from registry.models import Capacity, Membership, Organisation, Service, User
@@ -42,6 +43,19 @@ from webhooks import models as webhook_events
 from webhooks import services as webhooks
 
 MAX_CHILD_AGE_YEARS = 23  # verlengde jeugdhulp
+# The norms a new database starts with (migration 0004 seeds the same): the
+# Almere contract (first contact within 2 weeks), the Treeknormen (intake 4,
+# intake to start 10, total 14 weeks), urgent first contact in 2 working days.
+DEFAULT_NORMS = (
+    ("regular", "first_contact", 2, "weeks"),
+    ("regular", "intake", 4, "weeks"),
+    ("regular", "treatment", 10, "weeks"),
+    ("regular", "total", 14, "weeks"),
+    ("urgent", "first_contact", 2, "working_days"),
+    ("urgent", "intake", 4, "weeks"),
+    ("urgent", "treatment", 10, "weeks"),
+    ("urgent", "total", 14, "weeks"),
+)
 MAX_INITIALS_LENGTH = 10
 # Groups of one to three letters ("J.B.", "A. v.d. B"): initials, not a name.
 _INITIALS = re.compile(r"^[^\W\d_]{1,3}(?:[. ]+[^\W\d_]{1,3})*\.?$")
@@ -955,3 +969,14 @@ def _retention_recipients(referral: Referral, cache: dict) -> list[User]:
     provider = _organisation_contacts(referral.provider_id, cache)
     unique = {user.pk: user for user in [*referrer, *provider]}
     return list(unique.values())
+
+
+def response_norms_ensure() -> None:
+    """Seed ``DEFAULT_NORMS`` when no norm is stored (a new or flushed
+    database); norms the municipality changed are left alone."""
+    if ResponseNorm.objects.exists():
+        return
+    ResponseNorm.objects.bulk_create(
+        ResponseNorm(urgency=urgency, step=step, amount=amount, unit=unit)
+        for urgency, step, amount, unit in DEFAULT_NORMS
+    )

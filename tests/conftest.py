@@ -6,7 +6,9 @@ provider), outsider (another hoofdaanbieder), municipality staff and anonymous.
 
 import os
 
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 import pytest
 
@@ -55,6 +57,18 @@ def _reference_data(request):
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
     reference_data.ensure()
+    from referrals.services import response_norms_ensure
+
+    response_norms_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _dutch_first():
+    """Every test starts in Dutch, as a request does, and leaves no language
+    active for the next (a test that switches to English must not leak)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -221,12 +221,23 @@ def open_referral_plans(
     """``count`` open referrals in these inboxes, each with its planned steps and
     the hoofdaanbieder whose token records them (``members``: inbox_members)."""
     from referrals.models import Referral, ReferralEvent
+    from registry.permissions import current_subcontract_lots
 
-    rows = list(
-        Referral.objects.filter(provider_id__in=members, status__in=wf.OPEN_STATUSES)
+    # A hoofdaanbieder reaches an onderaannemer's referral only in the percelen
+    # of its own current subcontract (the one permission scope).
+    heads = sorted(set(members.values()))
+    lots = {
+        (sub, lot, head) for sub, lot, head in current_subcontract_lots(main_ids=heads)
+    }
+    rows = [
+        (pk, reference, provider)
+        for pk, reference, provider, lot in Referral.objects.filter(
+            provider_id__in=members, status__in=wf.OPEN_STATUSES
+        )
         .order_by("pk")
-        .values_list("pk", "reference", "provider_id")
-    )
+        .values_list("pk", "reference", "provider_id", "perceel_id")
+        if members[provider] == provider or (provider, lot, members[provider]) in lots
+    ]
     chosen = rng.sample(rows, min(count, len(rows)))
     events: dict[int, list] = {pk: [] for pk, _, _ in chosen}
     for event in ReferralEvent.objects.filter(referral_id__in=events).order_by("id"):
@@ -240,3 +251,21 @@ def open_referral_plans(
                  "provider": members[provider]}
             )  # fmt: skip
     return plans
+
+
+def log_in(client, user) -> None:
+    """A complete log-in for ``client``: the session of ``user`` with its second
+    factor verified, as ``accounts`` leaves it after the code step."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import login_flow
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="benchmark", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[login_flow.SECOND_FACTOR_KEY] = "otp"
+    session.save()

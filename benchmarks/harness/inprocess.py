@@ -72,7 +72,7 @@ def search_api_paths() -> list[str] | None:
         "/api/v1/services?q=behandeling+depressie&age=12",
         "/api/v1/services?lot=begeleiding&age=10",
         "/api/v1/services?district=almere-haven&problem=angst&accepting=true",
-        "/api/v1/services?max_wait_weeks=10&ordering=wait",
+        "/api/v1/services?maxWaitWeeks=10&ordering=wait",
         "/api/v1/services",
         "/api/v1/services?page=10",
     ]
