@@ -40,13 +40,10 @@ from django.utils.translation import gettext as _
 from ijw import experience, messages
 from ijw.models import Allocation, Message, PendingProduct, Report
 from referrals import identifiers
-from referrals import notifications as referral_notifications
 from referrals import services as referral_services
 from referrals import workflow as wf
 from referrals.models import Referral, ReferralEvent
 from registry.models import Organisation, Subcontract
-from webhooks import models as webhook_events
-from webhooks import services as webhooks
 
 # The reason a correction names when an iJw message withdrew the report.
 IJW_RETRACTION_REASON = "Ingetrokken via iJw-berichtenverkeer (StatusAanlevering 3)."
@@ -498,29 +495,12 @@ def _has_later_steps(event: ReferralEvent) -> bool:
 
 
 def _retract_event(*, event: ReferralEvent) -> None:
-    """Withdraw a step that an iJw message had recorded (StatusAanlevering 3).
-
-    The same correction as a provider's "recorded in error" (issue 14): the
-    event is marked ``retracted_at`` with a reason (the workflow ignores it; the
-    history keeps it), the referral's status is derived again under the same row
-    lock as any step, and the referrer is told. A later step recorded on top of
-    it (e.g. ended after started) must be withdrawn first; ``_retract`` refuses
-    otherwise.
-    """
-    with transaction.atomic():
-        referral = Referral.objects.select_for_update().get(pk=event.referral_id)
-        event.retracted_at = timezone.now()
-        event.retraction_reason = IJW_RETRACTION_REASON
-        event.save(update_fields=["retracted_at", "retraction_reason"])
-        events = list(referral.events.order_by("id"))
-        referral_services._store_derived(referral, events)
-        referral_notifications.notifications_for_retraction(event)
-        webhooks.enqueue(
-            webhook_events.REFERRAL_CORRECTED,
-            referral,
-            for_provider=True,
-            for_referrer=False,
-        )
+    """Withdraw a step that an iJw message had recorded (StatusAanlevering 3):
+    the referrals app's correction, with the iJw reason. A later step recorded
+    on top of it must be withdrawn first; ``_retract`` refuses otherwise."""
+    referral_services.referral_event_retract_reported(
+        event=event, reason=IJW_RETRACTION_REASON
+    )
 
 
 # --- the queue ------------------------------------------------------------------

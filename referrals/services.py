@@ -718,24 +718,44 @@ def referral_event_retract(
             rv.validate_no_bsn(reason)
         except ValidationError as exc:
             raise ValidationError({"reason": exc.messages}) from None
-        event.retracted_at = timezone.now()
-        event.retracted_by = actor if isinstance(actor, User) else None
-        event.retraction_reason = reason
-        event.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
-        derived = _store_derived(locked, events)
-        notifications.notifications_for_retraction(event)
-        webhooks.enqueue(
-            webhook_events.REFERRAL_CORRECTED,
-            locked,
-            for_provider=True,
-            for_referrer=False,
-        )
-    transaction.on_commit(
-        partial(_send_after_commit, locked.pk, "corrected"), robust=True
-    )
+        by = actor if isinstance(actor, User) else None
+        derived = _mark_retracted(locked, event, events, reason=reason, by=by)
     for name, value in derived.as_dict().items():
         setattr(referral, name, value)
     return event
+
+
+def referral_event_retract_reported(*, event: ReferralEvent, reason: str) -> None:
+    """Mark a step that an iJw message reported as withdrawn (StatusAanlevering
+    3): the same correction as ``referral_event_retract``, under the same row
+    lock; ``ijw.services`` checked who sent the withdrawal."""
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=event.referral_id)
+        events = list(locked.events.order_by("id"))
+        current = next(e for e in events if e.pk == event.pk)
+        _mark_retracted(locked, current, events, reason=reason, by=None)
+
+
+def _mark_retracted(locked, event, events, *, reason: str, by) -> wf.Derived:
+    """Mark ``event`` (one of ``events``, the locked referral's) as recorded in
+    error, derive the status again and tell the referrer and the provider's
+    systems (outbox; sent after commit)."""
+    event.retracted_at = timezone.now()
+    event.retracted_by = by
+    event.retraction_reason = reason
+    event.save(update_fields=["retracted_at", "retracted_by", "retraction_reason"])
+    derived = _store_derived(locked, events)
+    notifications.notifications_for_retraction(event)
+    webhooks.enqueue(
+        webhook_events.REFERRAL_CORRECTED,
+        locked,
+        for_provider=True,
+        for_referrer=False,
+    )
+    transaction.on_commit(
+        partial(_send_after_commit, locked.pk, "corrected"), robust=True
+    )
+    return derived
 
 
 # --- access log ---------------------------------------------------------------

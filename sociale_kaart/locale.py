@@ -18,10 +18,6 @@ def chosen_language(request) -> str:
     return chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
-# The name the error pages of the English catalogue work used.
-request_language = chosen_language
-
-
 class DutchFirstLocaleMiddleware(LocaleMiddleware):
     def process_request(self, request):
         translation.activate(chosen_language(request))
