@@ -282,6 +282,16 @@ class Norm:
         return cutoff
 
     @property
+    def calendar_days(self) -> int:
+        """The norm in calendar days, for aggregate figures that cannot follow
+        the holiday calendar per row (the dashboard): working days count with
+        the weekends between them ("5 werkdagen" = 7 days), holidays not.
+        Deadlines and overdue lists use ``due``, which is exact."""
+        if self.unit == WORKING_DAYS:
+            return self.amount + 2 * ((self.amount - 1) // 5 + 1)
+        return self.amount * 7 if self.unit == WEEKS else self.amount
+
+    @property
     def label(self) -> str:
         if self.unit == WORKING_DAYS:
             return ngettext("%(n)s werkdag", "%(n)s werkdagen", self.amount) % {
