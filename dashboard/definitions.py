@@ -109,8 +109,7 @@ class Metric:
     @property
     def norm_weeks(self) -> int | float:
         """The regular norm in weeks, as the charts and texts show it."""
-        days = self.norm_days
-        return days // 7 if days % 7 == 0 else round(days / 7, 1)
+        return self.norm().weeks
 
 
 CONTACT = Metric(

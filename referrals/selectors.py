@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -62,6 +63,29 @@ def norms_table() -> NormsTable:
                 table[row.urgency], **{row.step: row.as_norm()}
             )
     return table
+
+
+NORMS_CACHE_KEY = "referrals:norms-table"
+NORMS_CACHE_SECONDS = 300  # a safety net: every change clears the key at once
+
+
+def norms_table_cached() -> NormsTable:
+    """``norms_table`` through the cache, for the texts every page states (the
+    footer's Treeknormen, the catalogue's norm badges): no query per page.
+    ``referrals.signals`` clears it whenever a ``ResponseNorm`` changes."""
+    return cache.get_or_set(NORMS_CACHE_KEY, norms_table, NORMS_CACHE_SECONDS)
+
+
+def regular_norm_weeks() -> dict[str, int | float]:
+    """The regular referral's norms in weeks: what the catalogue calls the
+    Treeknormen (intake, treatment, total) and the first contact."""
+    regular = norms_table_cached()[codes.Urgency.REGULAR]
+    return {
+        "first_contact": regular.first_contact.weeks,
+        "intake": regular.intake.weeks,
+        "treatment": regular.treatment.weeks,
+        "total": regular.total.weeks,
+    }
 
 
 def norms(urgency: str = codes.Urgency.REGULAR, table: NormsTable | None = None):

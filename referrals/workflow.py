@@ -292,6 +292,14 @@ class Norm:
         return self.amount * 7 if self.unit == WEEKS else self.amount
 
     @property
+    def weeks(self) -> int | float:
+        """The norm in weeks, as the catalogue and the dashboard state it."""
+        if self.unit == WEEKS:
+            return self.amount
+        days = self.calendar_days
+        return days // 7 if days % 7 == 0 else round(days / 7, 1)
+
+    @property
     def label(self) -> str:
         if self.unit == WORKING_DAYS:
             return ngettext("%(n)s werkdag", "%(n)s werkdagen", self.amount) % {
