@@ -102,3 +102,16 @@ def test_the_import_refuses_a_bsn_naming_the_column(tmp_path, column, value):
     assert problems == [f"aanbod.csv:2: {column}: {MESSAGE} Een BSN hoort hier "
                         "nooit: haal het nummer weg."]  # fmt: skip
     assert snapshot() == before
+
+
+def test_the_capacity_api_refuses_a_bsn_in_the_note(provider_org, service):
+    capacity = Capacity.objects.get(service=service)
+    before = (capacity.note, capacity.version, capacity.history.count())
+    response = token_client(provider_org).patch(
+        reverse("registry-api:service-capacity", args=[service.pk]),
+        {"note": f"Plek voor {BSN}"},
+        format="json",
+    )
+    assert_problem(response, 400, "note")
+    capacity.refresh_from_db()
+    assert (capacity.note, capacity.version, capacity.history.count()) == before
