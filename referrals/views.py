@@ -429,7 +429,7 @@ def _bad_csv_request(form: WorkingListForm) -> HttpResponse | None:
     if not form.is_bound or form.is_valid():
         return None
     lines = [
-        f"{form.fields[name].label}: {error}"
+        f"{form.fields[name].label if name in form.fields else '-'}: {error}"
         for name, errors in form.errors.items()
         for error in errors
     ]
