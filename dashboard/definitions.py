@@ -12,17 +12,24 @@ Waiting times, in whole days (``end - start``):
 - behandelwachttijd = started_on - intake_on (Treeknorm 10 weeks);
 - total = started_on - referred_on (Treeknorm 14 weeks).
 
-A waiting time is *within its norm* when days <= weeks * 7. A referral that is
+The norms are the municipality's ``ResponseNorm`` rows (admin; defaults from
+the settings), read once per page, API call or refresh (``norms_in_force``):
+a referral counts against the norms of its own urgency. A waiting time is
+*within its norm* when days <= the norm in calendar days
+(``workflow.Norm.calendar_days``). A referral that is
 still open and already past a norm ("late") counts as not within it, so the
 share within a norm is within / (measured + late). Referrals are counted in the
 month they were made (cohort by ``referred_on``).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from referrals import codes
 from referrals import workflow as wf
 
 # Aggregation levels of the precomputed tables.
@@ -47,29 +54,69 @@ STARTED_STATUSES = (wf.STARTED, wf.ENDED)
 PERCENTILES = (0.5, 0.9)
 
 
+_NORMS: ContextVar = ContextVar("dashboard_norms", default=None)
+
+
+@contextmanager
+def norms_in_force(table=None) -> Iterator:
+    """Within the block every ``Metric`` reads its norm from ``table`` (the
+    ``ResponseNorm`` table; read now, one query, when not given)."""
+    from referrals.selectors import norms_table
+
+    token = _NORMS.set(norms_table() if table is None else table)
+    try:
+        yield _NORMS.get()
+    finally:
+        _NORMS.reset(token)
+
+
+def norms_table_in_force():
+    """The table of the enclosing ``norms_in_force`` (else read now)."""
+    from referrals.selectors import norms_table
+
+    table = _NORMS.get()
+    return norms_table() if table is None else table
+
+
+def norms_fingerprint(table) -> str:
+    """The norms table as a short text, to tell whether it changed."""
+    return ";".join(
+        f"{urgency}:" + ",".join(f"{n.amount}{n.unit}" for n in norms.all())
+        for urgency, norms in sorted(table.items())
+    )
+
+
 @dataclass(frozen=True)
 class Metric:
     code: str
     label: str
     short_label: str
-    norm_setting: str
+    step: str  # its ResponseNorm step (``workflow.Norms`` field)
     start: str  # what the waiting time is measured from
     end: str  # ... and until
 
-    @property
-    def norm_weeks(self) -> int:
-        return getattr(settings, self.norm_setting)
+    def norm(self, urgency: str = codes.Urgency.REGULAR) -> wf.Norm:
+        """The municipality's norm for this waiting time and ``urgency``."""
+        table = norms_table_in_force()
+        norms = table.get(urgency) or table[codes.Urgency.REGULAR]
+        return getattr(norms, self.step)
 
     @property
     def norm_days(self) -> int:
-        return self.norm_weeks * 7
+        """The regular norm in calendar days (the figures' "within norm")."""
+        return self.norm().calendar_days
+
+    @property
+    def norm_weeks(self) -> int | float:
+        """The regular norm in weeks, as the charts and texts show it."""
+        return self.norm().weeks
 
 
 CONTACT = Metric(
     "contact",
     _("Dagen tot eerste contact"),
     _("Eerste contact"),
-    "NORM_FIRST_CONTACT_WEEKS",
+    "first_contact",
     _("verwijzing"),
     _("eerste contact of intake"),
 )
@@ -77,7 +124,7 @@ INTAKE = Metric(
     "intake",
     _("Aanmeldwachttijd"),
     _("Aanmelding"),
-    "NORM_INTAKE_WEEKS",
+    "intake",
     _("verwijzing"),
     _("intake"),
 )
@@ -85,7 +132,7 @@ TREATMENT = Metric(
     "treatment",
     _("Behandelwachttijd"),
     _("Behandeling"),
-    "NORM_TREATMENT_WEEKS",
+    "treatment",
     _("intake"),
     _("start hulp"),
 )
@@ -93,7 +140,7 @@ TOTAL = Metric(
     "total",
     _("Totale wachttijd"),
     _("Totaal"),
-    "NORM_TOTAL_WEEKS",
+    "total",
     _("verwijzing"),
     _("start hulp"),
 )

@@ -196,6 +196,9 @@ class DashboardRefresh(models.Model):
     from_month = models.DateField(_("vanaf maand"), null=True, blank=True)
     referrals = models.PositiveIntegerField(_("verwijzingen"), default=0)
     duration_ms = models.PositiveIntegerField(_("duur (ms)"), default=0)
+    # The norms the "within the norm" figures were counted against
+    # (definitions.norms_fingerprint): another value makes the next refresh full.
+    norms = models.CharField(_("normen"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-finished_at", "-id"]

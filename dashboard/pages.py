@@ -16,7 +16,6 @@ from dashboard import definitions as d
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.tables import Column
-from referrals.selectors import norms_table
 from registry.models import Perceel
 
 OVERDUE_PREVIEW = 10
@@ -54,7 +53,7 @@ def figures_context(f: Filters) -> dict:
     percelen = list(Perceel.objects.all())
     data = selectors.overview(f, percelen=percelen)
     city = selectors.overview(f.city(), percelen=[]) if f.organisation else None
-    norms = norms_table()
+    norms = d.norms_table_in_force()
     overdue = selectors.overdue_referrals(f, table=norms)
     capacity = selectors.capacity_now(f)
     context = {

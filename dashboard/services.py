@@ -25,6 +25,7 @@ from dashboard.models import (
     RollupMember,
 )
 from dashboard.periods import add_months, month_start, months_between
+from referrals import codes
 from referrals import workflow as wf
 from referrals.models import Referral, ReferralEvent
 from registry.models import Capacity, Organisation, Perceel, Service, Subcontract
@@ -69,15 +70,23 @@ def dashboard_refresh(
     ``now``'s date (the peildatum). Months before ``since`` keep their figures.
 
     All in one transaction: readers see the previous figures until it commits.
+    A norm changed since the last refresh makes it a full rebuild (``since``
+    ignored), so no month keeps figures against the old norm.
+
     Side effects: replaces rows in the dashboard tables and records a
     ``DashboardRefresh`` (shown on the page as "cijfers bijgewerkt op"); on
     PostgreSQL it then re-orders (full rebuild) or vacuums those tables.
     """
     now = now or timezone.now()
     as_of = timezone.localdate(now)
-    since = month_start(since) if since else None
     started = time.monotonic()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with (
+        transaction.atomic(),
+        d.norms_in_force() as norms,
+        connection.cursor() as cursor,
+    ):
+        fingerprint = d.norms_fingerprint(norms)
+        since = month_start(since) if since and _same_norms(fingerprint) else None
         sql.more_memory(cursor)
         _delete(since)
         _rebuild_rollup_members(since=since, as_of=as_of)
@@ -102,9 +111,18 @@ def dashboard_refresh(
             from_month=since,
             referrals=referrals,
             duration_ms=round((time.monotonic() - started) * 1000),
+            norms=fingerprint,
         )
     _tidy(full=since is None)
     return refresh
+
+
+def _same_norms(fingerprint: str) -> bool:
+    """Whether the last refresh counted against these norms. When the
+    municipality changed one, every month's "within the norm" changes, so the
+    refresh rebuilds them all."""
+    last = DashboardRefresh.objects.order_by("-finished_at", "-id").first()
+    return last is not None and last.norms == fingerprint
 
 
 def _tidy(*, full: bool) -> None:
@@ -221,33 +239,49 @@ def _first_month(as_of: date) -> date:
 # --- Per organisation (level "provider") ---
 
 
+# Per referral, the value of its own urgency: urgent, else regular.
+_BY_URGENCY = "CASE WHEN r.urgency = %s THEN %s ELSE %s END"
+
+
 def _metric_sql(metric: d.Metric) -> tuple[str, str, str]:
-    """(start, end, "still open and past the norm" condition) for a metric."""
+    """(start, end, "still open and past the norm" condition) for a metric;
+    the condition ends on the cut-off of the referral's urgency."""
     open_ = f"r.status IN ({sql.placeholders(d.OPEN_STATUSES)})"
     if metric is d.CONTACT:
         end = "COALESCE(r.first_contact_on, r.intake_on)"
-        late = f"{open_} AND {end} IS NULL AND r.referred_on < %s"
+        late = f"{open_} AND {end} IS NULL AND r.referred_on < {_BY_URGENCY}"
         return "r.referred_on", end, late
     if metric is d.INTAKE:
-        late = f"{open_} AND r.intake_on IS NULL AND r.referred_on < %s"
+        late = f"{open_} AND r.intake_on IS NULL AND r.referred_on < {_BY_URGENCY}"
         return "r.referred_on", "r.intake_on", late
     if metric is d.TREATMENT:
-        late = f"{open_} AND r.intake_on IS NOT NULL AND r.intake_on < %s"
+        late = f"{open_} AND r.intake_on IS NOT NULL AND r.intake_on < {_BY_URGENCY}"
         return "r.intake_on", "r.started_on", late
-    late = f"{open_} AND r.referred_on < %s"
+    late = f"{open_} AND r.referred_on < {_BY_URGENCY}"
     return "r.referred_on", "r.started_on", late
 
 
 def _metric_columns(metric: d.Metric, as_of: date) -> tuple[list[str], list]:
+    """Measured, within the norm and late, each against the norms of the
+    referral's urgency (the municipality's ``ResponseNorm`` rows). "Late" uses
+    the exact cut-off (working days with holidays); "within" the norm in
+    calendar days, as a waiting time in days can only be compared to that."""
     start, end, late = _metric_sql(metric)
     days = sql.days_between(start, end)
     columns = [
         f"COUNT({days})",
-        f"SUM(CASE WHEN {days} <= %s THEN 1 ELSE 0 END)",
+        f"SUM(CASE WHEN {days} <= {_BY_URGENCY} THEN 1 ELSE 0 END)",
         f"SUM(CASE WHEN {late} THEN 1 ELSE 0 END)",
     ]
-    cutoff = sql.param(as_of - timedelta(days=metric.norm_days))
-    return columns, [metric.norm_days, *d.OPEN_STATUSES, cutoff]
+    urgent = metric.norm(codes.Urgency.URGENT)
+    regular = metric.norm(codes.Urgency.REGULAR)
+    within = [codes.Urgency.URGENT, urgent.calendar_days, regular.calendar_days]
+    cutoffs = [
+        codes.Urgency.URGENT,
+        sql.param(urgent.overdue_before(as_of)),
+        sql.param(regular.overdue_before(as_of)),
+    ]
+    return columns, [*within, *d.OPEN_STATUSES, *cutoffs]
 
 
 def _status_columns() -> tuple[list[str], list]:

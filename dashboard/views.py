@@ -7,6 +7,8 @@ else logged in gets 403, anonymous visitors the log-in page. Another
 organisation's figures are "not found" (404) for a provider.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,15 +18,27 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from dashboard import definitions as d
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
 from ijw import selectors as ijw_selectors
-from referrals.selectors import norms_table
 from registry.models import Organisation
 from sociale_kaart import csvsafe
 
 OVERDUE_PER_PAGE = 50
+
+
+def with_norms(view):
+    """Reads the municipality's norms once for the whole request (figures,
+    charts and the rendered texts all state the same norm)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        with d.norms_in_force():
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _require_city(request) -> None:
@@ -94,6 +108,7 @@ def _render_invalid(request, template, form, organisation=None):
 
 @require_GET
 @login_required
+@with_norms
 def overview(request):
     """/regie: the city (or one provider) for municipality staff."""
     if not perms.can_view_city_figures(request.user):
@@ -114,6 +129,7 @@ def overview(request):
 
 @require_GET
 @login_required
+@with_norms
 def own(request):
     """/regie/aanbieder: a provider's own figures beside the city's."""
     if perms.can_view_city_figures(request.user) and not request.GET.get("aanbieder"):
@@ -132,6 +148,7 @@ def own(request):
 
 @require_GET
 @login_required
+@with_norms
 def organisations(request):
     """/regie/aanbieders: providers side by side (municipality only)."""
     _require_city(request)
@@ -161,6 +178,7 @@ def organisations(request):
 
 @require_GET
 @login_required
+@with_norms
 def overdue(request):
     """/regie/open: open referrals past a norm, oldest first (scoped by role)."""
     organisation, allowed = _scope(request)
@@ -168,7 +186,7 @@ def overdue(request):
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overdue.html", form, organisation)
     f = perms.limit_to_viewer(request.user, form.filters(organisation))
-    norms = norms_table()
+    norms = d.norms_table_in_force()
     rows = selectors.overdue_referrals(f, table=norms)
     page = Paginator(rows, OVERDUE_PER_PAGE).get_page(request.GET.get("pagina"))
     context = {
@@ -186,6 +204,7 @@ def overdue(request):
 
 @require_GET
 @login_required
+@with_norms
 def csv_download(request, table: str):
     """Any table of the pages as CSV (semicolons, decimal comma, UTF-8)."""
     city = perms.can_view_city_figures(request.user)

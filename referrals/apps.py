@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("Verwijzingen")
+
+    def ready(self) -> None:
+        from referrals import signals  # noqa: F401 - connects the receivers

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from referrals import codes
 from referrals import workflow as wf
+from referrals.selectors import SORT_COLUMNS
 from registry.models import Organisation
 
 
@@ -213,16 +214,35 @@ class AccessLogFilterForm(Form):
     reference = forms.CharField(label=_("Referentie"), required=False, max_length=16)
 
 
-SORTS = {
-    "verwezen": ("referred_on", "id"),
-    "-verwezen": ("-referred_on", "-id"),
-    "referentie": ("reference",),
-    "status": ("status", "referred_on", "id"),
+# Every sortable column has a label (the sorts themselves: selectors).
+SORT_LABELS = {
+    "referentie": _("Referentie"),
+    "verwezen": _("Verwezen op"),
+    "status": _("Status"),
+    "gestart": _("Hulp gestart op"),
 }
+INBOX_SORTS = ("referentie", "verwezen", "status")
+LIST_SORTS = ("referentie", "verwezen", "status", "gestart")
+assert set(SORT_LABELS) == set(SORT_COLUMNS)
+
+
+def _sort_choices(keys) -> list:
+    choices = [("", _("Standaard"))]
+    for key in keys:
+        choices += [
+            (key, _("%(column)s, oplopend") % {"column": SORT_LABELS[key]}),
+            (f"-{key}", _("%(column)s, aflopend") % {"column": SORT_LABELS[key]}),
+        ]
+    return choices
 
 
 class WorkingListForm(Form):
-    """Search, filters and sort of the inbox and the referral list (GET)."""
+    """Search, filters and sort of the inbox and the referral list (GET).
+
+    ``sorts`` are the column keys this list sorts on; ``services`` the
+    ``(id, label)`` pairs of the services the actor may filter on (None: no
+    service filter). A field with a bad value is reported and left out; the
+    others still apply."""
 
     q = forms.CharField(
         label=_("Zoek op referentie of initialen"), required=False, max_length=20
@@ -238,7 +258,9 @@ class WorkingListForm(Form):
         choices=[("", _("Alle")), *codes.Urgency.choices],
     )
     te_laat = forms.BooleanField(label=_("Alleen over een norm"), required=False)
-    aanbod = forms.IntegerField(label=_("Aanbod (nummer)"), required=False, min_value=1)
+    aanbod = forms.TypedChoiceField(
+        label=_("Aanbod"), required=False, coerce=int, empty_value=None
+    )
     van = forms.DateField(label=_("Verwezen vanaf"), required=False, widget=DateInput())
     tot = forms.DateField(
         label=_("Verwezen tot en met"), required=False, widget=DateInput()
@@ -246,14 +268,28 @@ class WorkingListForm(Form):
     sorteer = forms.ChoiceField(
         label=_("Sorteer op"),
         required=False,
-        choices=[
-            ("", _("Standaard")),
-            ("verwezen", _("Verwezen op, oudste eerst")),
-            ("-verwezen", _("Verwezen op, nieuwste eerst")),
-            ("referentie", _("Referentie")),
-            ("status", _("Status")),
-        ],
+        error_messages={
+            "invalid_choice": _(
+                "“%(value)s” is geen kolom om op te sorteren. "
+                "Kies een kolomkop of een keuze uit de lijst."
+            )
+        },
     )
 
+    def __init__(self, *args, sorts=INBOX_SORTS, services=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sorteer"].choices = _sort_choices(sorts)
+        if services is None:
+            del self.fields["aanbod"]
+        else:
+            self.fields["aanbod"].choices = [("", _("Alle")), *services]
+
     def filters(self) -> dict:
-        return self.cleaned_data if self.is_valid() else {}
+        """The valid fields' values (all of them when nothing was sent)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return dict(self.cleaned_data)
+
+    def sort(self) -> str:
+        return self.filters().get("sorteer") or ""

@@ -157,6 +157,9 @@ class Referral(models.Model):
             models.Index(
                 fields=["child_birth_date", "child_initials"], name="referral_child"
             ),
+            # The working lists' column sorts (referrals.selectors.SORTS).
+            models.Index(fields=["status", "referred_on"], name="referral_status_date"),
+            models.Index(fields=["started_on"], name="referral_started_on"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -62,6 +63,29 @@ def norms_table() -> NormsTable:
                 table[row.urgency], **{row.step: row.as_norm()}
             )
     return table
+
+
+NORMS_CACHE_KEY = "referrals:norms-table"
+NORMS_CACHE_SECONDS = 300  # a safety net: every change clears the key at once
+
+
+def norms_table_cached() -> NormsTable:
+    """``norms_table`` through the cache, for the texts every page states (the
+    footer's Treeknormen, the catalogue's norm badges): no query per page.
+    ``referrals.signals`` clears it whenever a ``ResponseNorm`` changes."""
+    return cache.get_or_set(NORMS_CACHE_KEY, norms_table, NORMS_CACHE_SECONDS)
+
+
+def regular_norm_weeks() -> dict[str, int | float]:
+    """The regular referral's norms in weeks: what the catalogue calls the
+    Treeknormen (intake, treatment, total) and the first contact."""
+    regular = norms_table_cached()[codes.Urgency.REGULAR]
+    return {
+        "first_contact": regular.first_contact.weeks,
+        "intake": regular.intake.weeks,
+        "treatment": regular.treatment.weeks,
+        "total": regular.total.weeks,
+    }
 
 
 def norms(urgency: str = codes.Urgency.REGULAR, table: NormsTable | None = None):
@@ -180,9 +204,59 @@ def overdue_q(today: date, table: NormsTable) -> Q:
     return Q(status__in=wf.OPEN_STATUSES) & per_urgency
 
 
-def referral_filter(qs: QuerySet, filters: dict, *, table=None) -> QuerySet:
+# The working lists' column sorts. Each sorts on an indexed column (reference is
+# unique; referred_on, (status, referred_on) and started_on carry an index) and
+# ends on the id, so rows never swap places between two pages.
+SORT_COLUMNS = {
+    "referentie": ("reference", "id"),
+    "verwezen": ("referred_on", "id"),
+    "status": ("status", "referred_on", "id"),
+    "gestart": ("started_on", "id"),
+}
+SORTS = {
+    **SORT_COLUMNS,
+    **{
+        f"-{key}": tuple(f"-{field}" for field in fields)
+        for key, fields in SORT_COLUMNS.items()
+    },
+}
+
+
+def _service_choices(qs: QuerySet[Service]) -> list[tuple[int, str]]:
+    rows = qs.order_by("name", "organisation__name", "id").values_list(
+        "pk", "name", "organisation__name"
+    )
+    return [(pk, f"{name} ({org})") for pk, name, org in rows]
+
+
+def service_choices_for_inbox(*, actor) -> list[tuple[int, str]]:
+    """The services whose referrals reach the actor as a provider (its own, and
+    its onderaannemers' in the subcontracted percelen): one query."""
+    reach = perms.scope(actor).provider
+    if not reach.organisation_ids:
+        return []
+    return _service_choices(Service.objects.filter(reach.q("organisation", "perceel")))
+
+
+def service_choices_for_referrer(*, actor) -> list[tuple[int, str]] | None:
+    """The services the actor's referrer organisations referred to; None for
+    an actor who only follows as a school (a school never learns the service)."""
+    ids = perms.scope(actor).referrer_ids
+    if not ids:
+        return None
+    referred = Referral.objects.filter(referrer_organisation_id__in=ids)
+    return _service_choices(
+        Service.objects.filter(pk__in=referred.values("service_id"))
+    )
+
+
+def referral_filter(
+    qs: QuerySet, filters: dict, *, table=None, service_within: Q | None = None
+) -> QuerySet:
     """Narrow a working list (already scoped to the actor) by the list form's
-    search, filters and sort. No extra query."""
+    search, filters and sort. No extra query. ``service_within`` limits the
+    service filter to the rows the actor may see the service of (so a school's
+    followed pupils never answer "who is referred to this service")."""
     text = (filters.get("q") or "").strip()
     if text:
         qs = qs.filter(
@@ -193,7 +267,7 @@ def referral_filter(qs: QuerySet, filters: dict, *, table=None) -> QuerySet:
         if filters.get(name):
             qs = qs.filter(**{field: filters[name]})
     if filters.get("aanbod"):
-        qs = qs.filter(service_id=filters["aanbod"])
+        qs = qs.filter(Q(service_id=filters["aanbod"]) & (service_within or Q()))
     if filters.get("van"):
         qs = qs.filter(referred_on__gte=filters["van"])
     if filters.get("tot"):
@@ -202,8 +276,6 @@ def referral_filter(qs: QuerySet, filters: dict, *, table=None) -> QuerySet:
         table = norms_table() if table is None else table
         qs = qs.filter(overdue_q(timezone.localdate(), table))
     if filters.get("sorteer"):
-        from referrals.forms import SORTS
-
         qs = qs.order_by(*SORTS[filters["sorteer"]])
     return qs
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +26,8 @@ from referrals import identifiers, notifications, selectors, services
 from referrals import permissions as perms
 from referrals import workflow as wf
 from referrals.forms import (
+    INBOX_SORTS,
+    LIST_SORTS,
     AccessLogFilterForm,
     EventForm,
     FamilyStatusForm,
@@ -396,11 +399,57 @@ def _list_query(request) -> str:
     return params.urlencode()
 
 
+def _list_link(request, **changes) -> str:
+    """This list's link with ``changes`` to its parameters (None drops one),
+    back to page 1: search, filters and sort are kept."""
+    params = request.GET.copy()
+    for name in ("page", "formaat", *changes):
+        params.pop(name, None)
+    for name, value in changes.items():
+        if value is not None:
+            params[name] = value
+    return f"?{params.urlencode()}"
+
+
+def _sort_links(request, form: WorkingListForm, keys, default: str) -> dict:
+    """Per sortable column: the link that sorts on it (the other direction when
+    it is the active one, filters kept, back to page 1) and its ``aria-sort``."""
+    current = form.sort() or default
+    links = {}
+    for key in keys:
+        href = _list_link(request, sorteer=f"-{key}" if current == key else key)
+        direction = {key: "ascending", f"-{key}": "descending"}.get(current, "")
+        links[key] = {"href": href, "aria_sort": direction}
+    return links
+
+
+def _bad_csv_request(form: WorkingListForm) -> HttpResponse | None:
+    """A CSV asked for with a bad filter or sort: say which field, send no rows
+    (a spreadsheet in another order than asked for would mislead)."""
+    if not form.is_bound or form.is_valid():
+        return None
+    lines = [
+        f"{form.fields[name].label if name in form.fields else '-'}: {error}"
+        for name, errors in form.errors.items()
+        for error in errors
+    ]
+    return HttpResponse(
+        "\n".join(lines), status=400, content_type="text/plain; charset=utf-8"
+    )
+
+
 @never_cache
 @login_required
 def inbox(request):
     show_all = request.GET.get("filter") == "all"
-    form = WorkingListForm(request.GET or None)
+    is_provider = perms.scope(request.user).is_provider
+    form = WorkingListForm(
+        request.GET or None,
+        sorts=INBOX_SORTS,
+        services=selectors.service_choices_for_inbox(actor=request.user)
+        if is_provider
+        else [],
+    )
     table = selectors.norms_table()
     qs = selectors.referral_filter(
         selectors.referral_inbox(actor=request.user, open_only=not show_all),
@@ -408,7 +457,9 @@ def inbox(request):
         table=table,
     )
     if request.GET.get("formaat") == "csv":
-        return _csv_response(request.user, qs, "inbox.csv", table)
+        return _bad_csv_request(form) or _csv_response(
+            request.user, qs, "inbox.csv", table
+        )
     page = _page(request, qs)
     referrals = list(page.object_list)
     services.access_log_record_many(
@@ -423,8 +474,12 @@ def inbox(request):
             (r, selectors.referral_timing(r, today=today, table=table))
             for r in referrals
         ],
+        # Urgent first, then oldest first: no one column, so no aria-sort.
+        "sort_links": _sort_links(request, form, INBOX_SORTS, default=""),
+        "all_link": _list_link(request, filter="all"),
+        "open_link": _list_link(request, filter=None),
         "show_all": show_all,
-        "is_provider": perms.scope(request.user).is_provider,
+        "is_provider": is_provider,
         "own_ids": perms.scope(request.user).member_ids,
     }
     return render(request, "referrals/inbox.html", context)
@@ -453,13 +508,19 @@ def _list_rows(actor, referrals, today):
 @login_required
 def referral_list(request):
     open_only = request.GET.get("filter") == "open"
-    form = WorkingListForm(request.GET or None)
+    own = perms.scope(request.user)
+    form = WorkingListForm(
+        request.GET or None,
+        sorts=LIST_SORTS,
+        services=selectors.service_choices_for_referrer(actor=request.user),
+    )
     qs = selectors.referral_filter(
         selectors.referral_list_for_referrer(actor=request.user, open_only=open_only),
         form.filters(),
+        service_within=Q(referrer_organisation_id__in=own.referrer_ids),
     )
     if request.GET.get("formaat") == "csv":
-        return _csv_response(
+        return _bad_csv_request(form) or _csv_response(
             request.user, qs, "verwijzingen.csv", selectors.norms_table()
         )
     page = _page(request, qs)
@@ -475,10 +536,12 @@ def referral_list(request):
         ],
         purpose="list",
     )
-    own = perms.scope(request.user)
     context = {
         "form": form,
         "query": _list_query(request),
+        "sort_links": _sort_links(request, form, LIST_SORTS, default="-verwezen"),
+        "all_link": _list_link(request, filter=None),
+        "open_link": _list_link(request, filter="open"),
         "page": page,
         "rows": rows,
         "open_only": open_only,

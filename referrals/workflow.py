@@ -282,6 +282,24 @@ class Norm:
         return cutoff
 
     @property
+    def calendar_days(self) -> int:
+        """The norm in calendar days, for aggregate figures that cannot follow
+        the holiday calendar per row (the dashboard): working days count with
+        the weekends between them ("5 werkdagen" = 7 days), holidays not.
+        Deadlines and overdue lists use ``due``, which is exact."""
+        if self.unit == WORKING_DAYS:
+            return self.amount + 2 * ((self.amount - 1) // 5 + 1)
+        return self.amount * 7 if self.unit == WEEKS else self.amount
+
+    @property
+    def weeks(self) -> int | float:
+        """The norm in weeks, as the catalogue and the dashboard state it."""
+        if self.unit == WEEKS:
+            return self.amount
+        days = self.calendar_days
+        return days // 7 if days % 7 == 0 else round(days / 7, 1)
+
+    @property
     def label(self) -> str:
         if self.unit == WORKING_DAYS:
             return ngettext("%(n)s werkdag", "%(n)s werkdagen", self.amount) % {

@@ -9,14 +9,23 @@ def site(request):
     """Values every page needs: the norms shown beside waiting times, freshness,
     and which parts of the app the signed-in user works in (for the menu)."""
     user = getattr(request, "user", None)
+    # The municipality's norms (referrals' ResponseNorm rows, cached): every
+    # page states the same norm as the deadlines and the dashboard.
+    weeks = SimpleLazyObject(norm_weeks)
     return {
-        "NORM_INTAKE_WEEKS": settings.NORM_INTAKE_WEEKS,
-        "NORM_TREATMENT_WEEKS": settings.NORM_TREATMENT_WEEKS,
-        "NORM_TOTAL_WEEKS": settings.NORM_TOTAL_WEEKS,
+        "NORM_INTAKE_WEEKS": SimpleLazyObject(lambda: weeks["intake"]),
+        "NORM_TREATMENT_WEEKS": SimpleLazyObject(lambda: weeks["treatment"]),
+        "NORM_TOTAL_WEEKS": SimpleLazyObject(lambda: weeks["total"]),
         "CAPACITY_STALE_DAYS": settings.CAPACITY_STALE_DAYS,
         # Lazy: only pages that show the signed-in menu pay for the (memoised) query.
         "roles": SimpleLazyObject(lambda: user_roles(user)),
     }
+
+
+def norm_weeks() -> dict:
+    from referrals.selectors import regular_norm_weeks
+
+    return regular_norm_weeks()
 
 
 def user_roles(user) -> dict[str, bool]:

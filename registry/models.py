@@ -222,7 +222,9 @@ class Organisation(models.Model):
     agb = models.CharField(
         _("AGB-code"), max_length=8, blank=True, validators=[v.validate_agb]
     )
-    description = models.TextField(_("omschrijving"), blank=True)
+    description = models.TextField(
+        _("omschrijving"), blank=True, validators=[v.validate_no_bsn]
+    )
     website = models.URLField(_("website"), blank=True)
     phone = models.CharField(
         _("telefoon"), max_length=20, blank=True, validators=[v.validate_phone]
@@ -523,8 +525,10 @@ class Service(models.Model):
         on_delete=models.PROTECT,
         related_name="services",
     )
-    name = models.CharField(_("naam"), max_length=200)
-    description = models.TextField(_("omschrijving"), blank=True)
+    name = models.CharField(_("naam"), max_length=200, validators=[v.validate_no_bsn])
+    description = models.TextField(
+        _("omschrijving"), blank=True, validators=[v.validate_no_bsn]
+    )
     age_min = models.PositiveSmallIntegerField(
         _("leeftijd van"), default=v.AGE_MIN, validators=_AGE_VALIDATORS
     )
@@ -543,7 +547,9 @@ class Service(models.Model):
     locations = models.ManyToManyField(
         Location, verbose_name=_("locaties"), blank=True, related_name="services"
     )
-    how_to_refer = models.TextField(_("hoe verwijzen"), blank=True)
+    how_to_refer = models.TextField(
+        _("hoe verwijzen"), blank=True, validators=[v.validate_no_bsn]
+    )
     intake_phone = models.CharField(
         _("telefoon intake"), max_length=20, blank=True, validators=[v.validate_phone]
     )
@@ -681,7 +687,9 @@ class Capacity(models.Model):
         blank=True,
         validators=[MaxValueValidator(100000)],
     )
-    note = models.TextField(_("toelichting"), blank=True, max_length=1000)
+    note = models.TextField(
+        _("toelichting"), blank=True, max_length=1000, validators=[v.validate_no_bsn]
+    )
     updated_at = models.DateTimeField(
         _("bijgewerkt op"), default=timezone.now, db_index=True
     )

@@ -21,9 +21,42 @@ _POSTCODE_FORBIDDEN = {"SA", "SD", "SS"}
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{5,18}[0-9]$"
 _PHONE_DIGITS = re.compile(r"[0-9]")
 
+# Nine digits, optionally grouped with dots, spaces or hyphens ("123.456.782",
+# "1234 56 782"), not part of a longer number (a phone number has ten digits).
+_NINE_DIGITS = re.compile(r"(?<!\d)(?<!\d[ .-])\d(?:[ .-]?\d){8}(?![ .-]?\d)")
+
 AGE_MIN = 0
 AGE_MAX = 23  # youth care runs to 18, verlengde jeugdhulp to 23
 WAIT_WEEKS_MAX = 260  # five years; anything above is a typo
+
+
+def is_bsn(digits: str) -> bool:
+    """The 11-proef of a burgerservicenummer: 9 digits, weights 9..2 and -1."""
+    if len(digits) != 9 or not digits.isdigit() or int(digits) == 0:
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True))
+    return (total - int(digits[8])) % 11 == 0
+
+
+def contains_bsn(text: str) -> bool:
+    return any(
+        is_bsn(re.sub(r"\D", "", match.group()))
+        for match in _NINE_DIGITS.finditer(text or "")
+    )
+
+
+def validate_no_bsn(value: str) -> None:
+    """The one check that keeps a BSN out of every free text anyone stores: the
+    referral tracker's (help question, notes) and the providers' own texts
+    (descriptions, "hoe verwijzen", capacity notes)."""
+    if contains_bsn(value):
+        raise ValidationError(
+            _(
+                "Deze tekst bevat een BSN. Een BSN hoort hier nooit: haal het "
+                "nummer weg."
+            ),
+            code="contains_bsn",
+        )
 
 
 def validate_kvk(value: str) -> None:

@@ -56,7 +56,9 @@ class NormsSerializer(serializers.Serializer):
 
 
 def norms() -> dict:
-    return {m.code: m.norm_weeks for m in d.METRICS}
+    """The regular norms in force (the municipality's ``ResponseNorm`` rows)."""
+    with d.norms_in_force():
+        return {m.code: m.norm_weeks for m in d.METRICS}
 
 
 class PeriodSerializer(serializers.Serializer):

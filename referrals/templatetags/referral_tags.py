@@ -56,3 +56,16 @@ def step_label(event_type: str) -> str:
 def can_refer(user) -> bool:
     """``{% if request.user|can_refer %}``: show "Verwijs" to referrers only."""
     return perms.can_refer(user)
+
+
+# The family's pages and mails write the month in full, which reads easier (B1)
+# than DATE_FORMAT's abbreviation: "7 december 2026", "7 December 2026". Every
+# other referral page uses the locale's DATE_FORMAT / SHORT_DATE_FORMAT.
+FAMILY_DATE_FORMAT = "j F Y"
+
+
+@register.filter
+def date_in_full(value) -> str:
+    """``{{ day|date_in_full }}``: the date with the month in full, in the
+    active language; empty for no date."""
+    return date_format(value, FAMILY_DATE_FORMAT) if value else ""

@@ -1,7 +1,6 @@
 """Shapes of the catalogue and capacity API. Serializers check types and ranges
 only; rules and writes live in ``registry.services``, reads in the selectors."""
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from drf_spectacular.utils import extend_schema_field
@@ -173,11 +172,19 @@ class WithinNormsSerializer(serializers.Serializer):
     total = serializers.BooleanField(allow_null=True)
 
 
+def _norm_weeks() -> dict:
+    """The municipality's norms in weeks (referrals' ResponseNorm, cached)."""
+    from referrals.selectors import regular_norm_weeks
+
+    return regular_norm_weeks()
+
+
 def within_norms(capacity) -> dict:
+    norms = _norm_weeks()
     figures = {
-        "intake": (capacity.intake_wait_weeks, settings.NORM_INTAKE_WEEKS),
-        "treatment": (capacity.treatment_wait_weeks, settings.NORM_TREATMENT_WEEKS),
-        "total": (capacity.total_wait_weeks, settings.NORM_TOTAL_WEEKS),
+        "intake": (capacity.intake_wait_weeks, norms["intake"]),
+        "treatment": (capacity.treatment_wait_weeks, norms["treatment"]),
+        "total": (capacity.total_wait_weeks, norms["total"]),
     }
     return {
         name: None if weeks is None else weeks <= norm
@@ -286,11 +293,8 @@ class ServiceDetailSerializer(ServiceSerializer):
 
     @extend_schema_field(NormWeeksSerializer)
     def get_norm_weeks(self, service):
-        return {
-            "intake": settings.NORM_INTAKE_WEEKS,
-            "treatment": settings.NORM_TREATMENT_WEEKS,
-            "total": settings.NORM_TOTAL_WEEKS,
-        }
+        norms = _norm_weeks()
+        return {name: norms[name] for name in ("intake", "treatment", "total")}
 
 
 def _lot_codes(organisation) -> list[str]:

@@ -103,12 +103,12 @@ def status_label(status: str) -> str:
     return labels.get(status, status)
 
 
-def _norms() -> tuple[int, int, int]:
-    return (
-        settings.NORM_INTAKE_WEEKS,
-        settings.NORM_TREATMENT_WEEKS,
-        settings.NORM_TOTAL_WEEKS,
-    )
+def _norms() -> tuple:
+    """The Treeknormen in weeks: the municipality's norms (cached)."""
+    from referrals.selectors import regular_norm_weeks
+
+    weeks = regular_norm_weeks()
+    return weeks["intake"], weeks["treatment"], weeks["total"]
 
 
 @register.filter(name="status_label")

@@ -7,8 +7,14 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
-    # The throttles count in the default cache (process memory in tests).
+    # The throttles count in the default cache (process memory in tests). The
+    # norms table the root conftest warmed for this test stays.
+    from referrals.selectors import NORMS_CACHE_KEY
+
+    norms = cache.get(NORMS_CACHE_KEY)
     cache.clear()
+    if norms is not None:
+        cache.set(NORMS_CACHE_KEY, norms)
     yield
     cache.clear()
 

@@ -56,3 +56,18 @@ def test_the_overview_shows_the_chains_table(client, municipality_user):
     response = client.get(reverse("dashboard:overview"))
     assert response.status_code == 200
     assert "Kinderen die meer dan één keer zijn verwezen" in response.text
+
+
+def test_the_overview_shows_the_chain_figures_beside_the_waits(
+    client, municipality_user
+):
+    _chain(2, first_days_ago=50, started=True)
+    _chain(3, first_days_ago=120, started=False)
+    client.force_login(municipality_user)
+    response = client.get(reverse("dashboard:overview"))
+    rows = {row[0]: row[1:] for row in response.context["chains_table"].rows}
+    assert rows["2"][0] == 1 and rows["2"][2] == 1  # one child, help within 14 wk
+    assert rows["3"][0] == 1 and rows["3"][2] == 0  # one child, still waiting
+    assert rows["4+"][0] == 0
+    assert "Hulp gestart binnen 14 weken" in response.text
+    assert response.context["waits_table"] is not None  # the per-referral waits

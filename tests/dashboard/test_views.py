@@ -435,8 +435,8 @@ def test_organisations_page_query_count(
     client.force_login(municipality_user)
     # session, user, memberships; counts per organisation; names; histograms of
     # the page; capacities of the page and current subcontracts; last refresh;
-    # the form's perceel choices.
-    with django_assert_num_queries(10):
+    # the form's perceel choices; the norms (the municipality's, once).
+    with django_assert_num_queries(11):
         client.get(url("organisations"))
 
 

@@ -128,3 +128,41 @@ def test_no_page_scrolls_sideways_at_phone_width_or_zoom(
                 failures += [f"{path}: {v}" for v in axe_violations(page)]
         context.close()
     assert failures == []
+
+
+@pytest.mark.parametrize(
+    ("who", "path"), [("kindzorg", "/inbox"), ("jgz", "/verwijzingen")]
+)
+def test_the_working_lists_are_cards_on_a_phone_and_at_400_percent_zoom(
+    live_server, browser, city, who, path
+):
+    """375 px is a phone; 320 CSS px is a 1,280 px window at 400 % zoom (a
+    device scale factor of 4 renders it as the zoomed page would). Below 600 px
+    every row is a card with its labels, and the page never scrolls sideways;
+    from 600 px on it is a table again, with its sortable column headers."""
+    sorted_path = f"{path}?sorteer=-verwezen"
+    for width, zoom in ((375, 1), (320, 4), (1280, 1)):
+        context = browser.new_context(
+            viewport={"width": width, "height": 800}, device_scale_factor=zoom
+        )
+        _as(context, live_server, city["users"][who])
+        page = context.new_page()
+        for url in (path, sorted_path):
+            assert page.goto(live_server.url + url).status == 200
+            assert not _scrolls_sideways(page), (url, width, page.evaluate(_CULPRITS))
+            display = page.evaluate(
+                "() => getComputedStyle(document.querySelector("
+                "'table.cards tbody tr')).display"
+            )
+            assert display == ("table-row" if width >= 600 else "block"), (url, width)
+            header = page.locator("th[aria-sort]")
+            if url == sorted_path:
+                assert header.get_attribute("aria-sort") == "descending"
+                if width >= 600:
+                    assert header.is_visible()
+        SCREENSHOTS.mkdir(exist_ok=True)
+        name = path.strip("/")
+        page.screenshot(
+            path=str(SCREENSHOTS / f"reflow_{name}_cards_{width}.png"), full_page=True
+        )
+        context.close()
