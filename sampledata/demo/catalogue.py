@@ -240,7 +240,7 @@ EXTRA_SENTENCES = (
 HOW_TO_REFER = {
     BEGELEIDING: (
         "Verwijzing via de JGZ, het wijkteam of de huisarts. Na de verwijzing nemen wij"
-        " binnen vijf werkdagen contact op met het gezin voor een kennismaking.",
+        " contact op met het gezin voor een kennismaking.",
         "Bel of mail de intake; een verwijzing van de JGZ of de huisarts is nodig."
         " Ouders mogen ook zelf bellen voor informatie.",
     ),
