@@ -181,7 +181,19 @@ def test_a_provider_adds_and_changes_a_location(provider_org):
         ({"name": "X", "postcode": "1351"}, "postcode"),
         ({"name": "X", "district": "atlantis"}, "district"),
         ({"name": "X", "is_main": True}, "is_main"),
-        ({"address": "Zonder naam 1"}, "name"),
+        ({"street": "Zonder naam", "house_number": 1}, "name"),
+        ({"address": "Sluis 3"}, "address"),  # composed, not writable
+        ({"name": "X", "house_number": 0}, "house_number"),
+        ({"name": "X", "house_number": 100000}, "house_number"),
+        ({"name": "X", "house_number": 1, "house_letter": "AB"}, "house_letter"),
+        ({"name": "X", "house_number": 1, "house_letter": "1"}, "house_letter"),
+        ({"name": "X", "house_letter": "A"}, "house_letter"),
+        (
+            {"name": "X", "house_number": 1, "house_number_addition": "a-b"},
+            ("house_number_addition"),
+        ),
+        ({"name": "X", "latitude": 48.85, "longitude": 2.35}, "latitude"),
+        ({"name": "X", "latitude": 52.37}, "longitude"),
         ({"name": ""}, "name"),
     ],
 )
