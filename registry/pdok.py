@@ -144,7 +144,7 @@ def address_lookup(
     Raises ``Unavailable`` when PDOK cannot be asked; an unreadable document
     counts as unavailable too. Answers are cached a day.
     """
-    key = f"pdok:address:{address_query(postcode, house_number)}"
+    key = f"pdok:address:{postcode.replace(' ', '').upper()}:{house_number}"
     docs = cache.get(key)
     if docs is None:
         docs = _search(
