@@ -1,6 +1,8 @@
 """Shapes of the catalogue and capacity API. Serializers check types and ranges
 only; rules and writes live in ``registry.services``, reads in the selectors."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -463,6 +465,8 @@ class LocationWriteSerializer(_StrictUpdateSerializer):
         decimal_places=5,
         allow_null=True,
         coerce_to_string=False,
+        min_value=Decimal(str(v.NL_LATITUDE[0])),
+        max_value=Decimal(str(v.NL_LATITUDE[1])),
         help_text="The pin (WGS84), within the Netherlands; with longitude.",
     )
     longitude = serializers.DecimalField(
@@ -470,6 +474,8 @@ class LocationWriteSerializer(_StrictUpdateSerializer):
         decimal_places=5,
         allow_null=True,
         coerce_to_string=False,
+        min_value=Decimal(str(v.NL_LONGITUDE[0])),
+        max_value=Decimal(str(v.NL_LONGITUDE[1])),
         help_text="The pin (WGS84), within the Netherlands; with latitude.",
     )
     district = serializers.SlugRelatedField(
