@@ -115,9 +115,6 @@ class LocationForm(_ChangesMixin, forms.ModelForm):
             "longitude": forms.TextInput(attrs={"inputmode": "decimal", "size": 9}),
         }
         help_texts = {
-            "postcode": _("Bijvoorbeeld 1315 AB."),
-            "house_letter": _("Eén letter, als die bij het adres hoort."),
-            "house_number_addition": _("Bijvoorbeeld 2 of bis; hoogstens 4 tekens."),
             "latitude": _(
                 "De speld op de kaart; vul zelf in of versleep de speld. "
                 "Bijvoorbeeld 52.37020."
