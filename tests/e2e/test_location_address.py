@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from registry.models import Location
 from tests import factories
+from tests.e2e.test_public_search import axe_violations
 from tests.e2e.two_factor import complete_log_in
 from tests.pdok_server import pdok  # noqa: F401 - the fixture
 
@@ -60,6 +61,7 @@ def test_a_provider_adds_a_location_from_postcode_and_house_number(
     expect(page.locator("#location-map .leaflet-marker-icon")).to_have_count(1)
     assert page.get_by_label("Naam").input_value() == "Vestiging Kalkovenweg"
     assert len(pdok.requests) == 1
+    assert axe_violations(page) == []
     screenshot("location-01-address-found")
 
     # The keyboard alternative to dragging: typing a coordinate moves the pin.
