@@ -14,9 +14,11 @@ import pytest
 
 from registry import hsds, pdok
 from registry.models import Location
+from registry.services import service_refresh_search
 from registry.validators import compose_address_line, split_address_line
 from tests import factories
 from tests.pdok_server import pdok as pdok_server  # noqa: F401 - the fixture
+from tests.registry.search_data import make_service
 from tests.registry.test_export_catalogue import export, read_rows
 
 pytestmark = pytest.mark.django_db
@@ -421,6 +423,26 @@ def test_pages_and_hsds_show_the_composed_address(client, provider_org, service)
     page = client.get(service.get_absolute_url()).text
     assert "Kalkovenweg 12A-2, 1356 TL Almere" in page
     assert hsds._address(location)[0]["address_1"] == "Kalkovenweg 12A-2"
+
+
+def test_a_search_result_says_where_help_is_given_in_the_composed_address(
+    client, provider_org
+):
+    service = make_service(provider_org, "begeleiding", "Hulp aan huis")
+    service.locations.add(
+        factories.LocationFactory(
+            organisation=provider_org,
+            name="Vestiging Haven",
+            street="Kalkovenweg",
+            house_number=12,
+            house_letter="A",
+            latitude=Decimal("52.33682"),
+            longitude=Decimal("5.21772"),
+        )
+    )
+    service_refresh_search(services=[service])
+    page = client.get(reverse("registry:search"), {"q": "hulp"}).text
+    assert "Vestiging Haven, Kalkovenweg 12A, Almere" in page
 
 
 # --- the JSON lookup for location-form.js -------------------------------------------
