@@ -147,7 +147,18 @@ class SubcontractorInline(admin.TabularInline):
 
 class LocationInline(admin.TabularInline):
     model = Location
-    fields = ["name", "is_main", "address", "postcode", "city", "district", "phone"]
+    fields = [
+        "name",
+        "is_main",
+        "street",
+        "house_number",
+        "house_letter",
+        "house_number_addition",
+        "postcode",
+        "city",
+        "district",
+        "phone",
+    ]
     extra = 0
     show_change_link = True
 
@@ -305,9 +316,9 @@ class LocationAdmin(SearchRefreshMixin, ReadOnlyHistoryAdmin):
     list_display = ["name", "organisation", "is_main", "postcode", "district"]
     list_filter = ["is_main", "district"]
     list_select_related = ["organisation", "district"]
-    search_fields = ["name", "organisation__name", "address", "postcode"]
+    search_fields = ["name", "organisation__name", "street", "postcode", "city"]
     autocomplete_fields = ["organisation"]
-    history_list_display = ["name", "address", "postcode"]
+    history_list_display = ["name", "street", "house_number", "postcode"]
 
     def services_to_refresh(self, obj):
         return obj.services.all()

@@ -8,6 +8,7 @@ form and the API refuse the same values with the same Dutch messages.
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -73,10 +74,106 @@ class ServiceDetailsForm(_ChangesMixin, forms.ModelForm):
 
 
 class LocationForm(_ChangesMixin, forms.ModelForm):
+    """A location's address as the BAG keeps it. "Zoek adres" (the ``lookup``
+    button) fills street, city and pin from PDOK for the postcode and house
+    number; every field stays editable, so it also works by hand."""
+
+    # What "Zoek adres" reads; the other fields are what PDOK fills in.
+    LOOKUP_FIELDS = (
+        "postcode",
+        "house_number",
+        "house_letter",
+        "house_number_addition",
+    )
+
     class Meta:
         model = Location
-        fields = ["name", "address", "postcode", "city", "district", "phone"]
-        widgets = {"phone": forms.TextInput(attrs={"type": "tel"})}
+        fields = [
+            "name",
+            "postcode",
+            "house_number",
+            "house_letter",
+            "house_number_addition",
+            "street",
+            "city",
+            "district",
+            "phone",
+            "latitude",
+            "longitude",
+        ]
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel"}),
+            "postcode": forms.TextInput(
+                attrs={"autocomplete": "postal-code", "size": 7, "maxlength": 7}
+            ),
+            "house_number": forms.TextInput(
+                attrs={"inputmode": "numeric", "size": 5, "maxlength": 5}
+            ),
+            "house_letter": forms.TextInput(attrs={"size": 1, "maxlength": 1}),
+            "house_number_addition": forms.TextInput(attrs={"size": 4, "maxlength": 4}),
+            "latitude": forms.TextInput(attrs={"inputmode": "decimal", "size": 9}),
+            "longitude": forms.TextInput(attrs={"inputmode": "decimal", "size": 9}),
+        }
+        help_texts = {
+            "latitude": _(
+                "De speld op de kaart; vul zelf in of versleep de speld. "
+                "Bijvoorbeeld 52.37020."
+            ),
+            "longitude": _("Bijvoorbeeld 5.21890."),
+        }
+        error_messages = {
+            "house_number": {
+                "invalid": _("Vul als huisnummer een getal van 1 tot en met 99999 in.")
+            },
+            "latitude": {
+                "invalid": _("Vul de breedtegraad in als getal, zoals 52.37020."),
+                "max_digits": _("Vul de breedtegraad in als getal, zoals 52.37020."),
+                "max_decimal_places": _(
+                    "Geef de breedtegraad in hoogstens 5 decimalen."
+                ),
+            },
+            "longitude": {
+                "invalid": _("Vul de lengtegraad in als getal, zoals 5.21890."),
+                "max_digits": _("Vul de lengtegraad in als getal, zoals 5.21890."),
+                "max_decimal_places": _(
+                    "Geef de lengtegraad in hoogstens 5 decimalen."
+                ),
+            },
+        }
+
+    def posted_values(self) -> dict:
+        """What the user typed, as initial values for the next form."""
+        return {
+            name: field.widget.value_from_datadict(self.data, self.files, name)
+            for name, field in self.fields.items()
+        }
+
+    def lookup_query(self) -> dict | None:
+        """The cleaned postcode and house number (plus letter and addition) to
+        look up, or None with errors on the form when they are missing or bad.
+        Only these fields are validated: the rest (a new location's name, say)
+        may still be empty and shows no error yet."""
+        self._errors, self.cleaned_data = ErrorDict(), {}
+        values = {}
+        for name in self.LOOKUP_FIELDS:
+            field = self.fields[name]
+            raw = field.widget.value_from_datadict(self.data, self.files, name)
+            try:
+                value = field.clean(raw)
+                for validator in Location._meta.get_field(name).validators:
+                    if value not in (None, ""):
+                        validator(value)
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+                continue
+            values[name] = value
+        for name in ("postcode", "house_number"):
+            if name in values and values[name] in (None, ""):
+                self.add_error(name, _("Vul de postcode en het huisnummer in."))
+        if self._errors:
+            return None
+        values["postcode"] = v.normalise_postcode(values["postcode"])
+        return values
 
 
 class OrganisationContactForm(_ChangesMixin, forms.ModelForm):

@@ -43,7 +43,19 @@ SERVICE_FIELDS = (
     "age_max",
     "active",
 )
-LOCATION_FIELDS = ("name", "address", "postcode", "city", "district", "phone")
+LOCATION_FIELDS = (
+    "name",
+    "street",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "postcode",
+    "city",
+    "district",
+    "phone",
+    "latitude",
+    "longitude",
+)
 ORGANISATION_FIELDS = ("name", "phone", "email", "website")
 _TEXT_LIMIT = 200
 

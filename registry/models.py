@@ -444,7 +444,21 @@ class Location(models.Model):
     )
     name = models.CharField(_("naam"), max_length=200)
     is_main = models.BooleanField(_("hoofdvestiging"), default=False)
-    address = models.CharField(_("adres"), max_length=200, blank=True)
+    # The address as the BAG (Basisregistratie Adressen en Gebouwen) keeps it;
+    # ``address`` composes the street line for display and export.
+    street = models.CharField(_("straat"), max_length=200, blank=True)
+    house_number = models.PositiveIntegerField(
+        _("huisnummer"), null=True, blank=True, validators=[v.validate_house_number]
+    )
+    house_letter = models.CharField(
+        _("huisletter"), max_length=1, blank=True, validators=[v.validate_house_letter]
+    )
+    house_number_addition = models.CharField(
+        _("toevoeging"),
+        max_length=4,
+        blank=True,
+        validators=[v.validate_house_number_addition],
+    )
     postcode = models.CharField(
         _("postcode"), max_length=7, blank=True, validators=[v.validate_postcode]
     )
@@ -466,7 +480,7 @@ class Location(models.Model):
         decimal_places=5,
         null=True,
         blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        validators=[v.validate_latitude_nl],
     )
     longitude = models.DecimalField(
         _("lengtegraad"),
@@ -474,7 +488,7 @@ class Location(models.Model):
         decimal_places=5,
         null=True,
         blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        validators=[v.validate_longitude_nl],
     )
     history = HistoricalRecords()
 
@@ -496,15 +510,68 @@ class Location(models.Model):
                 condition=Q(phone="") | Q(phone__regex=v.PHONE_PATTERN),
                 name="location_phone_format",
             ),
+            models.CheckConstraint(
+                condition=Q(house_number__isnull=True)
+                | Q(
+                    house_number__gte=v.HOUSE_NUMBER_MIN,
+                    house_number__lte=v.HOUSE_NUMBER_MAX,
+                ),
+                name="location_house_number_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(house_letter="")
+                | Q(house_letter__regex=v.HOUSE_LETTER_PATTERN),
+                name="location_house_letter_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(house_number_addition="")
+                | Q(house_number_addition__regex=v.HOUSE_NUMBER_ADDITION_PATTERN),
+                name="location_house_number_addition_format",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(
+                    latitude__gte=v.NL_LATITUDE[0],
+                    latitude__lte=v.NL_LATITUDE[1],
+                    longitude__gte=v.NL_LONGITUDE[0],
+                    longitude__lte=v.NL_LONGITUDE[1],
+                ),
+                name="location_coordinates_in_netherlands",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.organisation})"
 
+    @property
+    def address(self) -> str:
+        """The street line as the BAG writes it: "Kalkovenweg 12A-2"."""
+        return v.compose_address_line(
+            self.street,
+            self.house_number,
+            self.house_letter,
+            self.house_number_addition,
+        )
+
+    @property
+    def full_address(self) -> str:
+        """ "Kalkovenweg 12A-2, 1356 TL Almere", leaving out what is unknown."""
+        place = " ".join(part for part in (self.postcode, self.city) if part)
+        return ", ".join(part for part in (self.address, place) if part)
+
     def clean(self) -> None:
         super().clean()
         if self.postcode:
             self.postcode = v.normalise_postcode(self.postcode)
+        self.house_letter = (self.house_letter or "").strip().upper()
+        self.house_number_addition = (self.house_number_addition or "").strip()
+        v.validate_location_address_parts(
+            house_number=self.house_number,
+            house_letter=self.house_letter,
+            house_number_addition=self.house_number_addition,
+            latitude=self.latitude,
+            longitude=self.longitude,
+        )
 
 
 _AGE_VALIDATORS = [MinValueValidator(v.AGE_MIN), MaxValueValidator(v.AGE_MAX)]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from registry import location_views
 from registry import provider_views as views
 
 app_name = "provider"
@@ -26,10 +27,15 @@ urlpatterns = [
     ),
     path(
         "mijn/organisaties/<int:pk>/locaties/nieuw",
-        views.location_create,
+        location_views.location_create,
         name="location-create",
     ),
-    path("mijn/locaties/<int:pk>", views.location_edit, name="location-edit"),
+    path("mijn/locaties/<int:pk>", location_views.location_edit, name="location-edit"),
+    path(
+        "mijn/locaties/adres-opzoeken",
+        location_views.address_lookup,
+        name="address-lookup",
+    ),
     path("mijn/api-sleutels", views.token_list, name="tokens"),
     path(
         "mijn/api-sleutels/<int:pk>/intrekken",

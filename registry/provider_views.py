@@ -31,7 +31,6 @@ from registry import history, permissions, selectors, services
 from registry.forms import (
     ApiTokenCreateForm,
     CapacityForm,
-    LocationForm,
     OrganisationContactForm,
     ServiceDetailsForm,
 )
@@ -319,46 +318,6 @@ def organisation_edit(request, pk):
     locations = organisation.locations.select_related("district")
     context = {"organisation": organisation, "form": form, "locations": locations}
     return render(request, "provider/organisation_edit.html", context, status=status)
-
-
-@login_required
-def location_edit(request, pk):
-    location = get_object_or_404(
-        selectors.location_list_for_editor(actor=request.user), pk=pk
-    )
-    form = LocationForm(request.POST or None, instance=location)
-    if request.method == "POST":
-        if form.is_valid() and _call(
-            form, services.location_update, location=location, actor=request.user
-        ):
-            messages.success(request, _("De locatie is opgeslagen."))
-            return redirect("provider:organisation-edit", pk=location.organisation_id)
-        return _render_location(request, form, location.organisation, location, 400)
-    return _render_location(request, form, location.organisation, location)
-
-
-@login_required
-def location_create(request, pk):
-    organisation = get_object_or_404(
-        selectors.organisation_list_for_editor(actor=request.user), pk=pk
-    )
-    form = LocationForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid() and _call(
-            form,
-            services.location_create,
-            organisation=organisation,
-            actor=request.user,
-        ):
-            messages.success(request, _("De locatie is toegevoegd."))
-            return redirect("provider:organisation-edit", pk=organisation.pk)
-        return _render_location(request, form, organisation, None, 400)
-    return _render_location(request, form, organisation, None)
-
-
-def _render_location(request, form, organisation, location, status=200):
-    context = {"form": form, "organisation": organisation, "location": location}
-    return render(request, "provider/location_form.html", context, status=status)
 
 
 @never_cache

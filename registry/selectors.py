@@ -604,7 +604,16 @@ def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
     page = page.select_related(*_RESULT_RELATED).defer(*_RESULT_DEFERRED)
     # The page's locations with coordinates, for the overview map (1 query).
     placed = Location.objects.filter(latitude__isnull=False, longitude__isnull=False)
-    placed = placed.only("name", "latitude", "longitude", "address", "city")
+    placed = placed.only(
+        "name",
+        "latitude",
+        "longitude",
+        "street",
+        "house_number",
+        "house_letter",
+        "house_number_addition",
+        "city",
+    )
     page = page.prefetch_related(Prefetch("locations", queryset=placed))
     return list(_in_search_order(page, filters))
 

@@ -24,6 +24,21 @@ _PHONE_DIGITS = re.compile(r"[0-9]")
 # Nine digits, optionally grouped with dots, spaces or hyphens ("123.456.782",
 # "1234 56 782"), not part of a longer number (a phone number has ten digits).
 _NINE_DIGITS = re.compile(r"(?<!\d)(?<!\d[ .-])\d(?:[ .-]?\d){8}(?![ .-]?\d)")
+# BAG (Basisregistratie Adressen en Gebouwen) address parts: huisnummer 1-99999,
+# huisletter one letter, huisnummertoevoeging up to four letters or digits.
+HOUSE_NUMBER_MIN, HOUSE_NUMBER_MAX = 1, 99999
+HOUSE_LETTER_PATTERN = r"^[A-Za-z]$"
+HOUSE_NUMBER_ADDITION_PATTERN = r"^[A-Za-z0-9]{1,4}$"
+# The European Netherlands with a margin for the coast and the border regions.
+NL_LATITUDE = (50.70, 53.70)
+NL_LONGITUDE = (3.20, 7.30)
+# "Kalkovenweg 12", "Kalkovenweg 12A", "Kalkovenweg 12 A", "Kalkovenweg 12-2",
+# "Kalkovenweg 12A-bis"; "/" and a space also separate the addition.
+_ADDRESS_LINE = re.compile(
+    r"^\s*(?P<street>.*?[^\s,]),?\s+(?P<number>[1-9][0-9]{0,4})(?![0-9])"
+    r"(?:\s*(?P<letter>[A-Za-z])(?![A-Za-z0-9]))?"
+    r"(?:\s*[-/ ]?\s*(?P<addition>[A-Za-z0-9]{1,4}))?\s*$"
+)
 
 AGE_MIN = 0
 AGE_MAX = 23  # youth care runs to 18, verlengde jeugdhulp to 23
@@ -88,6 +103,104 @@ def validate_postcode(value: str) -> None:
             _("Vul een Nederlandse postcode in, zoals 1315 AB."),
             code="invalid_postcode",
         )
+
+
+def validate_house_number(value: int | None) -> None:
+    if value is not None and not HOUSE_NUMBER_MIN <= value <= HOUSE_NUMBER_MAX:
+        raise ValidationError(
+            _("Vul als huisnummer een getal van 1 tot en met 99999 in."),
+            code="invalid_house_number",
+        )
+
+
+def validate_house_letter(value: str) -> None:
+    if value and not re.fullmatch(HOUSE_LETTER_PATTERN, value):
+        raise ValidationError(
+            _("Een huisletter is één letter, zoals A."), code="invalid_house_letter"
+        )
+
+
+def validate_house_number_addition(value: str) -> None:
+    if value and not re.fullmatch(HOUSE_NUMBER_ADDITION_PATTERN, value):
+        raise ValidationError(
+            _("Een toevoeging is hoogstens 4 letters of cijfers, zoals 2 of bis."),
+            code="invalid_house_number_addition",
+        )
+
+
+def validate_latitude_nl(value) -> None:
+    if value is not None and not NL_LATITUDE[0] <= float(value) <= NL_LATITUDE[1]:
+        raise ValidationError(
+            _("Kies een breedtegraad in Nederland (tussen %(low)s en %(high)s).")
+            % {"low": NL_LATITUDE[0], "high": NL_LATITUDE[1]},
+            code="outside_netherlands",
+        )
+
+
+def validate_longitude_nl(value) -> None:
+    if value is not None and not NL_LONGITUDE[0] <= float(value) <= NL_LONGITUDE[1]:
+        raise ValidationError(
+            _("Kies een lengtegraad in Nederland (tussen %(low)s en %(high)s).")
+            % {"low": NL_LONGITUDE[0], "high": NL_LONGITUDE[1]},
+            code="outside_netherlands",
+        )
+
+
+def split_address_line(line: str) -> dict:
+    """Split "Kalkovenweg 12A-2" into the BAG parts ``street``,
+    ``house_number``, ``house_letter`` and ``house_number_addition``.
+
+    A line without a recognisable house number at its end ("Stationsplein",
+    "Kalkovenweg 123456") stays whole in ``street``: nothing is lost, a person
+    can split it later.
+    """
+    line = " ".join((line or "").split())
+    match = _ADDRESS_LINE.match(line)
+    if not match:
+        return {
+            "street": line,
+            "house_number": None,
+            "house_letter": "",
+            "house_number_addition": "",
+        }
+    return {
+        "street": match["street"],
+        "house_number": int(match["number"]),
+        "house_letter": (match["letter"] or "").upper(),
+        "house_number_addition": match["addition"] or "",
+    }
+
+
+def compose_address_line(
+    street: str, house_number: int | None, letter: str = "", addition: str = ""
+) -> str:
+    """The street line as the BAG writes it: "Kalkovenweg 12A-2"."""
+    if house_number is None:
+        return street
+    number = f"{house_number}{letter}" + (f"-{addition}" if addition else "")
+    return f"{street} {number}".strip()
+
+
+def validate_location_address_parts(
+    *, house_number, house_letter: str, house_number_addition: str, latitude, longitude
+) -> None:
+    """A letter or addition belongs to a house number; a pin needs both
+    coordinates."""
+    errors = {}
+    if house_number is None:
+        if house_letter:
+            errors["house_letter"] = _(
+                "Een huisletter hoort bij een huisnummer: vul dat ook in."
+            )
+        if house_number_addition:
+            errors["house_number_addition"] = _(
+                "Een toevoeging hoort bij een huisnummer: vul dat ook in."
+            )
+    if (latitude is None) != (longitude is None):
+        missing = "latitude" if latitude is None else "longitude"
+        errors[missing] = _("Vul breedtegraad én lengtegraad in, of laat beide leeg.")
+    if errors:
+        raise ValidationError(errors, code="address_incomplete")
 
 
 def validate_phone(value: str) -> None:

@@ -296,7 +296,8 @@ def _locations(state: ScaleState) -> None:
         is_main = n < len(orgs)
         rows.append(_location_row(pk + n, org_id, is_main, rng.choice(districts), rng))
         state.locations_by_org.setdefault(org_id, []).append(pk + n)
-    fields = ("id", "organisation_id", "name", "is_main", "address", "postcode")
+    fields = ("id", "organisation_id", "name", "is_main", "street", "house_number")
+    fields += ("house_letter", "house_number_addition", "postcode")
     fields += ("city", "district_id", "phone", "latitude", "longitude")
     _insert(Location, fields, rows)
     state.log(f"{len(rows)} locations")
@@ -308,9 +309,10 @@ def _location_row(pk, org_id, is_main, district_id, rng):
     latitude = Decimal(f"{rng.uniform(52.32, 52.41):.5f}")
     longitude = Decimal(f"{rng.uniform(5.15, 5.32):.5f}")
     name = "Hoofdvestiging" if is_main else f"Vestiging {pk}"
-    address = f"{rng.choice(_STREETS)} {rng.randint(1, 200)}"
+    street, house_number = rng.choice(_STREETS), rng.randint(1, 200)
     return (
-        pk, org_id, name, is_main, address, postcode, "Almere", district_id, "",
+        pk, org_id, name, is_main, street, house_number, "", "", postcode, "Almere",
+        district_id, "",
         latitude, longitude,
     )  # fmt: skip
 

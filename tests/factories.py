@@ -91,7 +91,8 @@ class LocationFactory(factory.django.DjangoModelFactory):
 
     organisation = factory.SubFactory(HoofdaanbiederFactory)
     name = factory.Sequence(lambda n: f"Locatie {n}")
-    address = "Stadhuisplein 1"
+    street = "Stadhuisplein"
+    house_number = 1
     postcode = "1315 HR"
     city = "Almere"
     district = factory.LazyFunction(

@@ -1,6 +1,8 @@
 """Shapes of the catalogue and capacity API. Serializers check types and ranges
 only; rules and writes live in ``registry.services``, reads in the selectors."""
 
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 
 from drf_spectacular.utils import extend_schema_field
@@ -252,7 +254,22 @@ class LocationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     is_main = serializers.BooleanField(help_text="The organisation's main address.")
-    address = serializers.CharField(allow_blank=True)
+    address = serializers.CharField(
+        allow_blank=True,
+        help_text="The street line composed from the BAG parts below, as the BAG "
+        "writes it (e.g. Kalkovenweg 12A-2).",
+    )
+    street = serializers.CharField(allow_blank=True, help_text="Straatnaam (BAG).")
+    house_number = serializers.IntegerField(
+        allow_null=True, help_text="Huisnummer (BAG), 1-99999."
+    )
+    house_letter = serializers.CharField(
+        allow_blank=True, help_text="Huisletter (BAG): one letter."
+    )
+    house_number_addition = serializers.CharField(
+        allow_blank=True,
+        help_text="Huisnummertoevoeging (BAG): up to 4 letters or digits.",
+    )
     postcode = serializers.CharField(allow_blank=True)
     city = serializers.CharField(allow_blank=True)
     district = ReferenceSerializer(allow_null=True, help_text="Stadsdeel.")
@@ -427,11 +444,44 @@ class LocationWriteSerializer(_StrictUpdateSerializer):
     """A location to add (name required) or the fields to change."""
 
     name = serializers.CharField(max_length=200)
-    address = serializers.CharField(max_length=200, allow_blank=True)
+    street = serializers.CharField(
+        max_length=200, allow_blank=True, help_text="Straatnaam (BAG)."
+    )
+    house_number = serializers.IntegerField(
+        allow_null=True, help_text="Huisnummer (BAG), 1-99999, or null."
+    )
+    house_letter = serializers.CharField(
+        max_length=1, allow_blank=True, help_text="Huisletter (BAG): one letter."
+    )
+    house_number_addition = serializers.CharField(
+        max_length=4,
+        allow_blank=True,
+        help_text="Huisnummertoevoeging (BAG): up to 4 letters or digits.",
+    )
     postcode = serializers.CharField(
         max_length=7, allow_blank=True, help_text="e.g. 1315 HR"
     )
-    city = serializers.CharField(max_length=100, allow_blank=True)
+    city = serializers.CharField(
+        max_length=100, allow_blank=True, help_text="Woonplaats (BAG)."
+    )
+    latitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        allow_null=True,
+        coerce_to_string=False,
+        min_value=Decimal(str(v.NL_LATITUDE[0])),
+        max_value=Decimal(str(v.NL_LATITUDE[1])),
+        help_text="The pin (WGS84), within the Netherlands; with longitude.",
+    )
+    longitude = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        allow_null=True,
+        coerce_to_string=False,
+        min_value=Decimal(str(v.NL_LONGITUDE[0])),
+        max_value=Decimal(str(v.NL_LONGITUDE[1])),
+        help_text="The pin (WGS84), within the Netherlands; with latitude.",
+    )
     district = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=District.objects.all(),

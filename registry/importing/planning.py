@@ -47,7 +47,15 @@ ENTITY_LABELS = {
 }
 # Fields an import compares and overwrites on existing rows.
 ORGANISATION_UPDATES = ("name", "agb", "website", "phone", "email")
-LOCATION_UPDATES = ("address", "postcode", "city", "district")
+LOCATION_UPDATES = (
+    "street",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "postcode",
+    "city",
+    "district",
+)
 SERVICE_UPDATES = (
     "perceel",
     "description",

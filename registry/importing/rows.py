@@ -50,7 +50,16 @@ ORGANISATION_FIELDS = {
     "phone": "telefoon",
     "email": "email",
 }
-LOCATION_FIELDS = {"address": "adres", "postcode": "postcode", "city": "plaats"}
+# The file keeps one "adres" column (the street line); it is split into the BAG
+# parts, so a message about any of them names that column.
+LOCATION_FIELDS = {
+    "street": "adres",
+    "house_number": "adres",
+    "house_letter": "adres",
+    "house_number_addition": "adres",
+    "postcode": "postcode",
+    "city": "plaats",
+}
 SERVICE_FIELDS = {
     "name": "aanbod",
     "description": "omschrijving",
@@ -267,7 +276,7 @@ def _location(row: Row, ref: Reference) -> Location | None:
     location = Location(
         name=MAIN_LOCATION_NAME,
         is_main=True,
-        address=row.get("adres"),
+        **v.split_address_line(row.get("adres")),
         postcode=v.normalise_postcode(row.get("postcode")),
         city=row.get("plaats"),
         district=district,

@@ -20,7 +20,19 @@ from registry.services._common import (
 from registry.services.search_index import service_refresh_search
 
 SERVICE_DETAIL_FIELDS = ("description", "how_to_refer", "intake_phone", "intake_email")
-LOCATION_FIELDS = ("name", "address", "postcode", "city", "district", "phone")
+LOCATION_FIELDS = (
+    "name",
+    "street",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "postcode",
+    "city",
+    "district",
+    "phone",
+    "latitude",
+    "longitude",
+)
 ORGANISATION_CONTACT_FIELDS = ("phone", "email", "website")
 
 
@@ -49,9 +61,11 @@ def service_update_details(
 def location_update(
     *, location: Location, actor, data: dict[str, Any], reason: str = ""
 ) -> Location:
-    """Change a location's address, phone or stadsdeel (``LOCATION_FIELDS``).
+    """Change a location's address (the BAG parts), pin, phone or stadsdeel
+    (``LOCATION_FIELDS``).
 
-    Errors: ``ValidationError`` naming the field (postcode, phone); nothing saved.
+    Errors: ``ValidationError`` naming the field (postcode, house number,
+    letter, addition, a pin outside the Netherlands, phone); nothing saved.
     Side effects: one history row when anything changed, and the search
     documents of the services offered there are refreshed. The postcode is
     stored in its normal form (``1315 AB``).

@@ -52,7 +52,8 @@ class LocationSpec:
     name: str
     is_main: bool
     district: str
-    address: str
+    street: str
+    house_number: int
     postcode: str
     latitude: Decimal
     longitude: Decimal
@@ -215,7 +216,8 @@ def _location(rng, spec: OrgSpec, district: str, *, name, is_main) -> LocationSp
         name=name,
         is_main=is_main,
         district=district,
-        address=f"{rng.choice(STREETS)} {rng.randint(1, 180)}",
+        street=rng.choice(STREETS),
+        house_number=rng.randint(1, 180),
         postcode=f"{rng.randint(pc_low, pc_high)} {letters}",
         latitude=Decimal(f"{rng.uniform(lat_low, lat_high):.5f}"),
         longitude=Decimal(f"{rng.uniform(lon_low, lon_high):.5f}"),

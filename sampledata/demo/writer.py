@@ -219,7 +219,8 @@ def _write_subcontracts(plan, orgs, contracts) -> None:
 
 
 LOCATION_FIELDS = [
-    "name", "address", "postcode", "city", "district", "phone", "latitude", "longitude",
+    "name", "street", "house_number", "house_letter", "house_number_addition",
+    "postcode", "city", "district", "phone", "latitude", "longitude",
 ]  # fmt: skip
 
 
@@ -234,7 +235,8 @@ def _write_locations(plan, orgs, ref) -> dict[tuple[str, str], Location]:
             organisation=orgs[spec.org],
             name=spec.name,
             is_main=spec.is_main,
-            address=spec.address,
+            street=spec.street,
+            house_number=spec.house_number,
             postcode=spec.postcode,
             city="Almere",
             district=ref.districts[spec.district],

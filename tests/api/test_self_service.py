@@ -175,13 +175,104 @@ def test_a_provider_adds_and_changes_a_location(provider_org):
     assert (location.phone, location.district) == ("036 555 00 11", None)
 
 
+def test_a_location_is_written_and_read_as_its_bag_parts(provider_org):
+    client = token_client(provider_org)
+    url = f"{API}/organisations/{provider_org.slug}/locations"
+    created = client.post(
+        url,
+        {
+            "name": "Vestiging Kalkovenweg",
+            "street": "Kalkovenweg",
+            "house_number": 12,
+            "house_letter": "a",
+            "house_number_addition": "2",
+            "postcode": "1356tl",
+            "city": "Almere",
+            "latitude": 52.33682,
+            "longitude": 5.21772,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body == {
+        "id": body["id"],
+        "name": "Vestiging Kalkovenweg",
+        "is_main": True,
+        "address": "Kalkovenweg 12A-2",
+        "street": "Kalkovenweg",
+        "house_number": 12,
+        "house_letter": "A",
+        "house_number_addition": "2",
+        "postcode": "1356 TL",
+        "city": "Almere",
+        "district": None,
+        "phone": "",
+        "latitude": 52.33682,
+        "longitude": 5.21772,
+    }
+    changed = client.patch(
+        f"{url}/{body['id']}",
+        {"house_letter": "", "house_number_addition": "", "latitude": 52.3369},
+        format="json",
+    )
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["address"], changed.json()["latitude"]) == (
+        "Kalkovenweg 12",
+        52.3369,
+    )
+
+
+def test_a_bad_location_change_names_the_field_and_changes_nothing(provider_org):
+    location = factories.LocationFactory(organisation=provider_org)
+    url = f"{API}/organisations/{provider_org.slug}/locations/{location.pk}"
+    client = token_client(provider_org)
+    for body, name in (
+        ({"house_number": 0}, "house_number"),
+        ({"house_number": None, "house_letter": "A"}, "house_letter"),
+        ({"latitude": 40.0, "longitude": 5.0}, "latitude"),
+        ({"address": "Sluis 3"}, "address"),
+    ):
+        assert_problem(client.patch(url, body, format="json"), 400, name)
+    location.refresh_from_db()
+    assert (location.address, location.latitude, location.history.count()) == (
+        "Stadhuisplein 1",
+        None,
+        1,
+    )
+
+
+def test_html_in_a_street_is_kept_as_text(provider_org):
+    street = "<script>alert(1)</script>straat"
+    response = token_client(provider_org).post(
+        f"{API}/organisations/{provider_org.slug}/locations",
+        {"name": "X", "street": street, "city": "=1+1"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response["Content-Type"] == "application/json"
+    assert (response.json()["street"], response.json()["city"]) == (street, "=1+1")
+
+
 @pytest.mark.parametrize(
     ("body", "name"),
     [
         ({"name": "X", "postcode": "1351"}, "postcode"),
         ({"name": "X", "district": "atlantis"}, "district"),
         ({"name": "X", "is_main": True}, "is_main"),
-        ({"address": "Zonder naam 1"}, "name"),
+        ({"street": "Zonder naam", "house_number": 1}, "name"),
+        ({"address": "Sluis 3"}, "address"),  # composed, not writable
+        ({"name": "X", "house_number": 0}, "house_number"),
+        ({"name": "X", "house_number": 100000}, "house_number"),
+        ({"name": "X", "house_number": 1, "house_letter": "AB"}, "house_letter"),
+        ({"name": "X", "house_number": 1, "house_letter": "1"}, "house_letter"),
+        ({"name": "X", "house_letter": "A"}, "house_letter"),
+        (
+            {"name": "X", "house_number": 1, "house_number_addition": "a-b"},
+            ("house_number_addition"),
+        ),
+        ({"name": "X", "latitude": 48.85, "longitude": 2.35}, "latitude"),
+        ({"name": "X", "latitude": 52.37}, "longitude"),
         ({"name": ""}, "name"),
     ],
 )

@@ -197,7 +197,7 @@ def hostile_catalogue(catalogue, provider_org, subcontractor_org, service):
     subcontractor_org.name = HOSTILE["onderaannemer"]
     subcontractor_org.save()
     Location.objects.filter(organisation=provider_org, is_main=True).update(
-        address=HOSTILE["adres"], city=HOSTILE["plaats"]
+        street=HOSTILE["adres"], house_number=None, city=HOSTILE["plaats"]
     )
     service.description = HOSTILE["omschrijving"]
     service.name = HOSTILE["aanbod"]

@@ -178,6 +178,12 @@ def test_it_creates_main_locations_with_normalised_postcode_and_district(files):
         "1315 HR",
         "Almere",
     )
+    # The file's one "adres" column is stored as the BAG parts.
+    assert (main.street, main.house_number, main.house_letter) == (
+        "Stadhuisplein",
+        1,
+        "",
+    )
     assert main.district.name == "Almere Stad"
     assert Location.objects.get(organisation__kvk="30000002").district.name == (
         "Oosterwold"

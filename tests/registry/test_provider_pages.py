@@ -468,11 +468,16 @@ def test_the_organisations_contact_data_can_be_updated(
 def _location_post(**values):
     return {
         "name": "Vestiging Haven",
-        "address": "Havenplein 1",
+        "street": "Havenplein",
+        "house_number": "1",
+        "house_letter": "",
+        "house_number_addition": "",
         "postcode": "1354ab",
         "city": "Almere",
         "district": "",
         "phone": "",
+        "latitude": "",
+        "longitude": "",
         **values,
     }
 

@@ -29,7 +29,10 @@ def test_an_organisation_page_shows_contracts_subcontractors_services_and_places
         organisation=provider_org, name="Gestopt aanbod", active=False
     )
     factories.LocationFactory(
-        organisation=provider_org, name="Vestiging Haven", address="Sluis 3"
+        organisation=provider_org,
+        name="Vestiging Haven",
+        street="Sluis",
+        house_number=3,
     )
     response = client.get(provider_org.get_absolute_url())
     assert response.status_code == 200

@@ -2,6 +2,8 @@
 e-mail/URL checks models get from Django, all as a form or import would see them
 (``full_clean`` names the field)."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 
 import pytest
@@ -148,9 +150,21 @@ def test_location_full_clean_refuses_a_never_issued_postcode(provider_org):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("field", "value"), [("latitude", 91), ("longitude", -181)])
-def test_location_refuses_coordinates_off_the_globe(provider_org, field, value):
-    location = factories.LocationFactory.build(organisation=provider_org)
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("latitude", Decimal("91")),
+        ("longitude", Decimal("-181")),
+        ("latitude", Decimal("48.85")),
+        ("longitude", Decimal("2.35")),
+    ],
+)
+def test_location_refuses_coordinates_outside_the_netherlands(
+    provider_org, field, value
+):
+    location = factories.LocationFactory.build(
+        organisation=provider_org, latitude=Decimal("52.37"), longitude=Decimal("5.22")
+    )
     setattr(location, field, value)
     assert set(_errors(location)) == {field}
 
