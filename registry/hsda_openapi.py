@@ -17,6 +17,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
+
 from registry import hsds
 
 SOURCE = Path(__file__).parent / "hsds_schemas" / "3.1" / "schema" / "openapi.json"
@@ -85,11 +87,8 @@ def document() -> dict:
         "taxonomies and services at locations. Read-only, no key needed. "
         "Parameters follow HSDA (snake_case); the rest of the API follows the "
         "NL API Design Rules and has its own document at /api/v1/openapi.json.",
-        "contact": {
-            "name": "Gemeente Almere, team Sociale Kaart Jeugd",
-            "url": "https://sociale-kaart-jeugd.nl/",
-            "email": "sociale-kaart-jeugd@almere.nl",
-        },
+        # The same contact as the main document (settings.API_CONTACT_*).
+        "contact": settings.SPECTACULAR_SETTINGS["CONTACT"],
     }
     result["servers"] = [{"url": "/api/v1/hsds", "description": "This server"}]
     result["components"]["schemas"]["Problem"] = PROBLEM

@@ -248,8 +248,8 @@ def test_retrieve_has_status_milestones_and_events(referrer_user, make_referral)
         "note": "",
         "expected_start_on": None,
         "bridging_care": None,
-        "end_reason": "",
-        "decline_reason": "",
+        "end_reason": None,
+        "decline_reason": None,
     }
     assert data["next_deadline"] is None
     assert data["help_question"] == referral.help_question
