@@ -126,7 +126,7 @@ def _parameter(parameter: dict, code_lists: dict) -> None:
     if "enum" not in target:
         return
     values = frozenset(target["enum"])
-    if values in code_lists and len(target) <= 2:  # only type and enum
+    if values in code_lists and set(target) <= {"type", "enum", "title"}:
         target.clear()
         target["$ref"] = f"#/components/schemas/{code_lists[values]}"
         return
