@@ -1,14 +1,16 @@
-"""Generate Python clients from the committed openapi.yaml, as an integrator would:
-openapi-python-client and OpenAPI Generator (python, through the PyPI package
-openapi-generator-cli, which needs a Java runtime; bin/test installs Debian's
-default-jre-headless when ``java`` is missing).
+"""Generate Python clients as an integrator would, with openapi-python-client and
+with OpenAPI Generator (python, through the PyPI package openapi-generator-cli,
+which needs a Java runtime; bin/test installs Debian's default-jre-headless when
+``java`` is missing), from the committed openapi.yaml and from the Open Referral
+API's own document (``registry.hsda_openapi``, served at /api/v1/hsds/openapi.json).
 
-The clients are generated once per version of openapi.yaml: the directory is
-named after the document's hash under the system's temp directory, so a second
-run reuses them (generating both takes a few seconds)."""
+The clients are generated once per version of the two documents: the directory
+is named after their hash under the system's temp directory, so a second run
+reuses them. Generating all four takes about ten seconds on an idle machine."""
 
 import hashlib
 import importlib
+import json
 import shutil
 import subprocess
 import sys
@@ -22,14 +24,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "openapi.yaml"
 BIN = Path(sys.executable).parent
-OPC = "skj_opc"  # openapi-python-client's package
-OGEN = "skj_ogen"  # OpenAPI Generator's package
+# The packages: openapi-python-client's (opc) and OpenAPI Generator's (ogen),
+# of the main API and of the Open Referral API (hsda).
+OPC, OGEN, HSDA_OPC, HSDA_OGEN = "skj_opc", "skj_ogen", "skj_hsda_opc", "skj_hsda_ogen"
 
 
 @dataclass
 class GeneratedClients:
     opc: ModuleType
     ogen: ModuleType
+    hsda_opc: ModuleType
+    hsda_ogen: ModuleType
+
+
+def _hsda_document() -> bytes:
+    from registry import hsda_openapi
+
+    return json.dumps(hsda_openapi.document(), indent=1, sort_keys=True).encode()
 
 
 def _run(command: list[str], cwd: Path) -> None:
@@ -40,43 +51,55 @@ def _run(command: list[str], cwd: Path) -> None:
         raise RuntimeError(f"{command[0]} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def _generate(target: Path) -> None:
-    work = Path(tempfile.mkdtemp(prefix="skj-clients-", dir=target.parent))
-    config = work / "opc.yaml"
+def _opc(document: Path, package: str, work: Path) -> None:
+    config = work / f"{package}.yaml"
     # No post hooks: the generated code is used as generated, not reformatted.
-    config.write_text(f"package_name_override: {OPC}\npost_hooks: []\n")
+    config.write_text(f"package_name_override: {package}\npost_hooks: []\n")
     _run(
         [
             str(BIN / "openapi-python-client"),
             "generate",
             "--path",
-            str(DOCUMENT),
+            str(document),
             "--meta",
             "none",
             "--config",
             str(config),
             "--output-path",
-            str(work / "opc" / OPC),
+            str(work / package / package),
         ],
         work,
     )
+
+
+def _ogen(document: Path, package: str, work: Path) -> None:
     _run(
         [
             str(BIN / "openapi-generator-cli"),
             "generate",
             "--input-spec",
-            str(DOCUMENT),
+            str(document),
             "--generator-name",
             "python",
             "--output",
-            str(work / "ogen"),
+            str(work / package),
             "--package-name",
-            OGEN,
+            package,
             "--global-property",
             "apiTests=false,modelTests=false,apiDocs=false,modelDocs=false",
         ],
         work,
     )
+
+
+def _generate(target: Path, hsda: bytes) -> None:
+    work = Path(tempfile.mkdtemp(prefix="skj-clients-", dir=target.parent))
+    hsda_document = work / "hsda-openapi.json"
+    hsda_document.write_bytes(hsda)
+    _opc(DOCUMENT, OPC, work)
+    _ogen(DOCUMENT, OGEN, work)
+    _opc(hsda_document, HSDA_OPC, work)
+    _ogen(hsda_document, HSDA_OGEN, work)
     try:
         work.rename(target)  # whole or not at all
     except OSError:  # another run made it meanwhile
@@ -90,16 +113,16 @@ def generated_clients() -> GeneratedClients:
             "OpenAPI Generator needs a Java runtime: "
             "apt-get install default-jre-headless (bin/test does)"
         )
-    digest = hashlib.sha256(DOCUMENT.read_bytes()).hexdigest()[:16]
+    hsda = _hsda_document()
+    digest = hashlib.sha256(DOCUMENT.read_bytes() + hsda).hexdigest()[:16]
     target = Path(tempfile.gettempdir()) / f"skj-clients-{digest}"
     if not target.is_dir():
-        _generate(target)
-    paths = [str(target / "opc"), str(target / "ogen")]
+        _generate(target, hsda)
+    packages = (OPC, OGEN, HSDA_OPC, HSDA_OGEN)
+    paths = [str(target / package) for package in packages]
     sys.path[:0] = paths
     try:
-        yield GeneratedClients(
-            opc=importlib.import_module(OPC), ogen=importlib.import_module(OGEN)
-        )
+        yield GeneratedClients(*(importlib.import_module(p) for p in packages))
     finally:
         for path in paths:
             sys.path.remove(path)

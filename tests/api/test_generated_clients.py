@@ -15,7 +15,7 @@ import pytest
 
 from referrals.models import Referral, ReferralEvent
 from referrals.services import referral_event_record
-from registry import services
+from registry import hsds, services
 from registry.models import Capacity
 from tests import factories
 
@@ -54,6 +54,16 @@ def record_received(provider_user):
         )
 
     return record
+
+
+def waits(attributes) -> dict:
+    """The intake status and waiting time among a service's HSDS attributes."""
+    codes = ("aanmeldstatus", "aanmeldwachttijd")
+    return {
+        a.taxonomy_term.code: a.value
+        for a in attributes
+        if a.taxonomy_term.code in codes
+    }
 
 
 def referral_in_inbox(service, referrer):
@@ -138,6 +148,32 @@ def test_opc_a_provider_systems_day(generated_clients, live_server, world):
 
     theirs = service_list.sync(client=client, organisation=[str(other.organisation_id)])
     assert [s.id for s in theirs.results] == [other.pk]  # the public catalogue
+
+    # The Open Referral API (its own document, its own generated client).
+    from skj_hsda_opc.api.default import (
+        get_fully_nested_service_by_id,
+        get_paginated_list_of_services,
+    )
+
+    public = generated_clients.hsda_opc.Client(
+        base_url=f"{live_server.url}/api/v1/hsds"
+    )
+    listed = get_paginated_list_of_services.sync(
+        client=public, organization_id=hsds.hsds_id("organization", provider.pk)
+    )
+    assert [str(item.id) for item in listed.contents] == [
+        hsds.hsds_id("service", own.pk)
+    ]
+    assert listed.total_items == 1
+    full = get_fully_nested_service_by_id.sync(
+        str(listed.contents[0].id), client=public
+    )
+    assert (full.name, full.organization.name) == (own.name, provider.name)
+    # The waiting list set above, as structured attributes.
+    assert waits(full.attributes) == {
+        "aanmeldstatus": "waitlist",
+        "aanmeldwachttijd": "6",
+    }
 
 
 def test_opc_a_referrer_systems_day(
@@ -250,6 +286,24 @@ def test_ogen_a_provider_systems_day(generated_clients, live_server, world):
         assert step.status == "received"
         assert step.end_reason is None
     assert ReferralEvent.objects.filter(referral=referral).count() == 1
+
+    # The Open Referral API (its own document, its own generated client).
+    hsda = generated_clients.hsda_ogen
+    public = hsda.DefaultApi(
+        hsda.ApiClient(hsda.Configuration(host=f"{live_server.url}/api/v1/hsds"))
+    )
+    listed = public.get_paginated_list_of_services(
+        organization_id=hsds.hsds_id("organization", provider.pk)
+    )
+    assert [str(item.id) for item in listed.contents] == [
+        hsds.hsds_id("service", own.pk)
+    ]
+    full = public.get_fully_nested_service_by_id(id=str(listed.contents[0].id))
+    assert (full.name, full.organization.name) == (own.name, provider.name)
+    assert waits(full.attributes) == {
+        "aanmeldstatus": "waitlist",
+        "aanmeldwachttijd": "6",
+    }
 
 
 def test_ogen_a_referrer_systems_day(

@@ -155,3 +155,24 @@ def test_a_bad_contact_stops_startup(variable, value):
     result = _manage("check", **{variable: value})
     assert result.returncode != 0
     assert variable in result.stderr
+
+
+def test_the_open_referral_document_describes_every_answer_itself():
+    from registry import hsda_openapi
+
+    document = hsda_openapi.document()
+    refs = {node["$ref"] for _path, node in nodes(document) if "$ref" in node}
+    assert all(ref.startswith("#/components/") for ref in refs), refs
+    schemas = document["components"]["schemas"]
+    assert {f"#/components/schemas/{name}" for name in schemas} >= {
+        ref for ref in refs if ref.startswith("#/components/schemas/")
+    }
+    service = schemas["Service"]["properties"]
+    assert {"id", "name", "organization", "attributes", "capacities"} <= set(service)
+    assert service["organization"]["$ref"] == "#/components/schemas/Organization"
+    assert "datapackage_metadata" not in str(schemas)  # the CSV form stays out
+    page = document["paths"]["/services"]["get"]["responses"]["200"]
+    assert page["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ServicePage"
+    }
+    assert schemas["ServicePage"]["allOf"][0] == {"$ref": "#/components/schemas/Page"}
