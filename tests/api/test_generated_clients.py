@@ -185,7 +185,12 @@ def test_opc_a_referrer_systems_day(
         base_url=f"{live_server.url}/api/v1", token=key_for(referrer)
     )
     from skj_opc.api.referrals import referral_create, referral_list, referral_retrieve
-    from skj_opc.models import ConsentByEnum, ReferralCreateRequest, UrgencyEnum
+    from skj_opc.models import (
+        ConsentByEnum,
+        ReferralCreateRequest,
+        ReferrerTypeEnum,
+        UrgencyEnum,
+    )
 
     created = referral_create.sync_detailed(
         client=client,
@@ -207,6 +212,8 @@ def test_opc_a_referrer_systems_day(
     code = referral.family_code
     assert family_code == f"{code[:4]}-{code[4:8]}-{code[8:]}"
     assert created.parsed.consent_by == ConsentByEnum.BOTH
+    # Named code values: COD327 01 is Gemeente (a JGZ of the municipality).
+    assert created.parsed.referrer_type == ReferrerTypeEnum.GEMEENTE
 
     read = referral_retrieve.sync(created.parsed.reference, client=client)
     assert (read.parent_email, read.parent_phone) == (PARENT_EMAIL, "06 12345678")
@@ -329,6 +336,7 @@ def test_ogen_a_referrer_systems_day(
     referral = Referral.objects.get()
     code = referral.family_code
     assert created.family_code == f"{code[:4]}-{code[4:8]}-{code[8:]}"
+    assert created.referrer_type == ogen.ReferrerTypeEnum.GEMEENTE
 
     read = referrals.referral_retrieve(reference=created.reference)
     assert (read.parent_email, read.parent_phone) == (PARENT_EMAIL, "06 12345678")

@@ -231,6 +231,19 @@ def test_the_list_filters_on_status_and_open(referrer_user, make_referral):
     assert_problem(bad, 400, "status")
 
 
+def test_a_service_id_beyond_the_database_range_lists_nothing(
+    referrer_user, make_referral
+):
+    referral = make_referral()
+    client = logged_in(referrer_user)
+    own = client.get(LIST, {"service": referral.service_id}).json()["results"]
+    assert [r["reference"] for r in own] == [referral.reference]
+    for value in ("9" * 30, "-" + "9" * 30):
+        response = client.get(LIST, {"service": value})
+        assert response.status_code == 200  # no such service, not a 500
+        assert response.json()["results"] == []
+
+
 def test_retrieve_has_status_milestones_and_events(referrer_user, make_referral):
     referral = make_referral(started=True)
     response = logged_in(referrer_user).get(detail_url(referral))
