@@ -123,6 +123,17 @@ def _json_schema(node, refs: list):
             result[key] = {n: _json_schema(sub, refs) for n, sub in value.items()}
         else:
             result[key] = _json_schema(value, refs)
+    if node.get("type") in ("number", "integer") and isinstance(
+        node.get("example"), str
+    ):
+        # The schemas give some numbers' examples as strings ("10"): as numbers.
+        try:
+            number = float(result["example"])
+        except ValueError:
+            del result["example"]
+        else:
+            integral = node["type"] == "integer" or number.is_integer()
+            result["example"] = int(number) if integral else number
     return result
 
 

@@ -176,3 +176,6 @@ def test_the_open_referral_document_describes_every_answer_itself():
         "$ref": "#/components/schemas/ServicePage"
     }
     assert schemas["ServicePage"]["allOf"][0] == {"$ref": "#/components/schemas/Page"}
+    for path, node in nodes(schemas):
+        if node.get("type") in ("number", "integer") and "example" in node:
+            assert isinstance(node["example"], int | float), path
