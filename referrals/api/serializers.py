@@ -128,12 +128,14 @@ class EventCreateSerializer(serializers.Serializer):
         choices=codes.EndReason.choices,
         required=False,
         allow_null=True,
+        allow_blank=True,  # "" as null (older clients); the document says null
         help_text="ended only (required): JZ588 reden beëindiging.",
     )
     decline_reason = serializers.ChoiceField(
         choices=codes.DeclineReason.choices,
         required=False,
         allow_null=True,
+        allow_blank=True,
         help_text="declined only (required).",
     )
 

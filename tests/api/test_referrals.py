@@ -354,6 +354,25 @@ def test_a_provider_records_a_step_with_a_token(provider_org, referral):
     assert referral.status == "received"
 
 
+@pytest.mark.parametrize("absent", [None, ""])
+def test_a_step_without_a_reason_answers_null_reasons(provider_org, referral, absent):
+    response = token_client(provider_org).post(
+        events_url(referral),
+        {
+            "type": "received",
+            "occurred_on": TODAY().isoformat(),
+            "end_reason": absent,
+            "decline_reason": absent,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["end_reason"], data["decline_reason"]) == (None, None)
+    event = ReferralEvent.objects.get()
+    assert (event.end_reason, event.decline_reason) == ("", "")  # stored as before
+
+
 def test_waitlisted_takes_its_own_fields(provider_user, make_referral):
     referral = make_referral(first_contact=True)
     response = logged_in(provider_user).post(
