@@ -240,11 +240,6 @@ _TAGS = {
     "dashboard": "Anonymous figures of referrals and waiting times for the "
     "municipality, and a provider's own figures (token or session).",
 }
-_CONTACT = {
-    "name": "Gemeente Almere, team Sociale Kaart Jeugd",
-    "url": "https://sociale-kaart-jeugd.nl/",
-    "email": "sociale-kaart-jeugd@almere.nl",
-}
 _METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 _SAFE = ("get", "head", "options")
 
@@ -298,7 +293,6 @@ def openapi_postprocess(result, generator, request, public):
                 response.setdefault("headers", {})[API_VERSION_HEADER] = version
             operation["responses"] = dict(sorted(responses.items()))
     _document_tags(result)
-    result.setdefault("info", {}).setdefault("contact", _CONTACT)
     return result
 
 

@@ -326,6 +326,21 @@ CORS_ALLOW_HEADERS = ("accept", "accept-language", "if-none-match")
 CORS_EXPOSE_HEADERS = ("ETag", "API-Version", "Link")
 CORS_PREFLIGHT_MAX_AGE = 86400
 
+# The contact in the OpenAPI documents (NL API Design Rules: name, url and
+# e-mail of the team that answers integrators). Set per deployment; a change
+# means regenerating openapi.yaml (bin/openapi) for the committed document.
+API_CONTACT_NAME = env_str(
+    "API_CONTACT_NAME", "Gemeente Almere, team Sociale Kaart Jeugd"
+)
+API_CONTACT_URL = env_url("API_CONTACT_URL", "https://sociale-kaart-jeugd.nl")
+API_CONTACT_EMAIL = env_str("API_CONTACT_EMAIL", "sociale-kaart-jeugd@almere.nl")
+if not API_CONTACT_NAME or not API_CONTACT_URL:
+    raise ImproperlyConfigured("API_CONTACT_NAME and API_CONTACT_URL may not be empty")
+if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", API_CONTACT_EMAIL):
+    raise ImproperlyConfigured(
+        f"API_CONTACT_EMAIL must be an e-mail address, got {API_CONTACT_EMAIL!r}"
+    )
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sociale Kaart Jeugd API",
     "DESCRIPTION": "Social map of youth care and referral tracker "
@@ -343,6 +358,11 @@ SPECTACULAR_SETTINGS = {
     "Referral API (HSDA) under /api/v1/hsds/, with its own document at "
     "/api/v1/hsds/openapi.json (HSDA's snake_case parameters).",
     "VERSION": "1.0.0",
+    "CONTACT": {
+        "name": API_CONTACT_NAME,
+        "url": API_CONTACT_URL,
+        "email": API_CONTACT_EMAIL,
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -354,10 +374,14 @@ SPECTACULAR_SETTINGS = {
     # Generated clients: separate request and response components, so read-only
     # fields stay out of request models.
     "COMPONENT_SPLIT_REQUEST": True,
+    # No NullEnum/BlankEnum components (OpenAPI Generator cannot compile them):
+    # a nullable code list is `nullable: true` beside the enum's $ref.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
     "SERVERS": [{"url": "/api/v1", "description": "This server, API version 1"}],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "sociale_kaart.api.openapi_postprocess",
+        "sociale_kaart.openapi_types.postprocess_types",
     ],
     "ENUM_NAME_OVERRIDES": {
         "CapacityStatusEnum": "registry.models.Capacity.Status",

@@ -13,9 +13,15 @@ from referrals.models import STATUS_CHOICES, Referral
 
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
-    """A whole-number id: "1.5" or "x" is 400, never rounded."""
+    """A whole-number id: "1.5" or "x" is 400, never rounded. A number beyond
+    the database's 64-bit range is no id of anything: an empty list."""
 
     field_class = forms.IntegerField
+
+    def filter(self, qs, value):
+        if value is not None and not -(2**63) <= value < 2**63:
+            return qs.none()
+        return super().filter(qs, value)
 
 
 class StrictBooleanField(forms.NullBooleanField):

@@ -10,10 +10,11 @@ from rest_framework import serializers
 from referrals import codes, identifiers, selectors
 from referrals import permissions as perms
 from referrals import workflow as wf
-from referrals.models import EVENT_CHOICES, Referral, ReferralEvent
+from referrals.models import EVENT_CHOICES, STATUS_CHOICES, Referral, ReferralEvent
 from registry.models import Organisation, Service
 
 MILESTONES = wf.MILESTONE_FIELDS
+REASONS = ("end_reason", "decline_reason")
 # Null for a following school besides PERSONAL (except the child's initials and
 # date of birth, which the school knows).
 SCHOOL_HIDDEN = ("service", "service_name", "provider", "provider_name")
@@ -62,6 +63,7 @@ class ReferralCreateSerializer(serializers.Serializer):
     parent_email = serializers.EmailField(
         required=False,
         allow_blank=True,
+        allow_null=True,
         help_text="The parent's e-mail (parent_phone or parent_email is "
         "required): the provider may use it for contact; the parent gets a plain "
         "notice when help starts or the referral is declined (never the help "
@@ -103,6 +105,9 @@ class ReferralCreateSerializer(serializers.Serializer):
         "perceel (otherwise 409 with that referral's reference).",
     )
 
+    def validate_parent_email(self, value):
+        return value or ""  # null and "" both mean: no e-mail address
+
 
 class EventCreateSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=EVENT_CHOICES)
@@ -122,12 +127,14 @@ class EventCreateSerializer(serializers.Serializer):
     end_reason = serializers.ChoiceField(
         choices=codes.EndReason.choices,
         required=False,
-        allow_blank=True,
+        allow_null=True,
+        allow_blank=True,  # "" as null (older clients); the document says null
         help_text="ended only (required): JZ588 reden beëindiging.",
     )
     decline_reason = serializers.ChoiceField(
         choices=codes.DeclineReason.choices,
         required=False,
+        allow_null=True,
         allow_blank=True,
         help_text="declined only (required).",
     )
@@ -161,17 +168,26 @@ class EventSerializer(serializers.ModelSerializer):
             "end_reason",
             "decline_reason",
         )
-        extra_kwargs = {"note": {"allow_null": True}}
+        # A step without a reason answers null, not "" (one type per field for
+        # generated clients).
+        extra_kwargs = {
+            "note": {"allow_null": True},
+            **{name: {"allow_null": True, "allow_blank": False} for name in REASONS},
+        }
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
+        for name in REASONS:
+            data[name] = data[name] or None
         if self.context.get("hide_personal"):
             data["note"] = None
         return data
 
 
 class EventCreatedSerializer(EventSerializer):
-    status = serializers.CharField(source="referral.status")
+    status = serializers.ChoiceField(
+        source="referral.status", choices=STATUS_CHOICES, read_only=True
+    )
 
     class Meta(EventSerializer.Meta):
         fields = (*EventSerializer.Meta.fields, "status")
@@ -218,7 +234,11 @@ class ReferralSerializer(serializers.ModelSerializer):
             *PERSONAL,
         )
         # Null for a following school: only referrer and provider see them.
-        extra_kwargs = {name: {"allow_null": True} for name in (*PERSONAL, "service")}
+        extra_kwargs = {
+            **{name: {"allow_null": True} for name in (*PERSONAL, "service")},
+            # No e-mail address answers null, not "" (one type for the field).
+            "parent_email": {"allow_null": True, "allow_blank": False},
+        }
 
     def _timing(self, referral):
         cache = self.context.setdefault("_timing", {})
@@ -241,6 +261,7 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
+        data["parent_email"] = data["parent_email"] or None
         actor = self.context["request"].user
         if not perms.can_see_personal_data(actor, instance):
             data.update(dict.fromkeys(PERSONAL))

@@ -181,8 +181,14 @@ def service_organisations(params) -> list[int]:
     values = [v.strip() for v in params.getlist("organisation") if v.strip()]
     if not values:
         return []
-    ids = {int(v) for v in values if v.isdigit()}
-    slugs = {v for v in values if not v.isdigit()}
+    # An id is ASCII digits within the database's 64-bit range (a longer number
+    # or "²" is no id: it is looked up as a slug and named as unknown).
+    ids, slugs = set(), set()
+    for value in values:
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            ids.add(int(value))
+        else:
+            slugs.add(value)
     found = list(
         Organisation.objects.filter(active=True)
         .filter(Q(pk__in=ids) | Q(slug__in=slugs))

@@ -4,6 +4,9 @@ from django.core.cache import cache
 
 import pytest
 
+# The clients generated from openapi.yaml (session fixture, test_generated_clients).
+from tests.api.clients import generated_clients  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():

@@ -235,6 +235,13 @@ def test_services_filter_by_organisation_slug_or_id(
     assert [p["name"] for p in bad.json()["invalid_params"]] == ["organisation"]
 
 
+@pytest.mark.parametrize("value", ["9" * 30, "²", "-1"])
+def test_an_organisation_filter_that_is_no_id_is_400_not_500(service, value):
+    response = APIClient().get("/api/v1/services", {"organisation": value})
+    assert response.status_code == 400
+    assert [p["name"] for p in response.json()["invalid_params"]] == ["organisation"]
+
+
 # --- a referrer system's day ------------------------------------------------------
 
 

@@ -231,6 +231,19 @@ def test_the_list_filters_on_status_and_open(referrer_user, make_referral):
     assert_problem(bad, 400, "status")
 
 
+def test_a_service_id_beyond_the_database_range_lists_nothing(
+    referrer_user, make_referral
+):
+    referral = make_referral()
+    client = logged_in(referrer_user)
+    own = client.get(LIST, {"service": referral.service_id}).json()["results"]
+    assert [r["reference"] for r in own] == [referral.reference]
+    for value in ("9" * 30, "-" + "9" * 30):
+        response = client.get(LIST, {"service": value})
+        assert response.status_code == 200  # no such service, not a 500
+        assert response.json()["results"] == []
+
+
 def test_retrieve_has_status_milestones_and_events(referrer_user, make_referral):
     referral = make_referral(started=True)
     response = logged_in(referrer_user).get(detail_url(referral))
@@ -248,8 +261,8 @@ def test_retrieve_has_status_milestones_and_events(referrer_user, make_referral)
         "note": "",
         "expected_start_on": None,
         "bridging_care": None,
-        "end_reason": "",
-        "decline_reason": "",
+        "end_reason": None,
+        "decline_reason": None,
     }
     assert data["next_deadline"] is None
     assert data["help_question"] == referral.help_question
@@ -339,6 +352,25 @@ def test_a_provider_records_a_step_with_a_token(provider_org, referral):
     assert data["organisation"] == provider_org.name
     referral.refresh_from_db()
     assert referral.status == "received"
+
+
+@pytest.mark.parametrize("absent", [None, ""])
+def test_a_step_without_a_reason_answers_null_reasons(provider_org, referral, absent):
+    response = token_client(provider_org).post(
+        events_url(referral),
+        {
+            "type": "received",
+            "occurred_on": TODAY().isoformat(),
+            "end_reason": absent,
+            "decline_reason": absent,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert (data["end_reason"], data["decline_reason"]) == (None, None)
+    event = ReferralEvent.objects.get()
+    assert (event.end_reason, event.decline_reason) == ("", "")  # stored as before
 
 
 def test_waitlisted_takes_its_own_fields(provider_user, make_referral):
