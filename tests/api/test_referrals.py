@@ -341,6 +341,28 @@ def test_a_provider_records_a_step_with_a_token(provider_org, referral):
     assert referral.status == "received"
 
 
+def test_a_step_is_eight_queries(
+    provider_org, make_referral, django_assert_num_queries
+):
+    referral = make_referral(first_contact=True)
+    client = token_client(provider_org)
+    client.get(detail_url(referral))  # the token's use is noted now
+    step = {"type": "intake", "occurred_on": TODAY().isoformat()}
+    # 1 the token, 2 the referral, 3 the provider scope (once per request),
+    # 4 the referral locked with its two organisations, 5 its events (the
+    # idempotency check and the workflow share them), 6 INSERT the event,
+    # 7 UPDATE the status, 8 webhook subscriptions; plus the SAVEPOINT and
+    # RELEASE the test's transaction makes of the service's atomic().
+    with django_assert_num_queries(8 + 2):
+        response = client.post(
+            events_url(referral), step, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["organisation"] == provider_org.name
+    referral.refresh_from_db()
+    assert referral.status == "intake"
+
+
 def test_waitlisted_takes_its_own_fields(provider_user, make_referral):
     referral = make_referral(first_contact=True)
     response = logged_in(provider_user).post(
