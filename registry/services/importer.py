@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry import importing
+from registry.catalogue_version import catalogue_version_bump
 from registry.models import (
     Capacity,
     Contract,
@@ -109,6 +110,9 @@ def _catalogue_import(catalogue, *, actor, dry_run: bool, progress):
             transaction.set_rollback(True)
         else:
             service_refresh_search(services=_catalogue_touched_services(plan))
+            # Organisations, locations and links are written in bulk (no
+            # signals), whether or not a service's search document changed.
+            catalogue_version_bump()
     return plan.result(dry_run=dry_run)
 
 
