@@ -95,6 +95,12 @@ def service_list(*, filters, organisations=()) -> QuerySet[Service]:
     return qs.prefetch_related("problem_areas", "forms", "districts")
 
 
+def service_list_count(*, filters, reference) -> int:
+    """How many services ``service_list`` holds (no organisations narrowing):
+    the total of the search's facet counts, cached per normalised search."""
+    return selectors.facet_counts(filters=filters, reference=reference)["total"]
+
+
 def service_get(*, pk: int) -> Service:
     """An active service of an active organisation, as its page shows it (6
     queries). Raises ``Service.DoesNotExist``."""

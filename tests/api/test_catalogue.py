@@ -8,6 +8,7 @@ from rest_framework.fields import DateTimeField
 from rest_framework.test import APIClient
 
 from registry import selectors
+from registry.api import filters as api_filters
 from registry.api.serializers import within_norms
 from registry.models import Capacity, Organisation, Perceel, Service
 from tests import factories
@@ -434,6 +435,38 @@ def test_the_service_list_runs_a_fixed_number_of_queries(
         factories.ServiceFactory(organisation=provider_org, perceel=perceel)
     with django_assert_num_queries(6):
         assert len(get("services", pageSize=100).json()["results"]) == 13
+
+
+def test_a_repeated_service_list_takes_its_count_from_the_cache(
+    provider_org, perceel, django_assert_num_queries
+):
+    for _ in range(100):
+        factories.ServiceFactory(organisation=provider_org, perceel=perceel)
+    assert get("services", pageSize=100, page=1).json()["count"] == 100
+    # reference values, page, problem areas, forms, districts: the total comes
+    # from the search's cached counts (no COUNT(*) of every matching service)
+    with django_assert_num_queries(5):
+        body = get("services", pageSize=100).json()
+    assert (body["count"], len(body["results"])) == (100, 100)
+
+
+def test_a_list_line_is_what_the_declared_fields_give(catalogue, rf):
+    """The list builds its lines directly; they equal DRF's generic output of
+    the declared fields (the OpenAPI contract) for every kind of service."""
+    from rest_framework import serializers as drf
+
+    from registry.api import selectors as api_selectors
+    from registry.api.serializers import ServiceSerializer
+
+    request = rf.get("/api/v1/services")
+    filters, _reference = api_filters.service_filters(request.GET)
+    services = list(api_selectors.service_list(filters=filters))
+    assert len(services) == 3
+    for service in services:
+        serializer = ServiceSerializer(context={"request": request})
+        fast = serializer.to_representation(service)
+        generic = drf.Serializer.to_representation(serializer, service)
+        assert fast == generic
 
 
 def test_the_service_list_is_paginated(provider_org, perceel):
