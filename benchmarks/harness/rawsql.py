@@ -23,16 +23,25 @@ def connect(database_url: str) -> psycopg.Connection:
     )
 
 
+class NotReplayable(Exception):
+    """The captured statements fail when run again (e.g. a committed step's
+    INSERT meets the unique-step constraint)."""
+
+
 def _replay(conn: psycopg.Connection, statements) -> float:
     started = time.perf_counter()
-    with conn.transaction(force_rollback=True), conn.cursor() as cursor:
-        for sql, params, many in statements:
-            if many:
-                cursor.executemany(sql, params)
-            else:
-                cursor.execute(sql, params)
-            if cursor.description is not None:
-                cursor.fetchall()
+    try:
+        with conn.transaction(force_rollback=True), conn.cursor() as cursor:
+            for sql, params, many in statements:
+                if many:
+                    cursor.executemany(sql, params)
+                else:
+                    cursor.execute(sql, params)
+                if cursor.description is not None:
+                    cursor.fetchall()
+    except psycopg.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise NotReplayable(f"not replayable: {first}") from None
     return (time.perf_counter() - started) * 1000
 
 
