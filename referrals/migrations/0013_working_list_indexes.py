@@ -5,20 +5,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0012_referrer_role_cod327_only'),
-        ('registry', '0009_merge_search_words_and_key_expiry'),
+        ("referrals", "0012_referrer_role_cod327_only"),
+        ("registry", "0009_merge_search_words_and_key_expiry"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['referrer_organisation', '-referred_on', '-id'], name='referral_referrer_newest'),
+            model_name="referral",
+            index=models.Index(
+                fields=["referrer_organisation", "-referred_on", "-id"],
+                name="referral_referrer_newest",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(models.F('provider'), models.Case(models.When(then=models.Value(0), urgency='urgent'), default=models.Value(1)), models.F('referred_on'), models.F('id'), condition=models.Q(('status__in', ['first_contact', 'intake', 'received', 'sent', 'waitlisted'])), name='referral_inbox_open'),
+            model_name="referral",
+            index=models.Index(
+                models.F("provider"),
+                models.Case(
+                    models.When(then=models.Value(0), urgency="urgent"),
+                    default=models.Value(1),
+                ),
+                models.F("referred_on"),
+                models.F("id"),
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["first_contact", "intake", "received", "sent", "waitlisted"],
+                    )
+                ),
+                name="referral_inbox_open",
+            ),
         ),
     ]
