@@ -38,6 +38,7 @@ from referrals.models import (
     ResponseNorm,
     StatusLookupFailure,
 )
+from registry import permissions as registry_permissions
 from registry.models import Capacity, Membership, Organisation, Service, User
 from webhooks import models as webhook_events
 from webhooks import services as webhooks
@@ -511,8 +512,15 @@ def _lock_for_step(referral_id: int) -> Referral:
     )
 
 
-def _attach_known_organisation(event: ReferralEvent, referral: Referral) -> None:
-    for organisation in (referral.provider, referral.referrer_organisation):
+def _attach_known_organisation(event: ReferralEvent, referral: Referral, actor) -> None:
+    """Give the event its organisation from what this request already read
+    (the referral's two, or the actor's own: a token's, an iJw sender, a
+    user's memberships), so answering with its name costs no query."""
+    own = [actor] if isinstance(actor, Organisation) else []
+    own += [getattr(actor, "organisation", None)]  # a token's organisation
+    if isinstance(actor, User):
+        own += [m.organisation for m in registry_permissions.memberships(actor)]
+    for organisation in (referral.provider, referral.referrer_organisation, *own):
         if organisation is not None and organisation.pk == event.actor_organisation_id:
             event.actor_organisation = organisation
             return
@@ -576,7 +584,7 @@ def referral_event_record(
         event = _new_event(
             locked, events, actor, type, occurred_on, note, type_fields, source
         )
-        _attach_known_organisation(event, locked)
+        _attach_known_organisation(event, locked, actor)
         event.idempotency_key = idempotency_key or ""
         _insert_event(event)
         derived = _store_derived(locked, [*events, event])

@@ -341,10 +341,18 @@ def test_a_provider_records_a_step_with_a_token(provider_org, referral):
     assert referral.status == "received"
 
 
+@pytest.mark.parametrize("via_subcontract", [False, True])
 def test_a_step_is_eight_queries(
-    provider_org, make_referral, django_assert_num_queries
+    provider_org,
+    subcontractor_service,
+    make_referral,
+    django_assert_num_queries,
+    via_subcontract,
 ):
-    referral = make_referral(first_contact=True)
+    # Via a subcontract the token's hoofdaanbieder records the step: its
+    # organisation is neither the referral's provider nor its referrer.
+    service = {"service": subcontractor_service} if via_subcontract else {}
+    referral = make_referral(first_contact=True, **service)
     client = token_client(provider_org)
     client.get(detail_url(referral))  # the token's use is noted now
     step = {"type": "intake", "occurred_on": TODAY().isoformat()}
