@@ -171,15 +171,9 @@ def _measured(args, scenario, database_url: str, bare: float | None) -> dict:
     row["target_ratio"] = scenario.target_ratio
     captured = [statements for statements in row.pop("statements") if statements]
     if captured:
-        try:
-            row.update(
-                rawsql.time_statements(
-                    database_url, captured, row["requests"], args.warmup
-                )
-            )
-        except rawsql.NotReplayable as exc:
-            # A write whose effect is committed (an event's step) cannot run again.
-            row["raw_note"] = str(exc)
+        row.update(
+            rawsql.time_statements(database_url, captured, row["requests"], args.warmup)
+        )
     raw = row.get("raw_median_ms")
     if raw:
         row["ratio"] = round(row["median_ms"] / raw, 2)
