@@ -77,6 +77,10 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, help="client threads (2 x workers)")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--only",
+        help="comma-separated parts of scenario names to run (the floors always run)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     smoke = args.smoke
@@ -150,7 +154,13 @@ def run_inprocess(args, ctx: Context, database_url: str) -> list[dict]:
 
     rows, bare = [], None
     log(report.HEADER)
-    for scenario in [*inprocess.floor_scenarios(ctx), *inprocess.scenarios(ctx)]:
+    chosen = [
+        scenario
+        for scenario in inprocess.scenarios(ctx)
+        if not args.only
+        or any(part.strip() in scenario.name for part in args.only.split(","))
+    ]
+    for scenario in [*inprocess.floor_scenarios(ctx), *chosen]:
         try:
             row = _measured(args, scenario, database_url, bare)
         except RuntimeError as exc:

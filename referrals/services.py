@@ -504,9 +504,12 @@ def _insert_event(event: ReferralEvent) -> None:
 
 def _lock_for_step(referral_id: int) -> Referral:
     """The referral, row-locked (only its own row), with the two organisations a
-    step's ``actor_organisation`` usually is, so the answer needs no extra read."""
+    step's ``actor_organisation`` usually is (so the answer needs no extra
+    read), and the service and referring user a notice names."""
     return (
-        Referral.objects.select_related("provider", "referrer_organisation")
+        Referral.objects.select_related(
+            "provider", "referrer_organisation", "service", "referrer_user"
+        )
         .select_for_update(of=("self",))
         .get(pk=referral_id)
     )

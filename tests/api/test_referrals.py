@@ -371,6 +371,22 @@ def test_a_step_is_eight_queries(
     assert referral.status == "intake"
 
 
+def test_a_step_that_notifies_adds_only_the_outbox_insert(
+    provider_org, make_referral, django_assert_num_queries
+):
+    referral = make_referral(intake=True)
+    client = token_client(provider_org)
+    client.get(detail_url(referral))  # the token's use is noted now
+    step = {"type": "started", "occurred_on": TODAY().isoformat()}
+    # The eight of a step (the locked referral brings the service and the
+    # referring user the notice names) + the notice's INSERT into the outbox;
+    # plus SAVEPOINT/RELEASE of the test's transaction.
+    with django_assert_num_queries(9 + 2):
+        response = client.post(events_url(referral), step, format="json")
+    assert response.status_code == 201, response.content
+    assert referral.notifications.count() == 1
+
+
 def test_waitlisted_takes_its_own_fields(provider_user, make_referral):
     referral = make_referral(first_contact=True)
     response = logged_in(provider_user).post(
