@@ -154,3 +154,29 @@ def test_warming_caches_the_empty_and_single_filter_searches(catalogue):
         assert not ran, query
     _result, ran = counted("stadsdeel=almere-haven&plek=1")
     assert ran
+
+
+def test_many_writes_in_one_transaction_bump_after_commit_once(catalogue):
+    for service in catalogue.values():
+        services.capacity_update(
+            capacity=service.capacity, actor=None, data={"note": "Bijgewerkt"}
+        )
+    # The test's transaction holds every write of the catalogue fixture too.
+    pending = [
+        entry
+        for entry in connection.run_on_commit
+        if entry[1] is catalogue_version._set_new_version  # noqa: SLF001
+    ]
+    assert len(pending) == 1
+
+
+def test_a_batch_of_writes_bumps_once_at_its_end(catalogue, monkeypatch):
+    bumps = []
+    monkeypatch.setattr(catalogue_version, "_set_new_version", lambda: bumps.append(1))
+    with catalogue_version.catalogue_writes_batched():
+        for service in catalogue.values():
+            services.capacity_update(
+                capacity=service.capacity, actor=None, data={"note": "Bijgewerkt"}
+            )
+        assert bumps == []
+    assert bumps == [1]
