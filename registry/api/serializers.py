@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from registry import hsds
 from registry import validators as v
-from registry.models import Capacity, District, Organisation
+from registry.models import Capacity, District, Organisation, Service
 
 HISTORY_SOURCES = ["page", "import", "api", "system"]
 HISTORY_KINDS = ["created", "changed", "confirmed", "deleted"]
@@ -263,19 +263,48 @@ class ServiceSerializer(serializers.Serializer):
             "forms": _references(service.forms.all()),
             "districts": _references(service.districts.all()),
             "product_category": self.get_product_category(service),
-            "capacity": _capacity_summary(getattr(service, "capacity", None)),
-            "url": self.get_url(service),
+            "capacity": _capacity_summary(
+                getattr(service, "capacity", None), self._line_timezone()
+            ),
+            "url": self._line_url(service),
         }
 
+    # A list serializes every line with this one instance: the parts common to
+    # all lines are worked out once.
 
+    def _line_url(self, service) -> str:
+        parts = getattr(self, "_url_parts", None)
+        if parts is None:
+            # The page URL of a stand-in id, split around that id.
+            stand_in = Service(pk=_STAND_IN_ID)
+            head, _sep, tail = _page_url(self, stand_in).rpartition(str(_STAND_IN_ID))
+            parts = self._url_parts = (head, tail)
+        return f"{parts[0]}{service.pk}{parts[1]}"
+
+    def _line_timezone(self):
+        found = getattr(self, "_timezone", None)
+        if found is None:
+            found = self._timezone = _DATETIME.default_timezone()
+        return found
+
+
+_STAND_IN_ID = 987654321
 _DATETIME = serializers.DateTimeField()
+
+
+def _iso_datetime(value, zone) -> str | None:
+    """``serializers.DateTimeField`` output (ISO 8601 in ``zone``, UTC as Z)."""
+    if not value:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _references(terms) -> list[dict]:
     return [{"slug": str(term.slug), "name": str(term.name)} for term in terms]
 
 
-def _capacity_summary(capacity) -> dict | None:
+def _capacity_summary(capacity, zone) -> dict | None:
     """``CapacitySummarySerializer``'s output, built directly (see above)."""
     if capacity is None:
         return None
@@ -286,7 +315,7 @@ def _capacity_summary(capacity) -> dict | None:
         "total_wait_weeks": capacity.total_wait_weeks,
         "free_places": capacity.free_places,
         "note": str(capacity.note),
-        "updated_at": _DATETIME.to_representation(capacity.updated_at),
+        "updated_at": _iso_datetime(capacity.updated_at, zone),
         "stale": capacity.is_stale,
         "within_norms": within_norms(capacity),
     }
