@@ -77,6 +77,10 @@ def search_api_paths() -> list[str] | None:
     ]
 
 
+def _page_size(path: str, size: int) -> str:
+    return f"{path}{'&' if '?' in path else '?'}pageSize={size}"
+
+
 def _cycle(client, paths, **extra) -> Callable[[int], Call]:
     return lambda n: Call(client, "get", paths[n % len(paths)], **extra)
 
@@ -102,6 +106,14 @@ def scenarios(ctx) -> list[Scenario]:
                 raw_sql=True,
                 target_p95_ms=SEARCH_TARGET_MS,
                 target_ratio=3,
+            )
+        )
+        result.append(
+            Scenario(
+                "search API, 100 per page (7 mixes)",
+                _cycle(anonymous, [_page_size(path, 100) for path in api_paths]),
+                raw_sql=True,
+                target_ratio=2,
             )
         )
     else:

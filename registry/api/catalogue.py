@@ -315,7 +315,11 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Catalogu
             )
             services = KnownCount(services, total)
         page = self.paginate_queryset(services)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        # The reference values let each line read its terms from the service's
+        # stored bit sets (``ServiceSerializer._line_terms``): no prefetches.
+        context = {**self.get_serializer_context(), "reference": reference}
+        lines = s.ServiceSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(lines)
 
     def retrieve(self, request, id=None):
         try:

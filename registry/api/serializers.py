@@ -247,6 +247,10 @@ class ServiceSerializer(serializers.Serializer):
         if type(self) is not ServiceSerializer:
             return super().to_representation(service)
         organisation, perceel = service.organisation, service.perceel
+        terms = self._line_terms(service)
+        form_slugs = {term["slug"] for term in terms["form"]}
+        category = "41" if "dagbehandeling" in form_slugs else None
+        category = category or hsds.PERCEEL_JZ020.get(perceel.code)
         return {
             "id": service.pk,
             "name": str(service.name),
@@ -259,10 +263,12 @@ class ServiceSerializer(serializers.Serializer):
             "lot": {"code": str(perceel.code), "name": str(perceel.name)},
             "age_min": service.age_min,
             "age_max": service.age_max,
-            "problem_areas": _references(service.problem_areas.all()),
-            "forms": _references(service.forms.all()),
-            "districts": _references(service.districts.all()),
-            "product_category": self.get_product_category(service),
+            "problem_areas": terms["problem"],
+            "forms": terms["form"],
+            "districts": terms["district"],
+            "product_category": (
+                {"code": category, "name": hsds.JZ020[category]} if category else None
+            ),
             "capacity": _capacity_summary(
                 getattr(service, "capacity", None), self._line_timezone()
             ),
@@ -271,6 +277,34 @@ class ServiceSerializer(serializers.Serializer):
 
     # A list serializes every line with this one instance: the parts common to
     # all lines are worked out once.
+
+    def _line_terms(self, service) -> dict[str, list[dict]]:
+        """Problem areas, forms and stadsdelen of ``service``. With the search's
+        reference values in the context (the list view): read from the bit sets
+        stored on the service, which the search filters on too, so a list
+        needs no query per term table; else from the relations."""
+        by_bit = getattr(self, "_terms_by_bit", None)
+        if by_bit is None and "reference" in self.context:
+            by_bit = self._terms_by_bit = {
+                group: [
+                    (1 << option.slot, {"slug": option.slug, "name": option.name})
+                    for option in self.context["reference"][group]
+                ]
+                for group in _TERM_BITS
+            }
+        if by_bit is None:
+            return {
+                group: _references(getattr(service, relation).all())
+                for group, (relation, _bits) in _TERM_BITS.items()
+            }
+        return {
+            group: [
+                dict(term)
+                for bit, term in by_bit[group]
+                if getattr(service, bits_field) & bit
+            ]
+            for group, (_relation, bits_field) in _TERM_BITS.items()
+        }
 
     def _line_url(self, service) -> str:
         parts = getattr(self, "_url_parts", None)
@@ -288,6 +322,11 @@ class ServiceSerializer(serializers.Serializer):
         return found
 
 
+_TERM_BITS = {
+    "problem": ("problem_areas", "search_problem_bits"),
+    "form": ("forms", "search_form_bits"),
+    "district": ("districts", "search_district_bits"),
+}
 _STAND_IN_ID = 987654321
 _DATETIME = serializers.DateTimeField()
 
