@@ -41,18 +41,31 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.harness import report  # noqa: E402
 from benchmarks.harness.common import OUT, log  # noqa: E402
 from benchmarks.harness.database import (  # noqa: E402
+    REFERRAL_SIZES,
     SCALES,
+    SERVICE_SIZES,
     data_summary,
     ensure_database,
     prepare,
     server_url,
     setup_django,
+    sized,
 )
 
 
 def arguments(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", choices=["default", "small"], default="default")
+    parser.add_argument(
+        "--services",
+        choices=sorted(SERVICE_SIZES),
+        help="catalogue size (with --referrals; overrides --scale)",
+    )
+    parser.add_argument(
+        "--referrals",
+        choices=sorted(REFERRAL_SIZES),
+        help="history size (with --services; overrides --scale)",
+    )
     parser.add_argument("--smoke", action="store_true", help="tiny and quick (CI)")
     parser.add_argument("--db", help="scratch database (default sk_bench_full)")
     parser.add_argument("--host", default="127.0.0.1:5432")
@@ -64,11 +77,19 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default 4)")
     parser.add_argument("--threads", type=int, help="client threads (2 x workers)")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument(
+        "--only",
+        help="comma-separated parts of scenario names to run (the floors always run)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     smoke = args.smoke
+    if bool(args.services) != bool(args.referrals):
+        parser.error("--services and --referrals go together")
     # One database per scale: a second scale in the same database would collide.
     default_db = {"default": "sk_bench_full", "small": "sk_bench_full_small"}
+    if args.services:
+        default_db[args.scale] = f"sk_bench_{args.services}_{args.referrals}"
     args.db = args.db or ("sk_bench_smoke" if smoke else default_db[args.scale])
     args.requests = args.requests or (5 if smoke else 50)
     args.warmup = args.warmup if args.warmup is not None else (1 if smoke else 5)
@@ -76,6 +97,8 @@ def arguments(argv=None) -> argparse.Namespace:
     args.workers = args.workers or (2 if smoke else 4)
     args.threads = args.threads or 2 * args.workers
     args.size = SCALES["smoke" if smoke else args.scale]
+    if args.services and not smoke:
+        args.size = sized(args.services, args.referrals)
     return args
 
 
@@ -125,26 +148,51 @@ def inprocess_context(args) -> Context:
 
 
 def run_inprocess(args, ctx: Context, database_url: str) -> list[dict]:
-    from benchmarks.harness import inprocess, rawsql
+    """Every scenario beside its floors, measured in this run: the framework's
+    (a bare Django view, first) and its own SQL replayed on a bare connection."""
+    from benchmarks.harness import inprocess
 
-    rows = []
-    for scenario in inprocess.scenarios(ctx):
+    rows, bare = [], None
+    log(report.HEADER)
+    chosen = [
+        scenario
+        for scenario in inprocess.scenarios(ctx)
+        if not args.only
+        or any(part.strip() in scenario.name for part in args.only.split(","))
+    ]
+    for scenario in [*inprocess.floor_scenarios(ctx), *chosen]:
         try:
-            row = inprocess.run_scenario(scenario, args.requests, args.warmup)
-            row["target_ratio"] = scenario.target_ratio
-            if scenario.raw_sql:
-                captured = inprocess.capture_statements(scenario, 20)
-                row.update(
-                    rawsql.time_statements(
-                        database_url, captured, row["requests"], args.warmup
-                    )
-                )
-                row["ratio"] = round(row["median_ms"] / row["raw_median_ms"], 2)
+            row = _measured(args, scenario, database_url, bare)
         except RuntimeError as exc:
             row = {"scenario": scenario.name, "error": str(exc)}
+        if scenario.name == inprocess.FLOOR_VIEW and "error" not in row:
+            bare = row["median_ms"]
         log(report.line(row))
         rows.append(row)
     return rows
+
+
+def _measured(args, scenario, database_url: str, bare: float | None) -> dict:
+    """One scenario's figures; ``ratio`` = app / its SQL floor, ``floor_ratio``
+    = app / (its SQL floor + the bare view)."""
+    from benchmarks.harness import inprocess, rawsql
+
+    row = inprocess.run_scenario(scenario, args.requests, args.warmup, capture=20)
+    row["target_ratio"] = scenario.target_ratio
+    captured = [statements for statements in row.pop("statements") if statements]
+    if captured:
+        row.update(
+            rawsql.time_statements(database_url, captured, row["requests"], args.warmup)
+        )
+    raw = row.get("raw_median_ms")
+    if raw:
+        row["ratio"] = round(row["median_ms"] / raw, 2)
+    if bare is not None and row["median_ms"]:
+        row["bare_ms"] = bare
+        floor = (raw or 0) + bare
+        row["floor_ms"] = round(floor, 2)
+        row["floor_ratio"] = round(row["median_ms"] / floor, 2)
+    return row
 
 
 def load_plan(args, ctx: Context) -> dict:

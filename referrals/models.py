@@ -21,6 +21,13 @@ STATUS_CHOICES = [(status, label) for status, label in wf.STATUS_LABELS.items()]
 EVENT_CHOICES = [(t, wf.STATUS_LABELS[t]) for t in wf.EVENT_TYPES]
 
 
+# The inbox's first sort key; the same expression as the index that serves it.
+URGENT_FIRST = models.Case(
+    models.When(urgency=codes.Urgency.URGENT, then=models.Value(0)),
+    default=models.Value(1),
+)
+
+
 class Referral(models.Model):
     reference = models.CharField(_("referentie"), max_length=16, unique=True)
     family_code = models.CharField(_("gezinscode"), max_length=16, unique=True)
@@ -160,6 +167,22 @@ class Referral(models.Model):
             # The working lists' column sorts (referrals.selectors.SORTS).
             models.Index(fields=["status", "referred_on"], name="referral_status_date"),
             models.Index(fields=["started_on"], name="referral_started_on"),
+            # The working lists' default orders, so a page reads only its own
+            # rows whatever the history (selectors.referral_list_for_referrer,
+            # referral_inbox): a referrer organisation's newest first, and a
+            # provider's open referrals urgent first, then oldest first.
+            models.Index(
+                fields=["referrer_organisation", "-referred_on", "-id"],
+                name="referral_referrer_newest",
+            ),
+            models.Index(
+                models.F("provider"),
+                URGENT_FIRST,
+                models.F("referred_on"),
+                models.F("id"),
+                name="referral_inbox_open",
+                condition=Q(status__in=sorted(wf.OPEN_STATUSES)),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

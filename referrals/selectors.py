@@ -10,8 +10,8 @@ from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, F, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from referrals import codes, identifiers
 from referrals import permissions as perms
 from referrals import workflow as wf
 from referrals.models import (
+    URGENT_FIRST,
     AccessLogEntry,
     Notification,
     Referral,
@@ -176,11 +177,9 @@ def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
     them): urgent first, then oldest first."""
     qs = Referral.objects.filter(perms.scope(actor).provider.q("provider", "perceel"))
     if open_only:
-        qs = qs.filter(status__in=wf.OPEN_STATUSES)
-    urgent_first = Case(
-        When(urgency=codes.Urgency.URGENT, then=Value(0)), default=Value(1)
-    )
-    return qs.select_related(*_LIST_RELATED).order_by(urgent_first, "referred_on", "id")
+        # The same list as the partial index ``referral_inbox_open``.
+        qs = qs.filter(status__in=sorted(wf.OPEN_STATUSES))
+    return qs.select_related(*_LIST_RELATED).order_by(URGENT_FIRST, "referred_on", "id")
 
 
 def overdue_q(today: date, table: NormsTable) -> Q:
@@ -335,13 +334,31 @@ def service_alternatives(
     """Per perceel: active services accepting now, shortest wait first (one query).
 
     ``limit`` is one more than shown so the caller can drop the declined service.
+    Only the first ``limit`` per perceel are read in full: they are chosen first
+    by row number over the service's own narrow columns (``search_open`` and
+    ``search_total_wait``, which a trigger keeps equal to the capacity), not by
+    reading and sorting every open service of the perceel with its joins.
     """
-    services = (
+    first = (
         Service.objects.filter(
-            perceel_id__in=perceel_ids,
-            active=True,
-            capacity__status=Capacity.Status.OPEN,
+            perceel_id__in=perceel_ids, active=True, search_open=True
         )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("perceel_id"),
+                order_by=[
+                    Coalesce(F("search_total_wait"), Value(0)).asc(),
+                    F("name").asc(),
+                    F("id").asc(),
+                ],
+            )
+        )
+        .filter(rank__lte=limit)
+        .values("pk")
+    )
+    services = (
+        Service.objects.filter(pk__in=first, capacity__status=Capacity.Status.OPEN)
         .select_related("organisation", "capacity")
         .annotate(
             wait=Coalesce(F("capacity__intake_wait_weeks"), Value(0))

@@ -38,6 +38,7 @@ from referrals.models import (
     ResponseNorm,
     StatusLookupFailure,
 )
+from registry import permissions as registry_permissions
 from registry.models import Capacity, Membership, Organisation, Service, User
 from webhooks import models as webhook_events
 from webhooks import services as webhooks
@@ -487,15 +488,45 @@ def _replay(event, event_type, occurred_on, note, type_fields) -> ReferralEvent:
 
 
 def _insert_event(event: ReferralEvent) -> None:
-    """INSERT in a savepoint; the unique-step constraint turns into a refusal."""
+    """INSERT; the unique-step constraint turns into a refusal.
+
+    No savepoint of its own: the caller's ``transaction.atomic()`` is left by
+    the refusal, which rolls back everything the step did (nothing stored).
+    """
     try:
-        with transaction.atomic():
-            event.save()
+        event.save()
     except IntegrityError:
         raise wf.TransitionNotAllowed(
             _("De stap '%(step)s' is al vastgelegd.")
             % {"step": wf.STATUS_LABELS[event.type]}
         ) from None
+
+
+def _lock_for_step(referral_id: int) -> Referral:
+    """The referral, row-locked (only its own row), with the two organisations a
+    step's ``actor_organisation`` usually is (so the answer needs no extra
+    read), and the service and referring user a notice names."""
+    return (
+        Referral.objects.select_related(
+            "provider", "referrer_organisation", "service", "referrer_user"
+        )
+        .select_for_update(of=("self",))
+        .get(pk=referral_id)
+    )
+
+
+def _attach_known_organisation(event: ReferralEvent, referral: Referral, actor) -> None:
+    """Give the event its organisation from what this request already read
+    (the referral's two, or the actor's own: a token's, an iJw sender, a
+    user's memberships), so answering with its name costs no query."""
+    own = [actor] if isinstance(actor, Organisation) else []
+    own += [getattr(actor, "organisation", None)]  # a token's organisation
+    if isinstance(actor, User):
+        own += [m.organisation for m in registry_permissions.memberships(actor)]
+    for organisation in (referral.provider, referral.referrer_organisation, *own):
+        if organisation is not None and organisation.pk == event.actor_organisation_id:
+            event.actor_organisation = organisation
+            return
 
 
 def _store_derived(referral: Referral, events: list[ReferralEvent]) -> wf.Derived:
@@ -539,20 +570,24 @@ def referral_event_record(
     """
     note = (note or "").strip()
     with transaction.atomic():
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        locked = _lock_for_step(referral.pk)
         if source == wf.SOURCE_IJW:
             if not isinstance(actor, Organisation):
                 raise PermissionDenied("An iJw step is recorded for an organisation.")
         else:
             _check_may_record(actor, locked, type)
+        # One read of the timeline serves the idempotency check and the workflow.
+        events = list(locked.events.order_by("id"))
         if idempotency_key:
-            first = locked.events.filter(idempotency_key=idempotency_key).first()
+            first = next(
+                (e for e in events if e.idempotency_key == idempotency_key), None
+            )
             if first is not None:
                 return _replay(first, type, occurred_on, note, type_fields)
-        events = list(locked.events.order_by("id"))
         event = _new_event(
             locked, events, actor, type, occurred_on, note, type_fields, source
         )
+        _attach_known_organisation(event, locked, actor)
         event.idempotency_key = idempotency_key or ""
         _insert_event(event)
         derived = _store_derived(locked, [*events, event])
@@ -633,8 +668,9 @@ def _new_event(
         **_type_field_values(event_type, occurred_on, type_fields),
     )
     # A token acts for its organisation, not a person: no actor then.
+    # ``referral`` is the locked row itself: checking that it exists is a query.
     event.full_clean(
-        exclude=["actor", "actor_organisation"],
+        exclude=["referral", "actor", "actor_organisation"],
         validate_unique=False,
         validate_constraints=False,
     )

@@ -8,7 +8,10 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Sociale kaart")
 
     def ready(self):
+        from registry import signals
+
         post_migrate.connect(_ensure_municipality_group, sender=self)
+        signals.connect()
 
 
 def _ensure_municipality_group(sender, using="default", **kwargs):

@@ -799,6 +799,12 @@ class Capacity(models.Model):
     def __str__(self) -> str:
         return f"{self.service}: {self.get_status_display()}"
 
+    def validate_constraints(self, exclude=None) -> None:
+        # The CheckConstraints restate the field validators (status choices,
+        # 0-260 weeks), which full_clean() has run by now, and the database
+        # enforces them on save; Django would check each again with a query.
+        return
+
     def clean(self) -> None:
         super().clean()
         if self.intake_wait_weeks is not None and not (

@@ -1,14 +1,18 @@
 """Read paths of the social map: QuerySets scoped for their caller."""
 
+import hashlib
+import json
 import math
 import operator
 from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
 from functools import reduce
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -27,10 +31,12 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import geo, pdok, permissions, search, search_text
+from registry.catalogue_version import catalogue_version
 from registry.models import (
     ApiToken,
     Contract,
@@ -522,9 +528,73 @@ def facet_counts(*, filters, reference) -> dict:
 
     ``total``: services matching all filters; ``open``: how many of them, ignoring
     the "has room" filter, have room now; per group: option id -> the number of
-    services matching all other filters and that option. One query: one pass
-    over the services' stored bit sets, an aggregate per option.
+    services matching all other filters and that option.
+
+    Cached per normalised search (``facet_counts_key``) under the catalogue
+    version, which every catalogue write replaces: a cached answer is never
+    older than the last write. On a miss, one query: one pass over the
+    services' stored bit sets, an aggregate per option. That pass grows with
+    the matching services; the cache is what keeps a search at 200k services
+    as cheap as at 5k.
     """
+    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
+    if not seconds:
+        return _facet_counts_uncached(filters, reference)
+    key = facet_counts_key(filters, reference)
+    counts = cache.get(key)
+    if counts is None:
+        counts = _facet_counts_uncached(filters, reference)
+        cache.set(key, counts, seconds)
+    return counts
+
+
+def facet_counts_key(filters, reference) -> str:
+    """The cache key of a search's counts: only what changes them (not the
+    sort, the page or how the URL spelt it), under the catalogue version."""
+    units = sorted(
+        sorted(" ".join(sorted(alternative)) for alternative in unit.alternatives)
+        for unit in filters.units
+    )
+    near = None
+    if filters.origin is not None and filters.radius_km:
+        origin = filters.origin
+        near = [round(origin.latitude, 5), round(origin.longitude, 5)]
+        near.append(filters.radius_km)
+    options = {group: [o.id for o in reference[group]] for group in reference}
+    normalised = {
+        "units": units,
+        "age": filters.age,
+        "wait": filters.max_wait_weeks,
+        "near": near,
+        "percelen": sorted(filters.percelen),
+        "bits": sorted((g, int(b)) for g, b in filters.chosen_bits.items() if b),
+        "room": bool(filters.has_room),
+        "options": options,
+    }
+    digest = hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()
+    return f"registry:facets:{catalogue_version()}:{digest}"
+
+
+def facet_counts_warm() -> int:
+    """Count and cache the searches most visits start with: the empty search
+    and every single-filter one (one perceel, stadsdeel, problem area or form,
+    or "has room"). One count query each; returns how many. Run after an
+    import or nightly (``manage.py warm_search_counts``); a search not warmed
+    is counted on its first visit and cached then."""
+    reference = search_reference()
+    queries = [QueryDict(""), QueryDict("plek=1")]
+    for param, group in search.MULTI_PARAMS.items():
+        for option in reference[group]:
+            queries.append(QueryDict(urlencode({param: option.slug})))
+    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
+    for params in queries:
+        filters, _errors = search.parse_params(params, reference)
+        key = facet_counts_key(filters, reference)
+        cache.set(key, _facet_counts_uncached(filters, reference), seconds or None)
+    return len(queries)
+
+
+def _facet_counts_uncached(filters, reference) -> dict:
     row = _facet_row(filters, _facet_columns(filters, reference))
     counts = {"total": row["total"], "open": row["open"]}
     for group in _REFERENCE_GROUPS:

@@ -431,6 +431,10 @@ if REDIS_URL:
 
 # Design tunables (see DESIGN.md): freshness of capacity and the waiting-time norms.
 CAPACITY_STALE_DAYS = env_int("CAPACITY_STALE_DAYS", 14, minimum=1)
+# Seconds a search's facet counts stay cached (per normalised search, keyed by
+# the catalogue version, so a catalogue write makes them stale at once anyway);
+# 0 turns the cache off.
+SEARCH_COUNTS_CACHE_SECONDS = env_int("SEARCH_COUNTS_CACHE_SECONDS", 600, minimum=0)
 NORM_FIRST_CONTACT_WEEKS = env_int("NORM_FIRST_CONTACT_WEEKS", 2, minimum=1)
 NORM_INTAKE_WEEKS = env_int("NORM_INTAKE_WEEKS", 4, minimum=1)
 NORM_TREATMENT_WEEKS = env_int("NORM_TREATMENT_WEEKS", 10, minimum=1)

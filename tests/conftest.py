@@ -69,6 +69,17 @@ def _reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _new_catalogue_version():
+    """Every test starts from a new catalogue version: a test's rolled-back
+    catalogue must not leave its cached search counts to the next test."""
+    from django.core.cache import cache
+
+    from registry.catalogue_version import CACHE_KEY
+
+    cache.delete(CACHE_KEY)
+
+
+@pytest.fixture(autouse=True)
 def _dutch_first():
     """Every test starts in Dutch, as a request does, and leaves no language
     active for the next (a test that switches to English must not leak)."""

@@ -25,6 +25,16 @@ SCALES = {
     "small": Scale(500, 5000, 10_000, 100_000),
     "smoke": Scale(50, 300, 400, 2000),
 }
+# --services / --referrals: the catalogue and the history chosen apart.
+SERVICE_SIZES = {"5k": 5000, "50k": 50_000, "200k": 200_000}
+REFERRAL_SIZES = {"100k": 100_000, "1m": 1_000_000}
+
+
+def sized(services: str, referrals: str) -> Scale:
+    """A catalogue of ``services`` (ten per organisation, two locations per
+    service, as the default scale) and ``referrals`` over three years."""
+    count = SERVICE_SIZES[services]
+    return Scale(count // 10, count, 2 * count, REFERRAL_SIZES[referrals])
 
 
 def server_url(host: str, name: str) -> str:
@@ -79,7 +89,11 @@ def setup_django(database_url: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.db.backends.signals import connection_created
+
+    # In-process only (gunicorn gets the project's own URLs): adds the floor view.
+    settings.ROOT_URLCONF = "benchmarks.harness.urls"
 
     connection_created.connect(_serial_queries)
 

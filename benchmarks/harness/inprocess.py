@@ -7,7 +7,6 @@ number of queries. For the search and list scenarios the SQL of each URL is
 captured once (sql + params) so ``rawsql`` can re-run exactly those statements.
 """
 
-import itertools
 import json
 import time
 import uuid
@@ -78,6 +77,10 @@ def search_api_paths() -> list[str] | None:
     ]
 
 
+def _page_size(path: str, size: int) -> str:
+    return f"{path}{'&' if '?' in path else '?'}pageSize={size}"
+
+
 def _cycle(client, paths, **extra) -> Callable[[int], Call]:
     return lambda n: Call(client, "get", paths[n % len(paths)], **extra)
 
@@ -103,6 +106,14 @@ def scenarios(ctx) -> list[Scenario]:
                 raw_sql=True,
                 target_p95_ms=SEARCH_TARGET_MS,
                 target_ratio=3,
+            )
+        )
+        result.append(
+            Scenario(
+                "search API, 100 per page (7 mixes)",
+                _cycle(anonymous, [_page_size(path, 100) for path in api_paths]),
+                raw_sql=True,
+                target_ratio=2,
             )
         )
     else:
@@ -244,6 +255,20 @@ def _dashboard_scenarios(ctx) -> list[Scenario]:
     ]  # fmt: skip
 
 
+def floor_scenarios(ctx) -> list[Scenario]:
+    """The framework's own floor in this run: a Django view that does nothing
+    (``benchmarks/harness/urls.py``) and /healthz, through the full middleware
+    stack like every scenario."""
+    anonymous = ctx.clients["anonymous"]
+    return [
+        Scenario(FLOOR_VIEW, _cycle(anonymous, ["/_bench/floor"])),
+        Scenario("/healthz", _cycle(anonymous, ["/healthz"])),
+    ]
+
+
+FLOOR_VIEW = "bare Django view (floor)"
+
+
 # --- measuring ------------------------------------------------------------------------
 
 
@@ -298,22 +323,30 @@ def perform(call: Call, probe: _Probe | None = None):
     return response, wall, cpu, probe.count
 
 
-def run_scenario(scenario: Scenario, requests: int, warmup: int) -> dict:
-    """Warm up, then time ``requests`` calls; captures SQL for raw-SQL scenarios."""
+def run_scenario(
+    scenario: Scenario, requests: int, warmup: int, capture: int = 0
+) -> dict:
+    """Warm up, then time ``requests`` calls. The SQL (with parameters) of the
+    first ``capture`` timed calls is kept in ``statements`` for the raw-SQL
+    floor: captured while measured, so a write is not sent twice."""
     available = getattr(scenario.make, "available", None)
     if available is not None and available < warmup + requests:
         requests = max(0, available - warmup)
     for n in range(warmup):
         perform(scenario.make(n))
-    walls, cpus, queries, per_path = [], [], [], {}
+    walls, cpus, queries, per_path, statements = [], [], [], {}, []
     for n in range(warmup, warmup + requests):
         call = scenario.make(n)
-        _, wall, cpu, count = perform(call)
+        probe = _Probe(capture=len(statements) < capture)
+        _, wall, cpu, count = perform(call, probe)
+        if probe.capture:
+            statements.append(probe.statements)
         walls.append(wall)
         cpus.append(cpu)
         queries.append(count)
         per_path.setdefault(call.path, []).append(wall)
     return {
+        "statements": statements,
         "scenario": scenario.name,
         "requests": len(walls),
         "median_ms": rounded(percentile(walls, 50)),
@@ -330,17 +363,3 @@ def run_scenario(scenario: Scenario, requests: int, warmup: int) -> dict:
             if len(per_path) <= 20
         },
     }
-
-
-def capture_statements(scenario: Scenario, count: int) -> list[list[tuple]]:
-    """The SQL (with parameters) of the first ``count`` distinct requests."""
-    captured, seen = [], set()
-    for n in itertools.count():
-        call = scenario.make(n)
-        if call.path in seen or len(captured) >= count:
-            break
-        seen.add(call.path)
-        probe = _Probe(capture=True)
-        perform(call, probe)
-        captured.append(probe.statements)
-    return captured

@@ -31,14 +31,20 @@ def line(row: dict) -> str:
         f" {_fmt(row.get('cpu_p95_ms'), 7)}"
         f" {_fmt(row['queries_median'], 5, 0)}"
         f" {_fmt(row.get('raw_median_ms'), 7, 2)} {_fmt(row.get('ratio'), 6, 2)}"
+        f" {_fmt(row.get('floor_ms'), 7, 2)} {_fmt(row.get('floor_ratio'), 6, 2)}"
         f" {_fmt(row.get('target_p95_ms'), 6, 0)} {verdict(row)}"
+        + (f" ({row['raw_note']})" if row.get("raw_note") else "")
     )
 
 
+# median/p95: wall time; cpu: this process + its PostgreSQL backend per request;
+# sql: the request's own statements replayed on a bare psycopg connection (its
+# SQL floor) and app/sql; floor: sql + the bare Django view of this run, and
+# app/floor.
 HEADER = (
     f"{'in-process (ms)':42} {'n':>4} {'median':>8} {'p95':>8} {'cpu':>7}"
     f" {'cpu p95':>7} {'q':>5}"
-    f" {'raw sql':>7} {'ratio':>6} {'target':>6}"
+    f" {'sql':>7} {'app/sql':>6} {'floor':>7} {'app/fl':>6} {'target':>6}"
 )
 
 

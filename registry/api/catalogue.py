@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from registry.api import filters, scopes, selectors, self_service
 from registry.api import serializers as s
-from registry.api.pagination import ApiPagination, ReferencePagination
+from registry.api.pagination import ApiPagination, KnownCount, ReferencePagination
 from registry.api.scopes import KeyScope
 from registry.models import Organisation, Perceel, Service
 
@@ -302,12 +302,24 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Catalogu
         return self_service.service_update(request, int(id))
 
     def list(self, request):
-        search_filters = filters.service_filters(request.query_params)
+        search_filters, reference = filters.service_filters(request.query_params)
         organisations = filters.service_organisations(request.query_params)
-        page = self.paginate_queryset(
-            selectors.service_list(filters=search_filters, organisations=organisations)
+        services = selectors.service_list(
+            filters=search_filters, organisations=organisations
         )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if not organisations:
+            # The search's total is among its cached facet counts: no COUNT(*)
+            # over every matching service per page.
+            total = selectors.service_list_count(
+                filters=search_filters, reference=reference
+            )
+            services = KnownCount(services, total)
+        page = self.paginate_queryset(services)
+        # The reference values let each line read its terms from the service's
+        # stored bit sets (``ServiceSerializer._line_terms``): no prefetches.
+        context = {**self.get_serializer_context(), "reference": reference}
+        lines = s.ServiceSerializer(page, many=True, context=context).data
+        return self.get_paginated_response(lines)
 
     def retrieve(self, request, id=None):
         try:

@@ -52,10 +52,11 @@ _PAGE_TO_API = {
 }
 
 
-def service_filters(params) -> search.SearchFilters:
-    """The search of ``params`` (a QueryDict); ``ValidationError`` naming every
-    bad parameter. Two queries: the reference values and (PostgreSQL, with
-    words) the spelling corrections, exactly as /zoeken."""
+def service_filters(params) -> tuple[search.SearchFilters, dict]:
+    """The search of ``params`` (a QueryDict) and the reference values it was
+    read against; ``ValidationError`` naming every bad parameter. Two queries:
+    the reference values and (PostgreSQL, with words) the spelling
+    corrections, exactly as /zoeken."""
     reference = selectors.search_reference()
     errors: dict[str, list[str]] = {}
     page = QueryDict(mutable=True)
@@ -77,7 +78,7 @@ def service_filters(params) -> search.SearchFilters:
         errors.setdefault(_PAGE_TO_API.get(error.param, error.param), [str(error)])
     if errors:
         raise exceptions.ValidationError(errors)
-    return selectors.search_prepare(filters, reference)
+    return selectors.search_prepare(filters, reference), reference
 
 
 def _text(params, errors) -> str:

@@ -86,13 +86,21 @@ def organisation_get(*, actor, slug: str) -> Organisation:
 
 
 def service_list(*, filters, organisations=()) -> QuerySet[Service]:
-    """The services of a search in the order of /zoeken, with their problem
-    areas, forms and stadsdelen (per page: count, page and 3 prefetches);
-    ``organisations`` (ids) narrows them to those organisations' services."""
+    """The services of a search in the order of /zoeken (per page: the page;
+    the count when not cached). Their problem areas, forms and stadsdelen are
+    the bit sets stored on each service (see ``ServiceSerializer``), so no
+    prefetches; ``organisations`` (ids) narrows them to those organisations'
+    services."""
     qs = selectors.service_search(filters=filters)
     if organisations:
         qs = qs.filter(organisation_id__in=organisations)
-    return qs.prefetch_related("problem_areas", "forms", "districts")
+    return qs
+
+
+def service_list_count(*, filters, reference) -> int:
+    """How many services ``service_list`` holds (no organisations narrowing):
+    the total of the search's facet counts, cached per normalised search."""
+    return selectors.facet_counts(filters=filters, reference=reference)["total"]
 
 
 def service_get(*, pk: int) -> Service:

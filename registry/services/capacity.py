@@ -84,7 +84,15 @@ def _capacity_save(capacity: Capacity, *, actor, reason: str) -> Capacity:
     capacity.updated_at = timezone.now()
     capacity.updated_by = _history_user(actor)
     capacity.version += 1
-    capacity.full_clean(exclude=["service"])
+    # Field validators and clean() (the coherence rules) run in Python; the
+    # database enforces the CheckConstraints and keys again on save, so checking
+    # them here would cost a query each. ``service`` and ``updated_by`` are set by
+    # code, not by the caller.
+    capacity.full_clean(
+        exclude=["service", "updated_by"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     capacity._history_user = _history_user(actor)
     capacity._change_reason = reason
     capacity.save()

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from registry import importing
+from registry.catalogue_version import catalogue_writes_batched
 from registry.models import (
     Capacity,
     Contract,
@@ -102,7 +103,9 @@ def service_upsert(*, actor, row: Mapping) -> Service:
 
 def _catalogue_import(catalogue, *, actor, dry_run: bool, progress):
     report = progress or (lambda stage, done, total: None)
-    with importing.gc_paused(), transaction.atomic():
+    # One catalogue-version bump at the end: organisations, locations and links
+    # are written in bulk (no signals), capacities one by one (a signal each).
+    with importing.gc_paused(), transaction.atomic(), catalogue_writes_batched():
         plan = importing.plan_catalogue(catalogue, progress=report)
         _catalogue_write(plan, actor=actor, report=report)
         if dry_run:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from registry.catalogue_version import catalogue_version_bump
 from registry.models import (
     FacetTerm,
     Service,
@@ -65,6 +66,10 @@ def service_refresh_search(*, services: Iterable[Service | int]) -> int:
     for start in range(0, len(ids), SEARCH_BATCH_SIZE):
         with transaction.atomic():
             _refresh_search_batch(ids[start : start + SEARCH_BATCH_SIZE])
+    if ids:
+        # Bulk paths (import, generated data, facet terms) end here, bypassing
+        # the model signals: what was cached from the catalogue is stale now.
+        catalogue_version_bump()
     return len(ids)
 
 

@@ -113,9 +113,14 @@ def api_token_revoke(*, token: ApiToken, actor) -> ApiToken:
 
 
 def api_token_record_use(*, token: ApiToken) -> None:
-    """Note that ``token`` was used; writes at most once a minute per token."""
+    """Note that ``token`` was used; writes at most once a minute per token.
+
+    ``token`` was just read, so a use noted within the minute costs no query.
+    """
     now = timezone.now()
     recent = now - timedelta(seconds=60)
+    if token.last_used_at is not None and token.last_used_at >= recent:
+        return
     ApiToken.objects.filter(pk=token.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=recent)
     ).update(last_used_at=now)

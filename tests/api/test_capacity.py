@@ -100,6 +100,21 @@ def test_a_provider_updates_its_capacity_with_a_token(provider_api, service):
     assert record.history_change_reason == "api: Planningssysteem"
 
 
+def test_a_patch_is_six_queries(provider_api, service, django_assert_num_queries):
+    etag = provider_api.get(url(service))["ETag"]  # the token's use is noted now
+    # 1 the token, 2 the provider scope (subcontracts), 3 the service with its
+    # capacity, 4 the capacity row locked, 5 UPDATE, 6 the history row; plus the
+    # SAVEPOINT and RELEASE the test's transaction makes of the service's
+    # atomic() (BEGIN/COMMIT outside tests). No constraint re-checks, no second
+    # scope computation, no token write within the minute.
+    with django_assert_num_queries(6 + 2):
+        response = provider_api.patch(
+            url(service), {"intake_wait_weeks": 3}, format="json", HTTP_IF_MATCH=etag
+        )
+    assert response.status_code == 200
+    assert Capacity.objects.get(service=service).intake_wait_weeks == 3
+
+
 def test_merge_patch_json_is_accepted(provider_api, service):
     response = provider_api.patch(
         url(service),

@@ -371,6 +371,50 @@ def test_a_step_without_a_reason_answers_null_reasons(provider_org, referral, ab
     assert (data["end_reason"], data["decline_reason"]) == (None, None)
     event = ReferralEvent.objects.get()
     assert (event.end_reason, event.decline_reason) == ("", "")  # stored as before
+@pytest.mark.parametrize("via_subcontract", [False, True])
+def test_a_step_is_eight_queries(
+    provider_org,
+    subcontractor_service,
+    make_referral,
+    django_assert_num_queries,
+    via_subcontract,
+):
+    # Via a subcontract the token's hoofdaanbieder records the step: its
+    # organisation is neither the referral's provider nor its referrer.
+    service = {"service": subcontractor_service} if via_subcontract else {}
+    referral = make_referral(first_contact=True, **service)
+    client = token_client(provider_org)
+    client.get(detail_url(referral))  # the token's use is noted now
+    step = {"type": "intake", "occurred_on": TODAY().isoformat()}
+    # 1 the token, 2 the referral, 3 the provider scope (once per request),
+    # 4 the referral locked with its two organisations, 5 its events (the
+    # idempotency check and the workflow share them), 6 INSERT the event,
+    # 7 UPDATE the status, 8 webhook subscriptions; plus the SAVEPOINT and
+    # RELEASE the test's transaction makes of the service's atomic().
+    with django_assert_num_queries(8 + 2):
+        response = client.post(
+            events_url(referral), step, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+        )
+    assert response.status_code == 201, response.content
+    assert response.json()["organisation"] == provider_org.name
+    referral.refresh_from_db()
+    assert referral.status == "intake"
+
+
+def test_a_step_that_notifies_adds_only_the_outbox_insert(
+    provider_org, make_referral, django_assert_num_queries
+):
+    referral = make_referral(intake=True)
+    client = token_client(provider_org)
+    client.get(detail_url(referral))  # the token's use is noted now
+    step = {"type": "started", "occurred_on": TODAY().isoformat()}
+    # The eight of a step (the locked referral brings the service and the
+    # referring user the notice names) + the notice's INSERT into the outbox;
+    # plus SAVEPOINT/RELEASE of the test's transaction.
+    with django_assert_num_queries(9 + 2):
+        response = client.post(events_url(referral), step, format="json")
+    assert response.status_code == 201, response.content
+    assert referral.notifications.count() == 1
 
 
 def test_waitlisted_takes_its_own_fields(provider_user, make_referral):

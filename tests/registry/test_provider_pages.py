@@ -316,6 +316,22 @@ def test_bad_capacity_input_names_the_field_and_changes_nothing(
     assert _snapshot(service) == before
 
 
+def test_saving_the_capacity_form_is_eight_queries(
+    client, provider_user, service, django_assert_num_queries
+):
+    client.force_login(provider_user)
+    url = reverse("provider:capacity-update", args=[service.pk])
+    data = _capacity_post(service, intake_wait_weeks=3)
+    # 1 session, 2 user, 3 memberships, 4 provider scope, 5 the service with
+    # its capacity, 6 the capacity locked, 7 UPDATE, 8 the history row; plus
+    # SAVEPOINT/RELEASE (the test's transaction). The form's model validation
+    # does not re-check the CheckConstraints with queries.
+    with django_assert_num_queries(8 + 2):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    assert Capacity.objects.get(service=service).intake_wait_weeks == 3
+
+
 def test_a_stale_form_does_not_overwrite_a_newer_change(client, provider_user, service):
     client.force_login(provider_user)
     url = reverse("provider:capacity-update", args=[service.pk])

@@ -1,0 +1,39 @@
+"""Catalogue writes through the ORM bump the catalogue version (see
+``registry.catalogue_version``); connected in ``RegistryConfig.ready``."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from registry.catalogue_version import catalogue_version_bump
+
+
+def _bump(sender, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return  # loaddata: the fixture's own bump follows via the importer/commands
+    catalogue_version_bump()
+
+
+def _bump_on_links(sender, action, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        catalogue_version_bump()
+
+
+def connect() -> None:
+    from registry import models
+
+    for model in (
+        models.Organisation,
+        models.Service,
+        models.Capacity,
+        models.Location,
+        models.Perceel,
+        models.District,
+        models.ProblemArea,
+        models.DeliveryForm,
+    ):
+        post_save.connect(_bump, sender=model, dispatch_uid=f"catalogue-{model}")
+        post_delete.connect(_bump, sender=model, dispatch_uid=f"catalogue-d-{model}")
+    for field in ("districts", "problem_areas", "forms", "locations"):
+        through = getattr(models.Service, field).through
+        m2m_changed.connect(
+            _bump_on_links, sender=through, dispatch_uid=f"catalogue-{field}"
+        )
