@@ -8,3 +8,7 @@ class ReferralsConfig(AppConfig):
 
     def ready(self) -> None:
         from referrals import signals  # noqa: F401 - connects the receivers
+        from referrals.selectors import regular_norm_weeks
+        from registry import norms
+
+        norms.use(regular_norm_weeks)  # the catalogue states the norms data

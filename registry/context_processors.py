@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from registry import permissions
+from registry import norms, permissions
 from registry.models import Organisation
 
 
@@ -23,9 +23,7 @@ def site(request):
 
 
 def norm_weeks() -> dict:
-    from referrals.selectors import regular_norm_weeks
-
-    return regular_norm_weeks()
+    return norms.regular_weeks()
 
 
 def user_roles(user) -> dict[str, bool]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
+from registry import norms
 from registry import validators as v
 
 
@@ -815,7 +816,7 @@ class Capacity(models.Model):
             status=self.status,
             free_places=self.free_places,
             intake_wait_weeks=self.intake_wait_weeks,
-            intake_norm_weeks=settings.NORM_INTAKE_WEEKS,
+            intake_norm_weeks=norms.regular_weeks()["intake"],
         )
 
     @property

@@ -57,11 +57,13 @@ def pdok(settings):
     """The local PDOK server, set as PDOK_LOCATIESERVER_URL, with an empty cache."""
     from django.core.cache import cache
 
+    from tests.caching import clear_cache_keeping_norms
+
     server = PdokServer()
     thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
     thread.start()
     settings.PDOK_LOCATIESERVER_URL = server.url
-    cache.clear()
+    clear_cache_keeping_norms()  # no postcode answer of an earlier test
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry import hsds
+from registry import hsds, norms
 from registry import validators as v
 from registry.models import Capacity, District, Organisation, Service
 
@@ -175,10 +175,8 @@ class WithinNormsSerializer(serializers.Serializer):
 
 
 def _norm_weeks() -> dict:
-    """The municipality's norms in weeks (referrals' ResponseNorm, cached)."""
-    from referrals.selectors import regular_norm_weeks
-
-    return regular_norm_weeks()
+    """The municipality's norms in weeks (registry.norms)."""
+    return norms.regular_weeks()
 
 
 def within_norms(capacity) -> dict:

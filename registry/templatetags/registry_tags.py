@@ -17,6 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from registry import norms
+
 register = template.Library()
 
 OK = "ok"
@@ -105,9 +107,7 @@ def status_label(status: str) -> str:
 
 def _norms() -> tuple:
     """The Treeknormen in weeks: the municipality's norms (cached)."""
-    from referrals.selectors import regular_norm_weeks
-
-    weeks = regular_norm_weeks()
+    weeks = norms.regular_weeks()
     return weeks["intake"], weeks["treatment"], weeks["total"]
 
 

@@ -6,18 +6,14 @@ import pytest
 
 # The clients generated from openapi.yaml (session fixture, test_generated_clients).
 from tests.api.clients import generated_clients  # noqa: F401
+from tests.caching import clear_cache_keeping_norms
 
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
     # The throttles count in the default cache (process memory in tests). The
     # norms table the root conftest warmed for this test stays.
-    from referrals.selectors import NORMS_CACHE_KEY
-
-    norms = cache.get(NORMS_CACHE_KEY)
-    cache.clear()
-    if norms is not None:
-        cache.set(NORMS_CACHE_KEY, norms)
+    clear_cache_keeping_norms()
     yield
     cache.clear()
 

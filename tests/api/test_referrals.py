@@ -371,6 +371,8 @@ def test_a_step_without_a_reason_answers_null_reasons(provider_org, referral, ab
     assert (data["end_reason"], data["decline_reason"]) == (None, None)
     event = ReferralEvent.objects.get()
     assert (event.end_reason, event.decline_reason) == ("", "")  # stored as before
+
+
 @pytest.mark.parametrize("via_subcontract", [False, True])
 def test_a_step_is_eight_queries(
     provider_org,

@@ -115,3 +115,21 @@ def test_the_dashboard_counts_and_states_the_changed_norms(
     assert "ten hoogste 16 weken" in after
     assert "Hulp gestart binnen 16 weken" in after
     assert "ten hoogste 14 weken" not in after
+
+
+def test_coherent_capacity_measures_open_against_the_changed_intake_norm(
+    service, changed_norms
+):
+    # The regular intake norm is now 6 weeks: "open" with a 5-week wait and no
+    # free places agrees with it; 7 weeks still does not, naming the field.
+    from django.core.exceptions import ValidationError
+
+    from registry.models import Capacity
+
+    capacity = Capacity(service=service, status="open", intake_wait_weeks=5)
+    capacity.full_clean(exclude=["service"])
+    capacity.intake_wait_weeks = 7
+    with pytest.raises(ValidationError) as refused:
+        capacity.full_clean(exclude=["service"])
+    assert "6 weken" in str(refused.value)
+    assert set(refused.value.message_dict) & {"status", "intake_wait_weeks"}
