@@ -150,12 +150,7 @@ class LocationInline(admin.TabularInline):
     fields = [
         "name",
         "is_main",
-        "street",
-        "house_number",
-        "house_letter",
-        "house_number_addition",
-        "postcode",
-        "city",
+        *Location.ADDRESS_FIELDS,
         "district",
         "phone",
     ]

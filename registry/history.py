@@ -45,12 +45,7 @@ SERVICE_FIELDS = (
 )
 LOCATION_FIELDS = (
     "name",
-    "street",
-    "house_number",
-    "house_letter",
-    "house_number_addition",
-    "postcode",
-    "city",
+    *Location.ADDRESS_FIELDS,
     "district",
     "phone",
     "latitude",

@@ -437,6 +437,16 @@ class Subcontract(models.Model):
 class Location(models.Model):
     """A vestiging: where an organisation receives families."""
 
+    # The address as the BAG keeps it, in the order it is written.
+    ADDRESS_FIELDS = (
+        "street",
+        "house_number",
+        "house_letter",
+        "house_number_addition",
+        "postcode",
+        "city",
+    )
+
     organisation = models.ForeignKey(
         Organisation,
         verbose_name=_("organisatie"),

@@ -48,12 +48,7 @@ ENTITY_LABELS = {
 # Fields an import compares and overwrites on existing rows.
 ORGANISATION_UPDATES = ("name", "agb", "website", "phone", "email")
 LOCATION_UPDATES = (
-    "street",
-    "house_number",
-    "house_letter",
-    "house_number_addition",
-    "postcode",
-    "city",
+    *Location.ADDRESS_FIELDS,
     "district",
 )
 SERVICE_UPDATES = (

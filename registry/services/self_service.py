@@ -22,12 +22,7 @@ from registry.services.search_index import service_refresh_search
 SERVICE_DETAIL_FIELDS = ("description", "how_to_refer", "intake_phone", "intake_email")
 LOCATION_FIELDS = (
     "name",
-    "street",
-    "house_number",
-    "house_letter",
-    "house_number_addition",
-    "postcode",
-    "city",
+    *Location.ADDRESS_FIELDS,
     "district",
     "phone",
     "latitude",
