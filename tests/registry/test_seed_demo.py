@@ -278,3 +278,23 @@ def test_the_log_in_function_itself_refuses_outside_debug(settings):
     with pytest.raises(Exception, match="DEBUG"):
         demo.demo_logins_ensure()
     assert not User.objects.exists()
+
+
+def test_the_demo_school_follows_some_pupils_with_consent(settings, client):
+    """The school's demo log-in has something to show: some JGZ referrals of
+    children of school age are followed, with the family's consent, and the
+    school's list shows them without the service."""
+    from referrals.models import Referral
+
+    settings.DEBUG = True
+    output = _seed("--with-demo-logins", "--referrals", "300")
+    followed = Referral.objects.filter(follower_school__kind="school")
+    assert followed.exists()
+    assert f"gevolgd door een school: {followed.count()}" in output
+    assert not followed.filter(school_consent=False).exists()
+    assert not followed.exclude(referrer_organisation__kind="jgz").exists()
+    client.force_login(User.objects.get(username="school"))
+    page = client.get("/verwijzingen").text
+    shown = followed.order_by("-referred_on").first()
+    assert shown.reference in page
+    assert shown.service.name not in page

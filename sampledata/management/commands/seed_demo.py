@@ -65,7 +65,9 @@ class Command(BaseCommand):
         if count <= 0 or Referral.objects.exists():
             return
         events = generate_referrals(count=count, years=1.5, seed=seed)
+        followed = _schools_follow_some_referrals()
         self.stdout.write(f"verwijzingen: {count} (met {events} stappen)")
+        self.stdout.write(f"gevolgd door een school: {followed}")
         call_command("refresh_dashboard", stdout=self.stdout)
 
     def _write_logins(self, logins) -> None:
@@ -79,3 +81,30 @@ class Command(BaseCommand):
         self.stdout.write(f"  tweede factor: TOTP-sleutel {secret}")
         for login in logins:
             self.stdout.write(f"  {login.username:<18} {login.label}")
+
+
+SCHOOL_FOLLOWS_EVERY = 6  # one in six JGZ referrals of a pupil
+
+
+def _schools_follow_some_referrals() -> int:
+    """The demo school follows some of the JGZ's referrals of children of school
+    age (4-12), with the family's consent, so the school's log-in shows the
+    school view (initials, birth date, status and dates)."""
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    from registry.models import Organisation
+
+    school = Organisation.objects.filter(kind=Organisation.Kind.SCHOOL).first()
+    if school is None:
+        return 0
+    pupils = Referral.objects.filter(
+        referrer_organisation__kind=Organisation.Kind.JGZ,
+        child_birth_date__lte=F("referred_on") - timedelta(days=4 * 365),
+        child_birth_date__gt=F("referred_on") - timedelta(days=13 * 365),
+    ).order_by("id")
+    ids = list(pupils.values_list("id", flat=True)[::SCHOOL_FOLLOWS_EVERY])
+    return Referral.objects.filter(id__in=ids).update(
+        follower_school=school, school_consent=True
+    )
