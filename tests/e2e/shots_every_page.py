@@ -47,9 +47,10 @@ def test_screenshots_of_every_page(live_server, browser, city, language):  # noq
                 page.goto(live_server.url + path)
                 folder = SHOTS / language / size
                 folder.mkdir(parents=True, exist_ok=True)
-                page.screenshot(
-                    path=str(folder / f"{_name(who, path)}.png"), full_page=True
-                )
+                name = _name(who, path)
+                page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+                if size == "1280":  # the first screen, readable at a glance
+                    page.screenshot(path=str(folder / f"{name}__top.png"))
                 if page.evaluate(
                     "document.documentElement.scrollWidth > "
                     "document.documentElement.clientWidth"

@@ -24,6 +24,7 @@ import pytest
 from dashboard.services import dashboard_refresh
 from referrals.models import Referral
 from registry.models import DeliveryForm, Organisation, ProblemArea
+from registry.services import service_refresh_search
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -163,7 +164,10 @@ def city():
     service.locations.add(location)
     service.problem_areas.add(*ProblemArea.objects.all()[:2])
     service.forms.add(*DeliveryForm.objects.all()[:2])
-    factories.ServiceFactory(organisation=sub, perceel=perceel, name="Sterk Home")
+    sub_service = factories.ServiceFactory(
+        organisation=sub, perceel=perceel, name="Sterk Home"
+    )
+    service_refresh_search(services=[service, sub_service])
     jgz = factories.OrganisationFactory(kind=Organisation.Kind.JGZ, name="JGZ Almere")
     gp = factories.OrganisationFactory(
         kind=Organisation.Kind.HUISARTS, name="Praktijk Kruidhof"
