@@ -1,8 +1,8 @@
 // Runs pa11y (HTML_CodeSniffer and axe runners, WCAG 2.1 AA) on the pages given
 // on stdin as JSON: {"executablePath": "/usr/bin/chromium",
 // "pages": [{"url": "...", "cookie": "sessionid=...; django_language=nl"}]}.
-// Prints {"url": [{"runner", "code", "message", "selector"}, ...]} with the
-// errors of each page (warnings and notices are left out). One Chromium for all
+// Prints [{"url", "errors": [{"runner", "code", "message", "selector"}]}], one
+// entry per page in the given order (warnings and notices are left out). One Chromium for all
 // pages: Debian's, never a downloaded one (.puppeteerrc.cjs).
 const pa11y = require("pa11y");
 const puppeteer = require("puppeteer");
@@ -15,7 +15,7 @@ async function main() {
     executablePath: spec.executablePath,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
   });
-  const results = {};
+  const results = [];
   try {
     for (const { url, cookie } of spec.pages) {
       const page = await browser.newPage();
@@ -31,7 +31,7 @@ async function main() {
         headers: cookie ? { Cookie: cookie } : {},
         timeout: 60000,
       });
-      results[url] = result.issues
+      const errors = result.issues
         .filter((issue) => issue.type === "error")
         .map(({ runner, code, message, selector }) => ({
           runner,
@@ -39,6 +39,7 @@ async function main() {
           message,
           selector,
         }));
+      results.push({ url, errors });
       await page.close();
     }
   } finally {

@@ -327,3 +327,22 @@ def test_the_family_sees_the_status_of_the_referral_in_english(
     assert page.get_by_role("heading", level=1).count() == 1
     assert dutch_texts(page, dutch) == []
     context.close()
+
+
+@pytest.mark.parametrize("language", ["en"])
+def test_pa11y_finds_no_error_on_any_role_page(live_server, city, language):
+    # Beside test_pa11y.py (the axe tests' pages in both languages): every page
+    # of the walk, logged in as its role.
+    from tests.e2e.test_pa11y import ROOT, pa11y_errors, session_cookie
+
+    if not (ROOT / "node_modules" / "pa11y").is_dir():
+        pytest.skip("npm ci has not run (bin/test runs it)")
+    sessions, pages = {}, []
+    for who, paths in _walks(city).items():
+        cookie = f"django_language={language}"
+        if who:
+            sessions.setdefault(who, session_cookie(city["users"][who]))
+            cookie += f"; sessionid={sessions[who]}"
+        pages += [{"url": live_server.url + path, "cookie": cookie} for path in paths]
+    found = pa11y_errors(pages)
+    assert not found, f"{len(found)} pa11y errors:\n" + "\n".join(found)
