@@ -87,10 +87,17 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     return add_months(last, 1 - DEFAULT_MONTHS), last
 
 
+class TermChoiceField(forms.ModelChoiceField):
+    """A lot or term by its name in the active language."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.display_name
+
+
 class FilterForm(forms.Form):
     van = MonthField(label=_("Van (maand)"), required=False)
     tot = MonthField(label=_("Tot en met (maand)"), required=False)
-    perceel = forms.ModelChoiceField(
+    perceel = TermChoiceField(
         label=_("Perceel"),
         queryset=Perceel.objects.all(),
         to_field_name="code",

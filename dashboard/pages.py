@@ -90,7 +90,7 @@ def _group_tables(data: selectors.Overview) -> list[tables.Table]:
             "percelen",
             _("Per perceel"),
             Column(_("Perceel"), "text"),
-            [(p.name, fig) for p, fig in data.by_perceel],
+            [(p.display_name, fig) for p, fig in data.by_perceel],
         ),
         tables.figures_table(
             "verwijzers",
@@ -332,7 +332,7 @@ def _csv_groups(f: Filters) -> list[tables.Table]:
     result = []
     for table in _group_tables(data):
         items = {
-            "percelen": [(p.name, fig) for p, fig in data.by_perceel],
+            "percelen": [(p.display_name, fig) for p, fig in data.by_perceel],
             "verwijzers": [(label, fig) for _c, label, fig in data.by_referrer_type],
             "maanden": data.by_month,
         }[table.id]

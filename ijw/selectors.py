@@ -17,6 +17,7 @@ from dashboard.periods import month_start
 from ijw.models import Allocation, ExperienceAnswer, Report
 from referrals import workflow as wf
 from referrals.models import ReferralEvent
+from registry.models import in_language
 
 Step = Report.Step
 
@@ -125,7 +126,7 @@ class Compliance:
 
 
 def _key(referral) -> tuple[str, str]:
-    return referral.provider.name, referral.perceel.name
+    return referral.provider.name, referral.perceel.display_name
 
 
 def _reported(rows, months) -> None:
@@ -239,7 +240,7 @@ def experience_summary(*, provider_ids=None) -> list[ExperienceRow]:
         answers = answers.filter(provider_id__in=provider_ids)
     yes = ExperienceAnswer.Answer.YES
     groups = (
-        answers.values("provider__name", "perceel__name")
+        answers.values("provider__name", "perceel__name", "perceel__name_en")
         .annotate(
             n=Count("id"),
             on_time=Count("id", filter=Q(on_time=yes)),
@@ -253,7 +254,7 @@ def experience_summary(*, provider_ids=None) -> list[ExperienceRow]:
     return [
         ExperienceRow(
             provider=g["provider__name"],
-            perceel=g["perceel__name"],
+            perceel=in_language(g["perceel__name"], g["perceel__name_en"]),
             answers=g["n"],
             on_time=g["on_time"] / g["n"],
             helped=g["helped"] / g["n"],

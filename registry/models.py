@@ -34,6 +34,13 @@ class User(AbstractUser):
         verbose_name_plural = _("gebruikers")
 
 
+def in_language(name: str, name_en: str) -> str:
+    """A term's name in the active language (Dutch when there is no English),
+    for rows read with ``values()``."""
+    english = (get_language() or "nl").startswith("en")
+    return name_en if english and name_en else name
+
+
 class EnglishNamed(models.Model):
     """A term with an English name beside its Dutch one: the English interface
     shows it, and an English search finds the term."""
@@ -53,8 +60,7 @@ class EnglishNamed(models.Model):
     @property
     def display_name(self) -> str:
         """The name in the active language (Dutch when there is no English)."""
-        english = (get_language() or "nl").startswith("en")
-        return self.name_en if english and self.name_en else self.name
+        return in_language(self.name, self.name_en)
 
 
 class Perceel(EnglishNamed):

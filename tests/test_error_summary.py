@@ -9,12 +9,12 @@ import pytest
 
 
 def _summary(html: str) -> str:
-    match = re.search(r'<div class="error-summary"[^>]*>.*?</div>', html, re.S)
+    match = re.search(r'<div class="error-summary[ "][^>]*>.*?</div>', html, re.S)
     assert match, "no error summary"
     summary = match.group(0)
     assert 'role="alert"' in summary
     assert 'tabindex="-1"' in summary
-    assert "<h2>" in summary
+    assert re.search(r"<h2[ >]", summary)
     assert "notice--error" not in html
     return summary
 
@@ -26,7 +26,7 @@ def test_a_provider_form_uses_the_summary(client, provider_user, service):
         {"description": "Anders", "intake_phone": "bel maar", "intake_email": "x"},
     )
     summary = _summary(response.content.decode())
-    assert re.search(r'<a href="#id_[a-z_]*intake_phone">[^<:]+: ', summary)
+    assert re.search(r'<a [^>]*href="#id_[a-z_]*intake_phone">[^<:]+: ', summary)
 
 
 def test_a_dashboard_filter_uses_the_summary(client, municipality_user):
@@ -35,7 +35,7 @@ def test_a_dashboard_filter_uses_the_summary(client, municipality_user):
     assert response.status_code == 400
     summary = _summary(response.content.decode())
     assert "Deze filters kloppen niet" in summary
-    assert '<a href="#id_van">Van (maand): ' in summary
+    assert re.search(r'<a [^>]*href="#id_van">Van \(maand\): ', summary)
 
 
 @pytest.fixture(autouse=True)

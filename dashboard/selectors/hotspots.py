@@ -75,9 +75,9 @@ def hotspots(f: Filters) -> list[MetricHotspots]:
         )
     }
     perceel_ids = {key for rows in worst_percelen.values() for key, *_ in rows}
-    perceel_names = dict(
-        Perceel.objects.filter(pk__in=perceel_ids).values_list("pk", "name")
-    )
+    perceel_names = {
+        p.pk: p.display_name for p in Perceel.objects.filter(pk__in=perceel_ids)
+    }
     return [
         MetricHotspots(
             metric=m,

@@ -12,6 +12,7 @@ from dashboard.selectors.base import Filters, scope_q
 from referrals import workflow as wf
 from referrals.models import Referral
 from referrals.selectors import NormsTable, norms, norms_table, overdue_q
+from registry.models import in_language
 
 
 def _overdue_q(today: date, table) -> Q:
@@ -47,6 +48,7 @@ def overdue_values(rows: QuerySet) -> QuerySet:
         "reference",
         "provider__name",
         "perceel__name",
+        "perceel__name_en",
         "status",
         "referred_on",
         "first_contact_on",
@@ -89,7 +91,7 @@ def overdue_rows(
             OverdueRow(
                 reference=v["reference"],
                 provider=v["provider__name"],
-                perceel=v["perceel__name"],
+                perceel=in_language(v["perceel__name"], v["perceel__name_en"]),
                 status=str(wf.STATUS_LABELS[v["status"]]),
                 referred_on=v["referred_on"],
                 days_open=(today - v["referred_on"]).days,

@@ -37,7 +37,7 @@ def test_two_level_headers_name_their_cells_by_id(client, municipality_user, ref
     client.force_login(municipality_user)
     page = client.get(reverse("dashboard:overview")).content.decode()
     ids = set(re.findall(r'\bid="([^"]+)"', page))
-    grouped = re.findall(r'<table class="figures"[^>]*>.*?</table>', page, re.S)
+    grouped = re.findall(r'<table class="figures[ "][^>]*>.*?</table>', page, re.S)
     grouped = [t for t in grouped if 'class="group"' in t]
     assert grouped
     for table in grouped:
@@ -56,7 +56,7 @@ def test_two_level_headers_name_their_cells_by_id(client, municipality_user, ref
 def test_the_api_docs_declare_their_language(client, settings, language):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     page = client.get(reverse("api-docs")).content.decode()
-    assert f'<html lang="{language}">' in page
+    assert f'<html lang="{language}"' in page
     assert "<style" not in page
 
 

@@ -77,6 +77,8 @@ def _pages(city):
         ("regie", "/regie"),
         ("regie", "/regie/aanbieders"),
         ("regie", "/regie/open"),
+        ("regie", "/regie/ijw"),
+        ("kindzorg", f"/aanbod/{city['service'].pk}/geschiedenis"),
         ("kindzorg", "/inbox"),
         ("jgz", "/verwijzingen"),
     ]
