@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import F, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
@@ -27,6 +26,7 @@ from referrals.models import (
     ResponseNorm,
 )
 from registry.models import Capacity, Service
+from sociale_kaart.cache_safe import cache_get_or_compute
 
 ALTERNATIVES_PER_REFERRAL = 5
 _LIST_RELATED = (
@@ -74,7 +74,7 @@ def norms_table_cached() -> NormsTable:
     """``norms_table`` through the cache, for the texts every page states (the
     footer's Treeknormen, the catalogue's norm badges): no query per page.
     ``referrals.signals`` clears it whenever a ``ResponseNorm`` changes."""
-    return cache.get_or_set(NORMS_CACHE_KEY, norms_table, NORMS_CACHE_SECONDS)
+    return cache_get_or_compute(NORMS_CACHE_KEY, norms_table, NORMS_CACHE_SECONDS)
 
 
 def regular_norm_weeks() -> dict[str, int | float]:

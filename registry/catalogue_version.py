@@ -14,25 +14,29 @@ import threading
 import uuid
 from contextlib import contextmanager
 
-from django.core.cache import cache
 from django.db import connection, transaction
+
+from sociale_kaart.cache_safe import cache_add, cache_get, cache_set
 
 CACHE_KEY = "registry:catalogue-version"
 
 
 def catalogue_version() -> str:
     """The current version; a new one when the cache lost it (evicted, flushed)."""
-    version = cache.get(CACHE_KEY)
+    version = cache_get(CACHE_KEY)
     if version is None:
         version = uuid.uuid4().hex
         # add(): of two processes starting a version at once, the first one wins.
-        if not cache.add(CACHE_KEY, version, timeout=None):
-            version = cache.get(CACHE_KEY) or version
+        if not cache_add(CACHE_KEY, version, timeout=None):
+            version = cache_get(CACHE_KEY) or version
     return version
 
 
 def _set_new_version() -> None:
-    cache.set(CACHE_KEY, uuid.uuid4().hex, timeout=None)
+    # A cache outage must not fail the catalogue write itself: the counts
+    # cached under the old version are unreadable while the cache is away and
+    # expire within SEARCH_COUNTS_CACHE_SECONDS of it coming back.
+    cache_set(CACHE_KEY, uuid.uuid4().hex, timeout=None)
 
 
 _batch = threading.local()

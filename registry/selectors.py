@@ -51,6 +51,7 @@ from registry.models import (
     Subcontract,
     ThesaurusEntry,
 )
+from sociale_kaart.cache_safe import cache_get_or_compute
 
 
 def perceel_list():
@@ -540,12 +541,11 @@ def facet_counts(*, filters, reference) -> dict:
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
     if not seconds:
         return _facet_counts_uncached(filters, reference)
-    key = facet_counts_key(filters, reference)
-    counts = cache.get(key)
-    if counts is None:
-        counts = _facet_counts_uncached(filters, reference)
-        cache.set(key, counts, seconds)
-    return counts
+    return cache_get_or_compute(
+        facet_counts_key(filters, reference),
+        lambda: _facet_counts_uncached(filters, reference),
+        seconds,
+    )
 
 
 def facet_counts_key(filters, reference) -> str:

@@ -59,3 +59,20 @@ def test_public_pages_and_the_health_check_do_not_need_redis(redis_down):
     web = Client(raise_request_exception=False)
     assert web.get(reverse("registry:search")).status_code == 200
     assert web.get("/healthz").status_code == 200
+
+
+def test_a_catalogue_write_does_not_need_redis(redis_down, service, provider_user):
+    """The catalogue version lives in the cache, but a write that cannot bump it
+    is still saved (the counts it would have made stale are unreadable too)."""
+    from registry.services import capacity_update
+
+    capacity_update(
+        capacity=service.capacity,
+        actor=provider_user,
+        data={"status": "waitlist", "intake_wait_weeks": 9, "free_places": 0},
+    )
+    service.capacity.refresh_from_db()
+    assert (service.capacity.status, service.capacity.intake_wait_weeks) == (
+        "waitlist",
+        9,
+    )
