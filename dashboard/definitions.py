@@ -71,11 +71,12 @@ def norms_in_force(table=None) -> Iterator:
 
 
 def norms_table_in_force():
-    """The table of the enclosing ``norms_in_force`` (else read now)."""
-    from referrals.selectors import norms_table
+    """The table of the enclosing ``norms_in_force``; outside one (a page of
+    another app showing a metric), the cached table, so no query a metric."""
+    from referrals.selectors import norms_table_cached
 
     table = _NORMS.get()
-    return norms_table() if table is None else table
+    return norms_table_cached() if table is None else table
 
 
 def norms_fingerprint(table) -> str:

@@ -93,6 +93,10 @@ PAGES = {
                                        "POST": "L 404 404 400 404 404 404 400"},
     "provider:location-edit":         {"GET":  "L 404 404 200 404 404 404 200",
                                        "POST": "L 404 404 400 404 404 404 400"},
+    # The PDOK address lookup of the location form: only for people who may
+    # edit a location (a GET without postcode and number names them: 400).
+    "provider:address-lookup":        {"GET":  "L 404 404 400 400 400 404 400",
+                                       "POST": "L 405 405 405 405 405 405 405"},
     # API keys: a provider organisation's admins manage their own (nobody
     # else, the municipality included: the admin makes no keys).
     "provider:tokens":                {"GET":  "L 403 403 200 200 200 403 403",
