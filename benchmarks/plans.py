@@ -11,10 +11,11 @@ stadsdeel + problem search), the provider inbox (open, first page) and the
 referrer list (first page, all and open only) of the largest organisations,
 their later pages as the views read them (keyset, ``referrals.keyset``: page 3
 by the token of page 2, the capped count, another sort, the hoofdaanbieder's
-whole history), and the alternatives offered for declined referrals. Prints per statement the
-indexes its plan reads, whether it sorts, rows and time; exits 1 when a plan
-does not use the index it is meant to (``EXPECTED``). No parallel workers, as
-in run.py. ``tests/benchmarks/test_query_plans.py`` runs it at 50k services.
+whole history), and the alternatives offered for declined referrals. Prints
+per statement the indexes its plan reads, whether it sorts, rows and time;
+exits 1 when a plan does not use the index it is meant to (``EXPECTED``). No
+parallel workers, as in run.py. ``tests/benchmarks/test_query_plans.py`` runs
+it at 50k services.
 """
 
 import argparse
