@@ -1,10 +1,12 @@
 """Forms of the referral pages. They parse input; the rules live in services."""
 
+import html
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -28,19 +30,19 @@ class LongSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '\n  <option value="{}"{}>{}</option>',
-            (
-                (key, mark_safe(" selected") if str(key) in chosen else "", label)  # noqa: S308
-                for key, label in self.choices
-            ),
+        # html.escape is what django.utils.html.escape applies, without its
+        # lazy-string wrapper: a few microseconds less per option.
+        options = "".join(
+            f'\n  <option value="{html.escape(str(key))}"'
+            f"{' selected' if str(key) in chosen else ''}>"
+            f"{html.escape(str(label))}</option>"
+            for key, label in self.choices
         )
         return format_html(
             '<select name="{}"{}>{}\n</select>',
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            options,
+            mark_safe(options),  # noqa: S308 - every value escaped above
         )
 
 

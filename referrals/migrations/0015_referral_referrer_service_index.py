@@ -5,16 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0014_working_list_indexes'),
-        ('registry', '0012_location_bag_address_checks'),
+        ("referrals", "0014_working_list_indexes"),
+        ("registry", "0012_location_bag_address_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['referrer_organisation', 'service'], name='referral_referrer_service'),
+            model_name="referral",
+            index=models.Index(
+                fields=["referrer_organisation", "service"],
+                name="referral_referrer_service",
+            ),
         ),
     ]

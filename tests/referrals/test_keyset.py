@@ -192,3 +192,17 @@ def test_the_inbox_of_a_hoofdaanbieder_pages_through_its_onderaannemers_too(
         response = client.get(INBOX + following)
     # Oldest first; the outsider's referral never.
     assert seen == [made[1], made[0], made[3], made[2]]
+
+
+def test_the_service_filter_escapes_names_and_keeps_the_choice(
+    client, referrer_user, make_referral
+):
+    odd = factories.ServiceFactory(name='Hulp & "zorg" <b>')
+    make_referral(service=odd)
+    client.force_login(referrer_user)
+    response = client.get(LIST, {"aanbod": odd.pk})
+    assert (
+        f'<option value="{odd.pk}" selected>Hulp &amp; &quot;zorg&quot; &lt;b&gt; ('
+        in response.text
+    )
+    assert "<b>" not in response.text.split('name="aanbod"')[1].split("</select>")[0]
