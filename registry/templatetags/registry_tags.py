@@ -193,20 +193,25 @@ def _note_html(note: str) -> str:
 def _freshness_html(capacity) -> str:
     fresh = freshness(capacity.updated_at, stale_days=settings.CAPACITY_STALE_DAYS)
     local = timezone.localtime(fresh.updated_at)
-    warning = ""
-    if fresh.stale:
-        text = _("Let op: ouder dan %(days)s dagen, mogelijk niet actueel")
-        warning = format_html(
-            ' <span class="stale-warning">{}</span>',
-            text % {"days": settings.CAPACITY_STALE_DAYS},
-        )
+    language = get_language()
     return format_html(
         '<p class="freshness">{} <time datetime="{}">{}</time>{}</p>',
         _("Bijgewerkt op"),
         local.isoformat(),
-        date_format(local, "j F Y"),
-        warning,
+        _day_text(language, local.date()),
+        _stale_html(language, settings.CAPACITY_STALE_DAYS) if fresh.stale else "",
     )
+
+
+@lru_cache(maxsize=1024)
+def _day_text(language: str, day) -> str:
+    return date_format(day, "j F Y")
+
+
+@lru_cache(maxsize=16)
+def _stale_html(language: str, days: int) -> str:
+    text = _("Let op: ouder dan %(days)s dagen, mogelijk niet actueel")
+    return format_html(' <span class="stale-warning">{}</span>', text % {"days": days})
 
 
 @register.simple_tag
