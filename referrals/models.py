@@ -175,6 +175,12 @@ class Referral(models.Model):
                 fields=["referrer_organisation", "-referred_on", "-id"],
                 name="referral_referrer_newest",
             ),
+            # The services a referrer organisation referred to (the referral
+            # list's service filter): read from the index alone.
+            models.Index(
+                fields=["referrer_organisation", "service"],
+                name="referral_referrer_service",
+            ),
             models.Index(
                 models.F("provider"),
                 URGENT_FIRST,

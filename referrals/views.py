@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ijw import experience
-from referrals import identifiers, notifications, selectors, services
+from referrals import identifiers, keyset, notifications, selectors, services
 from referrals import permissions as perms
 from referrals import workflow as wf
 from referrals.forms import (
@@ -355,6 +355,11 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def _seek_page(request, queryset) -> keyset.KeysetPage:
+    """A working list's page: its own rows only, whatever the history."""
+    return keyset.keyset_page(queryset, request.GET.get("page"), PAGE_SIZE)
+
+
 CSV_MAX_ROWS = 5000
 
 
@@ -460,7 +465,7 @@ def inbox(request):
         return _bad_csv_request(form) or _csv_response(
             request.user, qs, "inbox.csv", table
         )
-    page = _page(request, qs)
+    page = _seek_page(request, qs)
     referrals = list(page.object_list)
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"
@@ -523,7 +528,7 @@ def referral_list(request):
         return _bad_csv_request(form) or _csv_response(
             request.user, qs, "verwijzingen.csv", selectors.norms_table()
         )
-    page = _page(request, qs)
+    page = _seek_page(request, qs)
     referrals = list(page.object_list)
     rows = _list_rows(request.user, referrals, timezone.localdate())
     # A school sees its pupils' initials and dates of birth: logged as well.

@@ -699,7 +699,12 @@ class Service(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("registry:service-detail", kwargs={"pk": self.pk})
+        # A search result names it a few times (its link, each map pin).
+        known = self.__dict__.get("_url")
+        if known is None or known[0] != self.pk:
+            url = reverse("registry:service-detail", kwargs={"pk": self.pk})
+            known = self.__dict__["_url"] = (self.pk, url)
+        return known[1]
 
     def clean(self) -> None:
         super().clean()

@@ -216,10 +216,27 @@ def reminder_recipients(*, organisation: Organisation) -> list[str]:
 _REFERENCE_GROUPS = ("perceel", "district", "problem", "form")
 
 
+# The reference values of the catalogue version they were read under (one
+# entry: the current version's); read-only for every caller.
+_reference_memo: dict[str, dict[str, list]] = {}
+
+
 def search_reference() -> dict[str, list]:
     """Every filter value by group ("perceel", "district", "problem", "form") as
     ``search.Option``s in display order, facet terms with their bit slot: one
-    query (UNION ALL)."""
+    query (UNION ALL), once per catalogue version in each process (a write to a
+    perceel, district, problem area or form bumps it; so does any catalogue
+    write, which only costs a new read)."""
+    version = catalogue_version()
+    reference = _reference_memo.get(version)
+    if reference is None:
+        reference = _search_reference_read()
+        _reference_memo.clear()
+        _reference_memo[version] = reference
+    return reference
+
+
+def _search_reference_read() -> dict[str, list]:
 
     def part(qs, group, slug_field, position, slot):
         qs = qs.order_by().annotate(

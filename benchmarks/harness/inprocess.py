@@ -129,6 +129,22 @@ def scenarios(ctx) -> list[Scenario]:
     return result
 
 
+def _following(client, path: str, pages: int = 1) -> str:
+    """The path of the list's page ``pages`` further on, through its "Volgende"
+    links (the working lists page by keyset: a page's link carries a token)."""
+    import html
+    import re
+
+    for _ in range(pages):
+        response = client.get(path)
+        nav = response.content.decode().split('aria-label="Paginering"')[-1]
+        found = re.search(r'<a href="(\?[^"]*)">[^<]*</a></li>\s*</ul>', nav)
+        if response.status_code != 200 or found is None:
+            raise RuntimeError(f"{path}: no next page")
+        path = path.split("?")[0] + html.unescape(found.group(1))
+    return path
+
+
 def _referral_scenarios(ctx) -> list[Scenario]:
     provider, referrer = ctx.clients["provider"], ctx.clients["referrer"]
     details = [f"/verwijzingen/{ref}" for ref in ctx.pools["details"]]
@@ -145,7 +161,7 @@ def _referral_scenarios(ctx) -> list[Scenario]:
     return [
         Scenario(
             "provider inbox (open, page 1 and 2)",
-            _cycle(provider, ["/inbox", "/inbox?page=2"]),
+            _cycle(provider, ["/inbox", _following(provider, "/inbox")]),
             raw_sql=True,
         ),
         Scenario(
@@ -155,7 +171,14 @@ def _referral_scenarios(ctx) -> list[Scenario]:
         ),  # fmt: skip
         Scenario(
             "referrer list (page 1 and 2)",
-            _cycle(referrer, ["/verwijzingen", "/verwijzingen?page=2"]),
+            _cycle(referrer, ["/verwijzingen", _following(referrer, "/verwijzingen")]),
+            raw_sql=True,
+        ),
+        Scenario(
+            "referrer list (page 20, sorted by reference)",
+            _cycle(
+                referrer, [_following(referrer, "/verwijzingen?sorteer=referentie", 19)]
+            ),
             raw_sql=True,
         ),
         Scenario(

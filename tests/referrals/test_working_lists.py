@@ -204,6 +204,13 @@ def test_the_referral_list_is_newest_first_and_says_so(client, referrer_user, th
     assert _header(response, "Hulp gestart op")[0] == "descending"
 
 
+def _link(response, label):
+    """The pagination link named ``label`` ("Volgende", "Vorige"), or None."""
+    nav = response.text.split('aria-label="Paginering"')[-1]
+    found = re.search(rf'<a href="(\?[^"]*)">{label}</a>', nav)
+    return html.unescape(found.group(1)) if found else None
+
+
 def test_equal_dates_keep_a_stable_order_across_pages(
     client, referrer_user, make_referral, monkeypatch
 ):
@@ -213,11 +220,16 @@ def test_equal_dates_keep_a_stable_order_across_pages(
     made = {str(n): make_referral(days_ago=5) for n in range(5)}
     client.force_login(referrer_user)
     for sort, ids in (("verwezen", "01234"), ("-verwezen", "43210")):
-        pages = [
-            client.get(LIST, {"sorteer": sort, "page": page}) for page in (1, 2, 3)
-        ]
+        pages = [client.get(LIST, {"sorteer": sort})]
+        while (following := _link(pages[-1], "Volgende")) is not None:
+            assert f"sorteer={sort}&page=" in following
+            pages.append(client.get(LIST + following))
         assert [k for page in pages for k in _order(page, made)] == list(ids)
-        assert f"sorteer={sort}&amp;page=2" in pages[0].text
+        assert [_link(page, "Vorige") is None for page in pages] == [True, False, False]
+        # Back from the last page: the same rows, page by page.
+        back = client.get(LIST + _link(pages[2], "Vorige"))
+        assert _order(back, made) == _order(pages[1], made)
+        assert "Pagina 2 van 3" in back.text
 
 
 def test_the_inbox_filters_on_its_own_and_onderaannemers_services(

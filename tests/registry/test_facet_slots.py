@@ -143,3 +143,16 @@ def test_search_keeps_its_queries_and_counts_after_ids_pass_200(
     assert counts(everything, "vorm") == {
         "groep": 1, "thuis": 1, "ambulant": 1, "online": 1, "vorm-nieuw": 1
     }  # fmt: skip
+
+
+def test_the_reference_values_are_read_once_per_catalogue_version(
+    client, django_assert_num_queries
+):
+    first = selectors.search_reference()
+    with django_assert_num_queries(0):
+        assert selectors.search_reference() is first
+    ProblemArea.objects.create(name="Nieuw probleem", slug="nieuw-probleem")
+    with django_assert_num_queries(1):
+        again = selectors.search_reference()
+    assert "nieuw-probleem" in {o.slug for o in again["problem"]}
+    assert client.get("/zoeken").status_code == 200

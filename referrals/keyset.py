@@ -1,0 +1,243 @@
+"""Keyset ("seek") pagination for the working lists.
+
+A page is the ``size`` rows after (or before) the last (first) row of the page
+the user came from, in the QuerySet's own order, which ends on the id. With an
+index that matches the order, every page reads only its own rows, however long
+the organisation's history: no OFFSET, no COUNT(*) over the history. The total
+is counted up to ``COUNT_CAP`` rows ("meer dan 1.000" beyond).
+
+The link to another page carries a token: the sort values of the row it
+continues from, the direction and the page number (for "Pagina 3"). A token
+that does not fit the list (edited, or from another sort) gives the first page.
+"""
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
+
+COUNT_CAP = 1000
+_NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class _Term:
+    alias: str
+    expression: object
+    descending: bool
+    nullable: bool
+    attname: str | None  # the model attribute holding the value, if a field
+
+
+def _terms(qs: QuerySet) -> list[_Term]:
+    """The QuerySet's order as terms: a field name ("-referred_on"), an
+    expression (ascending) or an ``OrderBy``."""
+    terms = []
+    for number, item in enumerate(qs.query.order_by):
+        if isinstance(item, str):
+            descending = item.startswith("-")
+            expression = F(item.lstrip("-"))
+        elif isinstance(item, OrderBy):
+            descending, expression = item.descending, item.expression
+        else:
+            descending, expression = False, item
+        attname, nullable = None, True
+        if isinstance(expression, F):
+            name = "id" if expression.name == "pk" else expression.name
+            try:
+                field = qs.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+            if field is not None and not field.is_relation:
+                attname, nullable = field.attname, field.null
+        terms.append(_Term(f"_seek{number}", expression, descending, nullable, attname))
+    return terms
+
+
+def _ordered(qs: QuerySet, terms: list[_Term], reverse: bool) -> QuerySet:
+    """Order on the terms with NULLs where PostgreSQL puts them by default
+    (last ascending, first descending), on every database alike."""
+    order = []
+    for term in terms:
+        descending = term.descending != reverse
+        expression = F(term.alias)
+        order.append(
+            expression.desc(nulls_first=True)
+            if descending
+            else expression.asc(nulls_last=True)
+        )
+    return qs.order_by(*order)
+
+
+def _beyond(term: _Term, value, forward: bool) -> Q:
+    """Rows strictly beyond ``value`` on this term, going ``forward`` in the
+    list's order (NULLs last ascending, first descending)."""
+    name = term.alias
+    later = term.descending != forward  # True: larger values come later
+    if value is None:
+        # NULLs come last going up: nothing beyond them; going down, every value.
+        return Q(**{f"{name}__isnull": False}) if not later else _NOTHING
+    beyond = Q(**{f"{name}__gt" if later else f"{name}__lt": value})
+    if later and term.nullable:
+        beyond |= Q(**{f"{name}__isnull": True})
+    return beyond
+
+
+def _equal(term: _Term, value) -> Q:
+    if value is None:
+        return Q(**{f"{term.alias}__isnull": True})
+    return Q(**{term.alias: value})
+
+
+def _seek(terms: list[_Term], values: list, forward: bool) -> Q:
+    """(t1, t2, ...) beyond (v1, v2, ...), spelled out term by term, plus a
+    bound on the first term alone so the index scan starts there."""
+    condition = Q()
+    same = Q()
+    for term, value in zip(terms, values, strict=True):
+        condition |= same & _beyond(term, value, forward)
+        same &= _equal(term, value)
+    first, value = terms[0], values[0]
+    if value is not None and not first.nullable:
+        later = first.descending != forward
+        condition &= Q(
+            **{f"{first.alias}__gte" if later else f"{first.alias}__lte": value}
+        )
+    return condition
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _encode(values: list, page: int, forward: bool) -> str:
+    raw = json.dumps(
+        [[_plain(v) for v in values], page, forward], separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(token: str, length: int) -> tuple[list, int, bool] | None:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values, page, forward = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+    if (
+        not isinstance(values, list)
+        or len(values) != length
+        or not all(isinstance(v, str | int | None) for v in values)
+        or type(page) is not int
+        or not 1 < page <= 10**6
+        or not isinstance(forward, bool)
+    ):
+        return None
+    return values, page, forward
+
+
+class KeysetPage:
+    """One page of a list, shaped like Django's ``Page`` for the templates:
+    ``previous_page_number``/``next_page_number`` give the ``page`` parameter
+    of the neighbouring page (a token; "" for the first page)."""
+
+    def __init__(self, rows, *, number, count, size, previous, following):
+        self.object_list = rows
+        self.number = number
+        self.count = count  # capped at COUNT_CAP + 1
+        self._previous = previous
+        self._following = following
+        self.paginator = self
+        self.more_than = count > COUNT_CAP
+        self.num_pages = math.ceil(min(count, COUNT_CAP) / size) or 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_previous(self) -> bool:
+        return self._previous is not None
+
+    def has_next(self) -> bool:
+        return self._following is not None
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous() or self.has_next()
+
+    def previous_page_number(self) -> str:
+        return self._previous
+
+    def next_page_number(self) -> str:
+        return self._following
+
+
+def _fetch(qs: QuerySet, terms: list[_Term], reverse: bool, size: int) -> list:
+    """``size`` + 1 rows of ``qs`` in its order: the ids first (on the index
+    alone, no join), then those rows with their related rows. One statement;
+    joining before the sort would join every row the list reaches."""
+    ids = _ordered(qs, terms, reverse).values("pk")[: size + 1]
+    rows = qs.model._base_manager.all()
+    rows.query.select_related = qs.query.select_related
+    rows._prefetch_related_lookups = qs._prefetch_related_lookups
+    rows = rows.alias(
+        **{term.alias: term.expression for term in terms if term.attname}
+    ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
+    return list(_ordered(rows.filter(pk__in=ids), terms, reverse))
+
+
+def keyset_page(qs: QuerySet, token: str | None, size: int) -> KeysetPage:
+    """The page of ``qs`` (ordered, ending on a unique column) that ``token``
+    points to; the first page without one. Two queries: the capped count and
+    the page's rows (``size`` + 1, to know whether a next page exists)."""
+    terms = _terms(qs)
+    # Fields by alias (read back from the row); expressions selected as well.
+    qs = qs.alias(
+        **{term.alias: term.expression for term in terms if term.attname}
+    ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
+    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    decoded = _decode(token, len(terms)) if token else None
+    number, forward, rows = 1, True, None
+    if decoded is not None:
+        values, number, forward = decoded
+        try:
+            seek = qs.filter(_seek(terms, values, forward))
+            rows = _fetch(seek, terms, not forward, size)
+        except (ValidationError, ValueError, TypeError):
+            rows = None
+        if not rows:  # a bad token, or nothing left there: the first page
+            number, forward, rows = 1, True, None
+    if rows is None:
+        rows = _fetch(qs, terms, False, size)
+    more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+    has_previous = number > 1 or (not forward and more)
+    has_next = more if forward else bool(rows)
+    previous = following = None
+    if has_previous:
+        # Back to the first page by its plain link (it shows the newest rows).
+        previous = (
+            "" if number <= 2 else _encode(_values(rows[0], terms), number - 1, False)
+        )
+    if has_next:
+        following = _encode(_values(rows[-1], terms), number + 1, True)
+    return KeysetPage(
+        rows,
+        number=number,
+        count=count,
+        size=size,
+        previous=previous,
+        following=following,
+    )
+
+
+def _values(row, terms: list[_Term]) -> list:
+    return [getattr(row, term.attname or term.alias) for term in terms]
