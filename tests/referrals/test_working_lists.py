@@ -207,7 +207,7 @@ def test_the_referral_list_is_newest_first_and_says_so(client, referrer_user, th
 def _link(response, label):
     """The pagination link named ``label`` ("Volgende", "Vorige"), or None."""
     nav = response.text.split('aria-label="Paginering"')[-1]
-    found = re.search(rf'<a href="(\?[^"]*)">{label}</a>', nav)
+    found = re.search(rf'<a (?:class="[^"]*" )?href="(\?[^"]*)">{label}</a>', nav)
     return html.unescape(found.group(1)) if found else None
 
 
