@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from dashboard import charts, selectors, tables
 from dashboard import definitions as d
+from dashboard.memo import memoised
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.tables import Column
+from registry.catalogue_version import catalogue_version
 from registry.models import Perceel
 
 OVERDUE_PREVIEW = 10
@@ -55,7 +57,23 @@ def figures_context(f: Filters) -> dict:
     city = selectors.overview(f.city(), percelen=[]) if f.organisation else None
     norms = d.norms_table_in_force()
     overdue = selectors.overdue_referrals(f, table=norms)
-    capacity = selectors.capacity_now(f)
+    # Live figures that would read every open referral or every service: from
+    # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
+    # at once when the catalogue, the day or the norms change.
+    capacity = memoised(
+        "capacity-now",
+        f,
+        lambda: selectors.capacity_now(f),
+        live=True,
+        extra=(catalogue_version(),),
+    )
+    overdue_count = memoised(
+        "overdue-count",
+        f,
+        overdue.count,
+        live=True,
+        extra=(timezone.localdate(), repr(norms)),
+    )
     context = {
         "filters": f,
         "figures": data.total,
@@ -75,7 +93,7 @@ def figures_context(f: Filters) -> dict:
         "capacity_table": tables.capacity_table(capacity),
         "reported_table": tables.reported_table(capacity, data.total),
         "capacity_trend": _capacity_trend(selectors.capacity_trend(f)),
-        "overdue_count": overdue.count(),
+        "overdue_count": overdue_count,
         "overdue_table": tables.overdue_table(
             selectors.overdue_rows(overdue[:OVERDUE_PREVIEW], table=norms)
         ),

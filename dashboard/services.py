@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dashboard import definitions as d
 from dashboard import sql
+from dashboard.memo import memo_version_bump
 from dashboard.models import (
     CapacityMonthly,
     DashboardRefresh,
@@ -118,6 +119,10 @@ def dashboard_refresh(
             duration_ms=round((time.monotonic() - started) * 1000),
             norms=fingerprint,
         )
+        # What pages memoised from the old figures is not read again: now (this
+        # connection) and after the commit (every other process).
+        memo_version_bump()
+        transaction.on_commit(memo_version_bump, robust=True)
     _tidy(full=since is None)
     return refresh
 

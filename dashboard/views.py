@@ -22,6 +22,7 @@ from dashboard import definitions as d
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
+from dashboard.memo import memoised
 from ijw import selectors as ijw_selectors
 from registry.models import Organisation
 from sociale_kaart import csvsafe
@@ -121,7 +122,9 @@ def overview(request):
     f = form.filters()
     context = pages.figures_context(f)
     if f.organisation is None:
-        context["hotspots"] = selectors.hotspots(f)
+        # From the precomputed counts, but all providers over two periods:
+        # once per refresh and selection (``dashboard.memo``).
+        context["hotspots"] = memoised("hotspots", f, lambda: selectors.hotspots(f))
         context["hotspots_minimum"] = selectors.hotspots_minimum
     context.update(form=form, city_view=True, **_experience())
     return _render(request, "dashboard/overview.html", context)
