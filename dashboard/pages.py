@@ -52,6 +52,7 @@ def provisional_from(as_of=None):
 
 def figures_context(f: Filters) -> dict:
     """Everything the overview page (city or one provider) shows."""
+    f = selectors.with_members(f)
     percelen = list(Perceel.objects.all())
     data = selectors.overview(f, percelen=percelen)
     city = selectors.overview(f.city(), percelen=[]) if f.organisation else None

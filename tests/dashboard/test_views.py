@@ -411,6 +411,10 @@ def test_overview_query_count(
     # perceel (names only when one is shown).
     with django_assert_num_queries(21):
         client.get(url("overview"))
+    # Again: hotspots, capacity now and the count of open referrals from the
+    # memo (``dashboard.memo``).
+    with django_assert_num_queries(17):
+        client.get(url("overview"))
 
 
 def test_own_page_query_count(
@@ -419,13 +423,15 @@ def test_own_page_query_count(
     client.force_login(provider_user)
     # session, user, memberships; the user's providers (current subcontracts and
     # organisations); percelen; own counts and three histograms; the city's counts
-    # and three histograms; current subcontracts for live capacity and for open
-    # referrals; capacity now; last refresh; declines;
-    # referral chains (and the organisation's current subcontracts for them);
-    # capacity trend; the norms; open past norm: count and the first ten; the
-    # onderaannemers' counts, histograms and names; the form's perceel choices;
-    # family experience (ijw).
-    with django_assert_num_queries(30):
+    # and three histograms; the hoofdaanbieder's current subcontracts, once for
+    # every live read (``with_members``); capacity now; last refresh; declines;
+    # referral chains; capacity trend; the norms; open past norm: count and the
+    # first ten; the onderaannemers' counts, histograms and names; the form's
+    # perceel choices; family experience (ijw).
+    with django_assert_num_queries(28):
+        client.get(url("own"))
+    # Again: capacity now and the count of open referrals from the memo.
+    with django_assert_num_queries(26):
         client.get(url("own"))
 
 
