@@ -191,7 +191,18 @@ def overdue(request):
     f = perms.limit_to_viewer(request.user, form.filters(organisation))
     norms = d.norms_table_in_force()
     rows = selectors.overdue_referrals(f, table=norms)
-    page = Paginator(rows, OVERDUE_PER_PAGE).get_page(request.GET.get("pagina"))
+    # The count reads every open referral: memoised as on the overview (same
+    # key, so both pages state the same number).
+    count = memoised(
+        "overdue-count",
+        f,
+        rows.count,
+        live=True,
+        extra=(timezone.localdate(), repr(norms)),
+    )
+    page = _CountedPaginator(rows, OVERDUE_PER_PAGE, count=count).get_page(
+        request.GET.get("pagina")
+    )
     context = {
         "form": form,
         "page": page,
@@ -203,6 +214,18 @@ def overdue(request):
     return _render(
         request, "dashboard/overdue.html", context, organisation=f.organisation
     )
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (no COUNT query)."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
 
 
 @require_GET

@@ -454,3 +454,6 @@ def test_overdue_page_query_count(
     # choice lists.
     with django_assert_num_queries(8):
         client.get(url("overdue"))
+    # Again: the count from the memo.
+    with django_assert_num_queries(7):
+        client.get(url("overdue"))
