@@ -54,8 +54,20 @@ def figures_context(f: Filters) -> dict:
     """Everything the overview page (city or one provider) shows."""
     f = selectors.with_members(f)
     percelen = list(Perceel.objects.all())
-    data = selectors.overview(f, percelen=percelen)
-    city = selectors.overview(f.city(), percelen=[]) if f.organisation else None
+    # The precomputed figures change only with a refresh: summed once per
+    # refresh and selection (``dashboard.memo``), then read from the memo.
+    shown = tuple(p.pk for p in percelen)
+    data = memoised(
+        "overview",
+        f,
+        lambda: selectors.overview(f, percelen=percelen),
+        extra=(shown,),
+    )
+    city = None
+    if f.organisation:
+        city = memoised(
+            "overview", f.city(), lambda: selectors.overview(f.city(), percelen=[])
+        )
     norms = d.norms_table_in_force()
     overdue = selectors.overdue_referrals(f, table=norms)
     # Live figures that would read every open referral or every service: from
@@ -85,7 +97,9 @@ def figures_context(f: Filters) -> dict:
         "group_tables": _group_tables(data),
         "trend_charts": _trend_charts(data, city),
         "distributions": _distributions(data.total),
-        "declines_table": tables.declines_table(selectors.declines(f)),
+        "declines_table": tables.declines_table(
+            memoised("declines", f, lambda: selectors.declines(f))
+        ),
         "chains_table": tables.chains_table(
             selectors.chain_groups(f, norm_weeks=d.TOTAL.norm_weeks),
             d.TOTAL.norm_weeks,
@@ -93,7 +107,9 @@ def figures_context(f: Filters) -> dict:
         "capacity": capacity,
         "capacity_table": tables.capacity_table(capacity),
         "reported_table": tables.reported_table(capacity, data.total),
-        "capacity_trend": _capacity_trend(selectors.capacity_trend(f)),
+        "capacity_trend": _capacity_trend(
+            memoised("capacity-trend", f, lambda: selectors.capacity_trend(f))
+        ),
         "overdue_count": overdue_count,
         "overdue_table": tables.overdue_table(
             selectors.overdue_rows(overdue[:OVERDUE_PREVIEW], table=norms)

@@ -411,9 +411,10 @@ def test_overview_query_count(
     # perceel (names only when one is shown).
     with django_assert_num_queries(21):
         client.get(url("overview"))
-    # Again: hotspots, capacity now and the count of open referrals from the
-    # memo (``dashboard.memo``).
-    with django_assert_num_queries(17):
+    # Again: the figures (counts, three histograms), declines, capacity trend,
+    # hotspots, capacity now and the count of open referrals from the memo
+    # (``dashboard.memo``).
+    with django_assert_num_queries(11):
         client.get(url("overview"))
 
 
@@ -430,8 +431,9 @@ def test_own_page_query_count(
     # perceel choices; family experience (ijw).
     with django_assert_num_queries(28):
         client.get(url("own"))
-    # Again: capacity now and the count of open referrals from the memo.
-    with django_assert_num_queries(26):
+    # Again: own and city figures, declines, capacity trend, capacity now and
+    # the count of open referrals from the memo.
+    with django_assert_num_queries(16):
         client.get(url("own"))
 
 
