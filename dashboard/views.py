@@ -24,6 +24,7 @@ from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
 from dashboard.memo import memoised
 from ijw import selectors as ijw_selectors
+from registry.catalogue_version import catalogue_version
 from registry.models import Organisation
 from sociale_kaart import csvsafe
 
@@ -158,11 +159,18 @@ def organisations(request):
     form = OrganisationTableForm(request.GET)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/organisations.html", form)
-    page = selectors.organisation_table(
-        form.filters(),
-        level=form.level,
-        sort=form.sort,
-        page=form.cleaned_data.get("pagina") or 1,
+    f = form.filters()
+    number = form.cleaned_data.get("pagina") or 1
+    # Precomputed sums over every provider, plus the reported waits of the
+    # page's services (live): memoised like the overview's live figures.
+    page = memoised(
+        "organisation-table",
+        f,
+        lambda: selectors.organisation_table(
+            f, level=form.level, sort=form.sort, page=number
+        ),
+        live=True,
+        extra=(form.level, form.sort, number, catalogue_version()),
     )
     query = pages.query_without(request.GET, "pagina", "niveau", "sorteer", "aanbieder")
     context = {

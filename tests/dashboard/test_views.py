@@ -446,6 +446,10 @@ def test_organisations_page_query_count(
     # the form's perceel choices; the norms (the municipality's, once).
     with django_assert_num_queries(11):
         client.get(url("organisations"))
+    # Again: the page of organisations from the memo (session, user,
+    # memberships, last refresh, perceel choices, norms).
+    with django_assert_num_queries(6):
+        client.get(url("organisations"))
 
 
 def test_overdue_page_query_count(
