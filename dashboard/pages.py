@@ -50,6 +50,25 @@ def provisional_from(as_of=None):
     return month_start(as_of - timedelta(days=d.TOTAL.norm_days))
 
 
+def city_hotspots(f: Filters):
+    """The overview's hotspots, once per refresh and selection."""
+    return memoised("hotspots", f, lambda: selectors.hotspots(f))
+
+
+def memo_warm() -> None:
+    """Fill the memo for what municipality staff open first (the city overview
+    as /regie shows it without filters), so no reader pays for it after the
+    nightly refresh. Call after ``dashboard_refresh`` has committed."""
+    from dashboard.forms import FilterForm
+
+    form = FilterForm({})
+    if not form.is_valid():  # no reference data yet
+        return
+    f = form.filters()
+    figures_context(f)
+    city_hotspots(f)
+
+
 def figures_context(f: Filters) -> dict:
     """Everything the overview page (city or one provider) shows."""
     f = selectors.with_members(f)

@@ -125,7 +125,7 @@ def overview(request):
     if f.organisation is None:
         # From the precomputed counts, but all providers over two periods:
         # once per refresh and selection (``dashboard.memo``).
-        context["hotspots"] = memoised("hotspots", f, lambda: selectors.hotspots(f))
+        context["hotspots"] = pages.city_hotspots(f)
         context["hotspots_minimum"] = selectors.hotspots_minimum
     context.update(form=form, city_view=True, **_experience())
     return _render(request, "dashboard/overview.html", context)

@@ -418,6 +418,20 @@ def test_overview_query_count(
         client.get(url("overview"))
 
 
+def test_the_refresh_command_warms_the_city_overview(
+    client, municipality_user, referrals, django_assert_num_queries
+):
+    from django.core.management import call_command
+
+    call_command("refresh_dashboard", stdout=io.StringIO())
+    client.force_login(municipality_user)
+    # The first visit after the nightly refresh reads the figures, hotspots and
+    # live counts from the memo, as a second visit does (see above).
+    with django_assert_num_queries(11):
+        response = client.get(url("overview"))
+    assert response.status_code == 200
+
+
 def test_own_page_query_count(
     client, provider_user, referrals, django_assert_num_queries
 ):
