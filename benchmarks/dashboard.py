@@ -11,7 +11,9 @@ events over 3 years (``sampledata.referral_scale``). Then it times ``refresh_das
 and every dashboard view in-process with Django's test client, as a
 municipality user and as a provider user: warm-up requests first, then
 ``--requests`` timed requests per view. Prints a table and writes
-``benchmarks/out/dashboard.json``. Target: p95 < 500 ms per view.
+``benchmarks/out/dashboard.json``. Target: p95 < 150 ms per view (issue 18).
+The ``cold`` column is the first request after the memo is emptied (as after
+a refresh), before the warm-up.
 """
 
 import argparse
@@ -183,6 +185,14 @@ def _measure(client, url: str, args) -> dict:
         finally:
             db_time[0] += time.perf_counter() - started
 
+    from dashboard.memo import memo_version_bump
+
+    # The first request after a refresh computes what the page memoises.
+    memo_version_bump()
+    started = time.perf_counter()
+    response = client.get(url)
+    cold_ms = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, (url, response.status_code)
     for _ in range(args.warmup):
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
@@ -204,6 +214,7 @@ def _measure(client, url: str, args) -> dict:
         "median_ms": round(_percentile(samples, 0.5), 1),
         "p95_ms": round(_percentile(samples, 0.95), 1),
         "max_ms": round(max(samples), 1),
+        "cold_ms": round(cold_ms, 1),
         "db_median_ms": round(_percentile(db_samples, 0.5), 1),
         "cpu_median_ms": round(_percentile(cpu_samples, 0.5), 1),
         "cpu_p95_ms": round(_percentile(cpu_samples, 0.95), 1),
@@ -274,7 +285,8 @@ def measure(args) -> list[dict]:
         result = {"role": role, "view": name, **_measure(clients[role], url, options)}
         _log(
             f"{role:12s} {name:34s} median {result['median_ms']:7.1f} ms "
-            f"p95 {result['p95_ms']:7.1f} ms cpu {result['cpu_median_ms']:6.1f} ms"
+            f"p95 {result['p95_ms']:7.1f} ms cpu {result['cpu_median_ms']:6.1f} ms "
+            f"cold {result['cold_ms']:7.1f} ms q {result['queries']}"
         )
         results.append(result)
     return results
@@ -308,14 +320,14 @@ def _print_table(results: list[dict]) -> None:
     print()
     print(
         f"{'role':12s} {'view':34s} {'median':>9s} {'p95':>9s} {'cpu med':>9s} "
-        f"{'cpu p95':>9s} {'db med':>8s} {'q':>4s}"
+        f"{'cpu p95':>9s} {'db med':>8s} {'q':>4s} {'cold':>9s}"
     )
     for r in results:
         print(
             f"{r['role']:12s} {r['view']:34s} {r['median_ms']:7.1f}ms "
             f"{r['p95_ms']:7.1f}ms {r['cpu_median_ms']:7.1f}ms "
             f"{r['cpu_p95_ms']:7.1f}ms {r['db_median_ms']:6.1f}ms "
-            f"{r['queries'] or 0:4d}"
+            f"{r['queries'] or 0:4d} {r['cold_ms']:7.1f}ms"
         )
 
 
@@ -341,7 +353,7 @@ def main() -> None:
         "data": _data_summary(),
         "timings_s": timings,
         "load_average": os.getloadavg(),
-        "target_p95_ms": 500,
+        "target_p95_ms": 150,
         "views": results,
     }
     OUT.mkdir(parents=True, exist_ok=True)

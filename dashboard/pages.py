@@ -13,9 +13,11 @@ from django.utils.translation import gettext as _
 
 from dashboard import charts, selectors, tables
 from dashboard import definitions as d
+from dashboard.memo import memoised
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.tables import Column
+from registry.catalogue_version import catalogue_version
 from registry.models import Perceel
 
 OVERDUE_PREVIEW = 10
@@ -48,14 +50,62 @@ def provisional_from(as_of=None):
     return month_start(as_of - timedelta(days=d.TOTAL.norm_days))
 
 
+def city_hotspots(f: Filters):
+    """The overview's hotspots, once per refresh and selection."""
+    return memoised("hotspots", f, lambda: selectors.hotspots(f))
+
+
+def memo_warm() -> None:
+    """Fill the memo for what municipality staff open first (the city overview
+    as /regie shows it without filters), so no reader pays for it after the
+    nightly refresh. Call after ``dashboard_refresh`` has committed."""
+    from dashboard.forms import FilterForm
+
+    form = FilterForm({})
+    if not form.is_valid():  # no reference data yet
+        return
+    f = form.filters()
+    figures_context(f)
+    city_hotspots(f)
+
+
 def figures_context(f: Filters) -> dict:
     """Everything the overview page (city or one provider) shows."""
+    f = selectors.with_members(f)
     percelen = list(Perceel.objects.all())
-    data = selectors.overview(f, percelen=percelen)
-    city = selectors.overview(f.city(), percelen=[]) if f.organisation else None
+    # The precomputed figures change only with a refresh: summed once per
+    # refresh and selection (``dashboard.memo``), then read from the memo.
+    shown = tuple(p.pk for p in percelen)
+    data = memoised(
+        "overview",
+        f,
+        lambda: selectors.overview(f, percelen=percelen),
+        extra=(shown,),
+    )
+    city = None
+    if f.organisation:
+        city = memoised(
+            "overview", f.city(), lambda: selectors.overview(f.city(), percelen=[])
+        )
     norms = d.norms_table_in_force()
     overdue = selectors.overdue_referrals(f, table=norms)
-    capacity = selectors.capacity_now(f)
+    # Live figures that would read every open referral or every service: from
+    # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
+    # at once when the catalogue, the day or the norms change.
+    capacity = memoised(
+        "capacity-now",
+        f,
+        lambda: selectors.capacity_now(f),
+        live=True,
+        extra=(catalogue_version(),),
+    )
+    overdue_count = memoised(
+        "overdue-count",
+        f,
+        overdue.count,
+        live=True,
+        extra=(timezone.localdate(), repr(norms)),
+    )
     context = {
         "filters": f,
         "figures": data.total,
@@ -66,7 +116,9 @@ def figures_context(f: Filters) -> dict:
         "group_tables": _group_tables(data),
         "trend_charts": _trend_charts(data, city),
         "distributions": _distributions(data.total),
-        "declines_table": tables.declines_table(selectors.declines(f)),
+        "declines_table": tables.declines_table(
+            memoised("declines", f, lambda: selectors.declines(f))
+        ),
         "chains_table": tables.chains_table(
             selectors.chain_groups(f, norm_weeks=d.TOTAL.norm_weeks),
             d.TOTAL.norm_weeks,
@@ -74,8 +126,10 @@ def figures_context(f: Filters) -> dict:
         "capacity": capacity,
         "capacity_table": tables.capacity_table(capacity),
         "reported_table": tables.reported_table(capacity, data.total),
-        "capacity_trend": _capacity_trend(selectors.capacity_trend(f)),
-        "overdue_count": overdue.count(),
+        "capacity_trend": _capacity_trend(
+            memoised("capacity-trend", f, lambda: selectors.capacity_trend(f))
+        ),
+        "overdue_count": overdue_count,
         "overdue_table": tables.overdue_table(
             selectors.overdue_rows(overdue[:OVERDUE_PREVIEW], table=norms)
         ),

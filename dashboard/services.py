@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from dashboard import definitions as d
 from dashboard import sql
+from dashboard.memo import memo_version_bump
 from dashboard.models import (
     CapacityMonthly,
     DashboardRefresh,
@@ -73,9 +74,14 @@ def dashboard_refresh(
     A norm changed since the last refresh makes it a full rebuild (``since``
     ignored), so no month keeps figures against the old norm.
 
+    Readers are never blocked: the rows are replaced with DELETE and INSERT
+    (row locks; the tables only take ROW EXCLUSIVE, which a SELECT's ACCESS
+    SHARE does not wait for), and the tidying after the commit is a plain
+    VACUUM (no CLUSTER, no VACUUM FULL, nothing that takes ACCESS EXCLUSIVE).
+
     Side effects: replaces rows in the dashboard tables and records a
     ``DashboardRefresh`` (shown on the page as "cijfers bijgewerkt op"); on
-    PostgreSQL it then re-orders (full rebuild) or vacuums those tables.
+    PostgreSQL it then vacuums and analyses those tables.
     """
     now = now or timezone.now()
     as_of = timezone.localdate(now)
@@ -113,6 +119,10 @@ def dashboard_refresh(
             duration_ms=round((time.monotonic() - started) * 1000),
             norms=fingerprint,
         )
+        # What pages memoised from the old figures is not read again: now (this
+        # connection) and after the commit (every other process).
+        memo_version_bump()
+        transaction.on_commit(memo_version_bump, robust=True)
     _tidy(full=since is None)
     return refresh
 
@@ -126,24 +136,21 @@ def _same_norms(fingerprint: str) -> bool:
 
 
 def _tidy(*, full: bool) -> None:
-    """After the commit, on PostgreSQL: a full rebuild re-orders the big tables
-    by their key index (CLUSTER), so a period's rows lie together on disk and
-    the dashboard reads them in a few pages; a partial one only vacuums.
+    """After the commit, on PostgreSQL: VACUUM (ANALYZE) the tables, so the
+    deleted rows' space is reused and the visibility map lets the covering
+    indexes answer alone.
 
-    CLUSTER locks each table while it rewrites it (about half a minute for a
-    million referrals): the dashboard waits meanwhile, so run full rebuilds at
-    night. Skipped inside a transaction (tests), where neither may run.
+    No CLUSTER: it locks a table against readers while it rewrites it (half a
+    minute per table at a million referrals). The rows keep their locality
+    without it, as every INSERT above writes them ordered by its level's key
+    (organisation, month). Skipped inside a transaction (tests), where VACUUM
+    may not run. ``full`` is kept for callers; both kinds vacuum the same.
     """
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
         for model in (*(t[0] for t in _TABLES), RollupMember):
-            name = sql.table(model)
-            if full and model is not RollupMember:
-                index = connection.ops.quote_name(model._meta.indexes[0].name)
-                cursor.execute(f"CLUSTER {name} USING {index}")
-            # Also after CLUSTER: the visibility map lets indexes answer alone.
-            cursor.execute(f"VACUUM (ANALYZE) {name}")
+            cursor.execute(f"VACUUM (ANALYZE) {sql.table(model)}")
 
 
 def _analyze(cursor) -> None:
@@ -433,7 +440,9 @@ def _roll_up(cursor, model, keys, values, *, level: str, since: date | None) -> 
     target = ", ".join(("level", "organisation_id", "month", "perceel_id", *keys))
     where, where_params = _since_sql("t.month", since)
     organisation, join, group_by = "NULL", "", "t.month, t.perceel_id"
+    order_by = "t.month"
     if level == d.GROUP:
+        order_by = "m.main_id, t.month"
         organisation = "m.main_id"
         join = (
             f"JOIN {sql.table(RollupMember)} m ON m.member_id = t.organisation_id "
@@ -444,6 +453,6 @@ def _roll_up(cursor, model, keys, values, *, level: str, since: date | None) -> 
         f"INSERT INTO {sql.table(model)} ({target}, {', '.join(values)}) "  # noqa: S608
         f"SELECT %s, {organisation}, t.month, t.perceel_id, {key_sql}, {sums} "
         f"FROM {sql.table(model)} t {join} WHERE t.level = %s{where} "
-        f"GROUP BY {group_by}, {key_sql}",
+        f"GROUP BY {group_by}, {key_sql} ORDER BY {order_by}",
         [level, d.PROVIDER, *where_params],
     )

@@ -22,7 +22,9 @@ from dashboard import definitions as d
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
+from dashboard.memo import memoised
 from ijw import selectors as ijw_selectors
+from registry.catalogue_version import catalogue_version
 from registry.models import Organisation
 from sociale_kaart import csvsafe
 
@@ -121,7 +123,9 @@ def overview(request):
     f = form.filters()
     context = pages.figures_context(f)
     if f.organisation is None:
-        context["hotspots"] = selectors.hotspots(f)
+        # From the precomputed counts, but all providers over two periods:
+        # once per refresh and selection (``dashboard.memo``).
+        context["hotspots"] = pages.city_hotspots(f)
         context["hotspots_minimum"] = selectors.hotspots_minimum
     context.update(form=form, city_view=True, **_experience())
     return _render(request, "dashboard/overview.html", context)
@@ -155,11 +159,18 @@ def organisations(request):
     form = OrganisationTableForm(request.GET)
     if not form.is_valid():
         return _render_invalid(request, "dashboard/organisations.html", form)
-    page = selectors.organisation_table(
-        form.filters(),
-        level=form.level,
-        sort=form.sort,
-        page=form.cleaned_data.get("pagina") or 1,
+    f = form.filters()
+    number = form.cleaned_data.get("pagina") or 1
+    # Precomputed sums over every provider, plus the reported waits of the
+    # page's services (live): memoised like the overview's live figures.
+    page = memoised(
+        "organisation-table",
+        f,
+        lambda: selectors.organisation_table(
+            f, level=form.level, sort=form.sort, page=number
+        ),
+        live=True,
+        extra=(form.level, form.sort, number, catalogue_version()),
     )
     query = pages.query_without(request.GET, "pagina", "niveau", "sorteer", "aanbieder")
     context = {
@@ -188,7 +199,18 @@ def overdue(request):
     f = perms.limit_to_viewer(request.user, form.filters(organisation))
     norms = d.norms_table_in_force()
     rows = selectors.overdue_referrals(f, table=norms)
-    page = Paginator(rows, OVERDUE_PER_PAGE).get_page(request.GET.get("pagina"))
+    # The count reads every open referral: memoised as on the overview (same
+    # key, so both pages state the same number).
+    count = memoised(
+        "overdue-count",
+        f,
+        rows.count,
+        live=True,
+        extra=(timezone.localdate(), repr(norms)),
+    )
+    page = _CountedPaginator(rows, OVERDUE_PER_PAGE, count=count).get_page(
+        request.GET.get("pagina")
+    )
     context = {
         "form": form,
         "page": page,
@@ -200,6 +222,18 @@ def overdue(request):
     return _render(
         request, "dashboard/overdue.html", context, organisation=f.organisation
     )
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told its count (no COUNT query)."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
 
 
 @require_GET

@@ -8,11 +8,15 @@ slip and the dashboard without importing referrals. Until then (the registry
 on its own) the settings ``NORM_*_WEEKS`` apply.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 
 _reader: Callable[[], dict] | None = None
+# The norms read once for a block of many validations (an import).
+_held: ContextVar[dict | None] = ContextVar("registry_norms_held", default=None)
 
 
 def use(reader: Callable[[], dict] | None) -> None:
@@ -23,6 +27,9 @@ def use(reader: Callable[[], dict] | None) -> None:
 
 def regular_weeks() -> dict[str, int | float]:
     """A regular referral's norms in weeks: first_contact, intake, treatment, total."""
+    held = _held.get()
+    if held is not None:
+        return held
     if _reader is not None:
         return _reader()
     return {
@@ -31,3 +38,15 @@ def regular_weeks() -> dict[str, int | float]:
         "treatment": settings.NORM_TREATMENT_WEEKS,
         "total": settings.NORM_TOTAL_WEEKS,
     }
+
+
+@contextmanager
+def held() -> Iterator[dict]:
+    """Read the norms once and answer every ``regular_weeks`` call in the block
+    from that reading: an import validates tens of thousands of capacities and
+    would otherwise ask the cache (a query with the database cache) per row."""
+    token = _held.set(dict(regular_weeks()))
+    try:
+        yield _held.get()
+    finally:
+        _held.reset(token)

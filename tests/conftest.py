@@ -80,6 +80,17 @@ def _new_catalogue_version():
 
 
 @pytest.fixture(autouse=True)
+def _new_dashboard_memo_version():
+    """Every test starts from a new dashboard memo version: figures memoised
+    from a test's rolled-back rows must not reach the next test."""
+    from django.core.cache import cache
+
+    from dashboard.memo import VERSION_KEY
+
+    cache.delete(VERSION_KEY)
+
+
+@pytest.fixture(autouse=True)
 def _dutch_first():
     """Every test starts in Dutch, as a request does, and leaves no language
     active for the next (a test that switches to English must not leak)."""

@@ -16,6 +16,7 @@ from dashboard.selectors.base import (
     OrganisationRow,
     ReportedWaits,
     last_refresh,
+    with_members,
 )
 from dashboard.selectors.capacity import (
     CapacityMonth,
@@ -75,4 +76,5 @@ __all__ = [
     "overdue_rows",
     "overdue_values",
     "overview",
+    "with_members",
 ]

@@ -35,6 +35,9 @@ class Filters:
     # hoofdaanbieder sees an onderaannemer's figures only in the percelen of
     # its own subcontract with it (``dashboard.permissions.limit_to_viewer``).
     percelen: frozenset | None = None
+    # A hoofdaanbieder's current (onderaannemer, perceel) pairs, when read once
+    # for all the live reads of a page (``with_members``); None: read when asked.
+    members: tuple | None = field(default=None, compare=False, repr=False)
 
     @property
     def level(self) -> str:
@@ -235,9 +238,21 @@ def scope_q(f: Filters, *, organisation: str, perceel: str) -> Q:
     if f.percelen is not None:
         scope &= Q(**{f"{perceel}__in": f.percelen})
     if f.level == d.GROUP:
-        for member_id, perceel_id in current_subcontracts([main])[main]:
+        pairs = f.members
+        if pairs is None:
+            pairs = current_subcontracts([main])[main]
+        for member_id, perceel_id in pairs:
             scope |= Q(**{organisation: member_id, perceel: perceel_id})
     return scope
+
+
+def with_members(f: Filters) -> Filters:
+    """``f`` carrying its hoofdaanbieder's current onderaannemers, so the live
+    reads of one page (chains, open past a norm, capacity) ask for them once."""
+    if f.organisation is None or f.level != d.GROUP or f.members is not None:
+        return f
+    main = f.organisation.pk
+    return replace(f, members=tuple(current_subcontracts([main])[main]))
 
 
 def last_refresh() -> DashboardRefresh | None:

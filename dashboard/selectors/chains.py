@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
-from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.selectors.base import Filters, scope_q
@@ -47,17 +46,26 @@ def chain_groups(
     f: Filters, *, norm_weeks: int, today: date | None = None
 ) -> list[ChainGroup]:
     """Chains whose first referral falls in the selected months (and perceel /
-    organisation), grouped by length. One query: only referrals in a chain."""
+    organisation), grouped by length. Two indexed queries: the referrals that
+    follow another, then the ones they follow; never a pass over all referrals
+    (an OR across a join with DISTINCT read the whole table: 0.9 s at a million
+    referrals without a single chain)."""
     today = today or timezone.localdate()
-    in_chain = Q(previous_referral__isnull=False) | Q(next_referrals__isnull=False)
-    qs = Referral.objects.filter(in_chain).distinct()
+    scoped = Referral.objects.filter(
+        scope_q(f, organisation="provider_id", perceel="perceel_id")
+    )
     if f.perceel is not None:
-        qs = qs.filter(perceel=f.perceel)
-    qs = qs.filter(scope_q(f, organisation="provider_id", perceel="perceel_id"))
+        scoped = scoped.filter(perceel=f.perceel)
+    fields = ("pk", "previous_referral_id", "referred_on", "started_on")
     rows = {
         r["pk"]: r
-        for r in qs.values("pk", "previous_referral_id", "referred_on", "started_on")
+        for r in scoped.filter(previous_referral__isnull=False).values(*fields)
     }
+    # A referral followed only from outside the scope stays a chain of one,
+    # as it did when both ends were read in one query.
+    heads = {r["previous_referral_id"] for r in rows.values()} - rows.keys()
+    if heads:
+        rows.update((r["pk"], r) for r in scoped.filter(pk__in=heads).values(*fields))
     groups: dict[int, list[tuple[int, bool]]] = {n: [] for n in LENGTHS}
     for chain in _chains(rows):
         first = chain[0]["referred_on"]

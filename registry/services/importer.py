@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from registry import importing
+from registry import importing, norms
 from registry.catalogue_version import catalogue_writes_batched
 from registry.models import (
     Capacity,
@@ -105,13 +105,16 @@ def _catalogue_import(catalogue, *, actor, dry_run: bool, progress):
     report = progress or (lambda stage, done, total: None)
     # One catalogue-version bump at the end: organisations, locations and links
     # are written in bulk (no signals), capacities one by one (a signal each).
-    with importing.gc_paused(), transaction.atomic(), catalogue_writes_batched():
-        plan = importing.plan_catalogue(catalogue, progress=report)
-        _catalogue_write(plan, actor=actor, report=report)
+    with importing.gc_paused(), norms.held(), transaction.atomic():
+        with catalogue_writes_batched():
+            plan = importing.plan_catalogue(catalogue, progress=report)
+            _catalogue_write(plan, actor=actor, report=report)
+            if not dry_run:
+                service_refresh_search(services=_catalogue_touched_services(plan))
+        # Outside the batch: its closing bump writes the cache, which may be
+        # the database (no queries once a rollback is set).
         if dry_run:
             transaction.set_rollback(True)
-        else:
-            service_refresh_search(services=_catalogue_touched_services(plan))
     return plan.result(dry_run=dry_run)
 
 

@@ -411,6 +411,25 @@ def test_overview_query_count(
     # perceel (names only when one is shown).
     with django_assert_num_queries(21):
         client.get(url("overview"))
+    # Again: the figures (counts, three histograms), declines, capacity trend,
+    # hotspots, capacity now and the count of open referrals from the memo
+    # (``dashboard.memo``).
+    with django_assert_num_queries(11):
+        client.get(url("overview"))
+
+
+def test_the_refresh_command_warms_the_city_overview(
+    client, municipality_user, referrals, django_assert_num_queries
+):
+    from django.core.management import call_command
+
+    call_command("refresh_dashboard", stdout=io.StringIO())
+    client.force_login(municipality_user)
+    # The first visit after the nightly refresh reads the figures, hotspots and
+    # live counts from the memo, as a second visit does (see above).
+    with django_assert_num_queries(11):
+        response = client.get(url("overview"))
+    assert response.status_code == 200
 
 
 def test_own_page_query_count(
@@ -419,13 +438,16 @@ def test_own_page_query_count(
     client.force_login(provider_user)
     # session, user, memberships; the user's providers (current subcontracts and
     # organisations); percelen; own counts and three histograms; the city's counts
-    # and three histograms; current subcontracts for live capacity and for open
-    # referrals; capacity now; last refresh; declines;
-    # referral chains (and the organisation's current subcontracts for them);
-    # capacity trend; the norms; open past norm: count and the first ten; the
-    # onderaannemers' counts, histograms and names; the form's perceel choices;
-    # family experience (ijw).
-    with django_assert_num_queries(30):
+    # and three histograms; the hoofdaanbieder's current subcontracts, once for
+    # every live read (``with_members``); capacity now; last refresh; declines;
+    # referral chains; capacity trend; the norms; open past norm: count and the
+    # first ten; the onderaannemers' counts, histograms and names; the form's
+    # perceel choices; family experience (ijw).
+    with django_assert_num_queries(28):
+        client.get(url("own"))
+    # Again: own and city figures, declines, capacity trend, capacity now and
+    # the count of open referrals from the memo.
+    with django_assert_num_queries(16):
         client.get(url("own"))
 
 
@@ -438,6 +460,10 @@ def test_organisations_page_query_count(
     # the form's perceel choices; the norms (the municipality's, once).
     with django_assert_num_queries(11):
         client.get(url("organisations"))
+    # Again: the page of organisations from the memo (session, user,
+    # memberships, last refresh, perceel choices, norms).
+    with django_assert_num_queries(6):
+        client.get(url("organisations"))
 
 
 def test_overdue_page_query_count(
@@ -447,4 +473,7 @@ def test_overdue_page_query_count(
     # session, user, memberships; the norms; count; the page; the form's two
     # choice lists.
     with django_assert_num_queries(8):
+        client.get(url("overdue"))
+    # Again: the count from the memo.
+    with django_assert_num_queries(7):
         client.get(url("overdue"))

@@ -826,3 +826,41 @@ def test_upsert_helpers_take_one_row_each(db):
         "aanbod:2: perceel: Hoofd Zorg Almere heeft geen contract of onderaanneming "
         "voor behandeling-lvb."
     ]
+
+
+# --- Cost (issue 18) --------------------------------------------------------------
+
+
+def test_the_norms_are_read_once_per_import(files, monkeypatch):
+    from registry import norms
+
+    reads = []
+
+    def reader():
+        reads.append(1)
+        return {"first_contact": 1, "intake": 4, "treatment": 6, "total": 10}
+
+    monkeypatch.setattr(norms, "_reader", reader)
+
+    run_import(*files)
+
+    assert Capacity.objects.count() == 3
+    assert len(reads) == 1
+
+
+def test_a_dry_run_with_the_database_cache_changes_nothing(files, settings):
+    # The production cache is a table: the closing catalogue-version bump must
+    # not be sent into the transaction the dry run has set to roll back.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "test_import_cache",
+        }
+    }
+    call_command("createcachetable", verbosity=0)
+    before = snapshot()
+
+    out = run_import(*files, "--dry-run")
+
+    assert snapshot() == before
+    assert "Proefimport (--dry-run): er is niets opgeslagen." in out

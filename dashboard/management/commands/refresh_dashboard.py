@@ -11,6 +11,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from dashboard.pages import memo_warm
 from dashboard.periods import add_months, month_start
 from dashboard.services import dashboard_refresh
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         refresh = dashboard_refresh(since=self._since(options))
+        memo_warm()  # the first morning visitor reads the overview warm
         scope = f"from {refresh.from_month:%Y-%m}" if refresh.from_month else "all"
         self.stdout.write(
             f"dashboard figures rebuilt ({scope} months, {refresh.referrals} "

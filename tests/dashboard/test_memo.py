@@ -1,0 +1,49 @@
+"""The dashboard memo: computed once per refresh and selection, anew after."""
+
+from datetime import date
+
+import pytest
+
+from dashboard import memo
+from dashboard.selectors import Filters
+from dashboard.services import dashboard_refresh
+
+pytestmark = pytest.mark.django_db
+
+JAN = Filters(first=date(2026, 1, 1), last=date(2026, 1, 1))
+FEB = Filters(first=date(2026, 2, 1), last=date(2026, 2, 1))
+
+
+def counter():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    return compute, calls
+
+
+def test_it_computes_once_per_selection():
+    compute, calls = counter()
+
+    assert memo.memoised("x", JAN, compute) == 1
+    assert memo.memoised("x", JAN, compute) == 1
+    assert memo.memoised("x", FEB, compute) == 2
+    assert len(calls) == 2
+
+
+def test_a_refresh_makes_every_memoised_figure_stale():
+    compute, calls = counter()
+    memo.memoised("x", JAN, compute)
+
+    dashboard_refresh()
+
+    assert memo.memoised("x", JAN, compute) == 2
+
+
+def test_a_changed_dependency_is_computed_anew():
+    compute, calls = counter()
+    memo.memoised("x", JAN, compute, live=True, extra=("version 1",))
+
+    assert memo.memoised("x", JAN, compute, live=True, extra=("version 2",)) == 2
