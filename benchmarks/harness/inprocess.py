@@ -131,16 +131,20 @@ def scenarios(ctx) -> list[Scenario]:
 
 def _following(client, path: str, pages: int = 1) -> str:
     """The path of the list's page ``pages`` further on, through its "Volgende"
-    links (the working lists page by keyset: a page's link carries a token)."""
+    links (the working lists page by keyset: a page's link carries a token).
+    A list with fewer pages (the smoke scale) gives its last page."""
     import html
     import re
 
+    following = re.compile(r'<a (?:class="[^"]*" )?href="(\?[^"]*)">Volgende</a>')
     for _ in range(pages):
         response = client.get(path)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: {response.status_code}")
         nav = response.content.decode().split('aria-label="Paginering"')[-1]
-        found = re.search(r'<a href="(\?[^"]*)">[^<]*</a></li>\s*</ul>', nav)
-        if response.status_code != 200 or found is None:
-            raise RuntimeError(f"{path}: no next page")
+        found = following.search(nav)
+        if found is None:
+            break
         path = path.split("?")[0] + html.unescape(found.group(1))
     return path
 
