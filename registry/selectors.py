@@ -51,7 +51,7 @@ from registry.models import (
     Subcontract,
     ThesaurusEntry,
 )
-from sociale_kaart.cache_safe import cache_get_or_compute
+from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
 
 
 def perceel_list():
@@ -686,8 +686,14 @@ def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
     only those rows are then read in full: sorting thousands of wide rows to
     keep twenty was most of the time of a search.
     """
-    ids = _in_search_order(_filtered_services(filters), filters).values("pk")
-    page = Service.objects.filter(pk__in=ids[offset : offset + limit])
+    key = _page_ids_key(filters, offset, limit)
+    cached_ids = cache_get(key) if key else None
+    if cached_ids is not None:
+        ids = cached_ids
+    else:
+        ordered = _in_search_order(_filtered_services(filters), filters)
+        ids = ordered.values("pk")[offset : offset + limit]
+    page = Service.objects.filter(pk__in=ids)
     page = page.select_related(*_RESULT_RELATED).defer(*_RESULT_DEFERRED)
     # The page's locations with coordinates, for the overview map (1 query).
     placed = Location.objects.filter(latitude__isnull=False, longitude__isnull=False)
@@ -702,7 +708,39 @@ def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
         "city",
     )
     page = page.prefetch_related(Prefetch("locations", queryset=placed))
-    return list(_in_search_order(page, filters))
+    rows = list(_in_search_order(page, filters))
+    if key and cached_ids is None:
+        cache_set(key, [row.pk for row in rows], settings.SEARCH_COUNTS_CACHE_SECONDS)
+    return rows
+
+
+def _page_ids_key(filters, offset: int, limit: int) -> str | None:
+    """The cache key of a page's ids in order, under the catalogue version
+    (None when the cache is off). Ranking every match of a common word is
+    most of a text search at 50k services; the page's rows themselves are
+    always read fresh."""
+    if not settings.SEARCH_COUNTS_CACHE_SECONDS:
+        return None
+    origin = filters.origin
+    normalised = {
+        "units": sorted(
+            sorted(" ".join(sorted(a)) for a in unit.alternatives)
+            for unit in filters.units
+        ),
+        "as_typed": [sorted(unit.alternatives[0]) for unit in filters.units],
+        "age": filters.age,
+        "wait": filters.max_wait_weeks,
+        "near": None
+        if origin is None
+        else [round(origin.latitude, 5), round(origin.longitude, 5), filters.radius_km],
+        "percelen": sorted(filters.percelen),
+        "bits": sorted((g, int(b)) for g, b in filters.chosen_bits.items() if b),
+        "room": bool(filters.has_room),
+        "sort": filters.sort,
+        "slice": [offset, limit],
+    }
+    digest = hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()
+    return f"registry:page:{catalogue_version()}:{digest}"
 
 
 _RESULT_RELATED = ("organisation", "perceel", "capacity")

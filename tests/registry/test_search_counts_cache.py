@@ -180,3 +180,37 @@ def test_a_batch_of_writes_bumps_once_at_its_end(catalogue, monkeypatch):
             )
         assert bumps == []
     assert bumps == [1]
+
+
+def ranked(query: str) -> tuple[list[str], bool]:
+    """The page's service names and whether it ranked the matches (or read the
+    page's ids from the cache)."""
+    with CaptureQueriesContext(connection) as ctx:
+        result = run(query)
+    ranked_now = any(
+        "limit" in q["sql"].lower() and "registry_service" in q["sql"]
+        for q in ctx.captured_queries
+    )
+    return [s.name for s in result.services], ranked_now
+
+
+def test_a_repeated_text_search_reads_its_page_from_the_cache(catalogue):
+    first, ranked_first = ranked("q=angst")
+    again, ranked_again = ranked("q=angst")
+    assert ranked_first and not ranked_again
+    assert again == first
+    assert first[0] == "Training tegen angsten"
+    other_page, ranked_other = ranked("q=angst&sorteer=wachttijd")
+    assert ranked_other  # another order is another entry
+
+
+def test_a_catalogue_write_shows_in_the_cached_page_at_once(catalogue):
+    assert ranked("sorteer=wachttijd")[0][0] == "Training tegen angsten"
+    services.capacity_update(
+        capacity=catalogue["angst"].capacity,
+        actor=None,
+        data={"status": "waitlist", "intake_wait_weeks": 30, "free_places": 0},
+    )
+    names, ranked_again = ranked("sorteer=wachttijd")
+    assert ranked_again
+    assert names[0] != "Training tegen angsten"
