@@ -79,7 +79,7 @@
         maxZoom: 19, attribution: element.getAttribute("data-tile-attribution") || ""
       }).addTo(map);
     }
-    var icon = window.L.divIcon({ className: "map-marker", html: "<span></span>", iconSize: [22, 22] });
+    var icon = window.L.divIcon({ className: "map-marker", html: "<span></span>", iconSize: [24, 24] });
     var marker = null;
 
     function inside(latlng) {

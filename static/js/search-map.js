@@ -1,7 +1,7 @@
 /*
  * The overview map of /zoeken: every location of the current page of results,
  * grouped into numbered clusters where they lie close together on screen (a
- * small grid clustering, redone after each zoom). Progressive enhancement: the
+ * small distance clustering, redone after each zoom). Progressive enhancement: the
  * result list (with its locations) is the content and stays equivalent; this
  * adds the map beside it. Markers are Leaflet markers, so they are reachable
  * with Tab and open with Enter: a cluster zooms in, a single location shows a
@@ -29,25 +29,28 @@
   }
 
   function clusters(map, points) {
-    var cells = {};
-    var order = [];
+    // Greedy: a point joins the first cluster whose first point lies within
+    // CELL px on screen, else starts one. Cluster centres are then at least
+    // CELL px apart, so no marker covers another (WCAG 2.5.8 target size).
+    var groups = [];
     points.forEach(function (point) {
       var p = map.project(point.latlng, map.getZoom());
-      var key = Math.floor(p.x / CELL) + ":" + Math.floor(p.y / CELL);
-      if (!cells[key]) {
-        cells[key] = [];
-        order.push(key);
+      for (var i = 0; i < groups.length; i++) {
+        if (groups[i].at.distanceTo(p) < CELL) {
+          groups[i].points.push(point);
+          return;
+        }
       }
-      cells[key].push(point);
+      groups.push({ at: p, points: [point] });
     });
-    return order.map(function (key) { return cells[key]; });
+    return groups.map(function (group) { return group.points; });
   }
 
   function icon(text, many) {
     return window.L.divIcon({
       className: "map-marker" + (many ? " map-marker--cluster" : ""),
       html: "<span>" + text + "</span>",
-      iconSize: many ? [36, 36] : [22, 22]
+      iconSize: many ? [36, 36] : [24, 24]
     });
   }
 
