@@ -82,6 +82,9 @@ def arguments(argv=None) -> argparse.Namespace:
         help="comma-separated parts of scenario names to run (the floors always run)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--out", help="the JSON record's path (default: out/run-<time>.json)"
+    )
     args = parser.parse_args(argv)
     smoke = args.smoke
     if bool(args.services) != bool(args.referrals):
@@ -254,7 +257,11 @@ def main(argv=None) -> int:
     record.update(_about(args, started, ctx))
     failed = report.failures(record)
     record["failures"] = failed
-    path = OUT / f"run-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path = (
+        Path(args.out).resolve()
+        if args.out
+        else OUT / f"run-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    )
     path.write_text(json.dumps(record, indent=1, default=str))
     print(report.table(record))
     print(f"\nwritten: {path.relative_to(ROOT)}")

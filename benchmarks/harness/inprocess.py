@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlencode
 
 from benchmarks.harness.common import percentile, process_cpu_ms, rounded
@@ -118,6 +119,7 @@ def scenarios(ctx) -> list[Scenario]:
         )
     else:
         ctx.notes.append("search API /api/v1/services is not in this build: skipped")
+    result.append(_search_after_write(anonymous))
     service_paths = [f"/aanbod/{pk}" for pk in ctx.pools["services"]]
     result += [
         Scenario("service page", _cycle(anonymous, service_paths), target_p95_ms=50),
@@ -127,6 +129,24 @@ def scenarios(ctx) -> list[Scenario]:
         *_dashboard_scenarios(ctx),
     ]
     return result
+
+
+def _search_after_write(client) -> Scenario:
+    """The same searches, each the first after a catalogue write: the version
+    is replaced before every request (outside the timing), so nothing cached
+    from the catalogue (facet counts, page ids, filter values) is read."""
+    from registry.catalogue_version import catalogue_version_bump
+
+    def call(n: int) -> Call:
+        catalogue_version_bump()
+        return Call(client, "get", SEARCH_PAGES[n % len(SEARCH_PAGES)])
+
+    return Scenario(
+        "search page, first after a catalogue write",
+        call,
+        raw_sql=True,
+        target_p95_ms=SEARCH_TARGET_MS,
+    )
 
 
 def _following(client, path: str, pages: int = 1) -> str:
@@ -271,10 +291,16 @@ def _dashboard_scenarios(ctx) -> list[Scenario]:
     except Exception:  # noqa: BLE001 (no dashboard in this build)
         ctx.notes.append("dashboard (/regie) is not in this build: skipped")
         return []
+    from dashboard.periods import add_months, month_start
+
     regie, provider = ctx.clients["municipality"], ctx.clients["provider"]
     perceel = urlencode({"perceel": "begeleiding", "verwijzer": "02"})
+    three_years = add_months(month_start(date.today()), -35).strftime("%Y-%m")
+    one_provider = urlencode({"aanbieder": ctx.cast.provider.slug})
     return [
         Scenario("dashboard /regie (12 months)", _cycle(regie, ["/regie"])),
+        Scenario("dashboard /regie (36 months)", _cycle(regie, [f"/regie?van={three_years}"])),  # noqa: E501
+        Scenario("dashboard /regie (one hoofdaanbieder)", _cycle(regie, [f"/regie?{one_provider}"])),  # noqa: E501
         Scenario("dashboard /regie (perceel + huisarts)", _cycle(regie, [f"/regie?{perceel}"])),  # noqa: E501
         Scenario("dashboard /regie/aanbieders", _cycle(regie, ["/regie/aanbieders"])),
         Scenario("dashboard /regie/open", _cycle(regie, ["/regie/open"])),

@@ -208,6 +208,25 @@ def cpu_snapshot(server: "Server", database_url: str) -> dict:
     }
 
 
+def _rss_mb(pid: int) -> float | None:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    return None
+
+
+def worker_rss_mb(server: "Server") -> dict:
+    """Resident memory of each gunicorn worker right after the load (MB):
+    what one more worker costs on the machine."""
+    found = sorted(
+        rss for rss in map(_rss_mb, _children(server.process.pid)) if rss is not None
+    )
+    if not found:
+        return {}
+    return {"workers": len(found), "median": found[len(found) // 2], "max": found[-1]}
+
+
 def cpu_used(before: dict, after: dict, requests: int) -> dict:
     """CPU per request under load: what the workers and their PostgreSQL
     backends used between the snapshots (a process that exited meanwhile is
@@ -237,6 +256,7 @@ def load_run(database_url: str, plan: dict, workers: int, stamp: str) -> dict:
         result = run_loadgen(plan, stamp)
         client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         after = cpu_snapshot(server, database_url)
+        rss = worker_rss_mb(server)
     figures = summarise(result, log_path)
     figures.update(cpu_used(before, after, len(result["requests"])))
     client_s = (client_after.ru_utime + client_after.ru_stime) - (
@@ -248,4 +268,5 @@ def load_run(database_url: str, plan: dict, workers: int, stamp: str) -> dict:
     figures["server_log"] = str(log_path.relative_to(ROOT))
     figures["server_traces"] = server_traces(log_path)
     figures["workers"], figures["client_threads"] = workers, plan["threads"]
+    figures["rss_mb_per_worker"] = rss
     return {"figures": figures, "result": result}

@@ -63,11 +63,15 @@ def _cpu_line(figures: dict) -> str:
     if not cpu:
         return ""
     ceiling = 2000 / cpu  # two cores' CPU per second / CPU per request
+    rss = figures.get("rss_mb_per_worker") or {}
+    memory = (
+        f"; RSS per worker {rss['median']} MB (largest {rss['max']} MB)" if rss else ""
+    )
     return (
         f"server CPU per request {cpu} ms (app {figures['app_cpu_ms_per_request']}"
         f" + PostgreSQL {figures['db_cpu_ms_per_request']}); load generator "
         f"{figures['client_cpu_ms_per_request']} ms; two idle cores would serve "
-        f"about {ceiling:.0f} req/s of this mix"
+        f"about {ceiling:.0f} req/s of this mix{memory}"
     )
 
 
