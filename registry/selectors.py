@@ -28,6 +28,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
@@ -50,6 +51,7 @@ from registry.models import (
     Service,
     Subcontract,
     ThesaurusEntry,
+    in_language,
 )
 from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
 
@@ -864,7 +866,63 @@ def organisation_get_public(*, slug: str) -> Organisation:
 
 def service_get_public(*, pk: int) -> Service:
     """An active service of an active organisation with what its page shows.
-    Raises ``Service.DoesNotExist``. 6 queries."""
+    Raises ``Service.DoesNotExist``. 3 queries: the service with its
+    organisation, perceel and capacity; its problem areas, forms and
+    stadsdelen in one (``service.terms``, names in the active language by
+    group); its locations. An onderaannemer's service adds a fourth: the
+    contracts it works under (the page names their hoofdaanbieders)."""
+    service = (
+        _public_services()
+        .select_related("organisation", "perceel", "capacity")
+        .get(pk=pk)
+    )
+    service.terms = _service_terms(service.pk)
+    relations = [
+        Prefetch("locations", queryset=Location.objects.select_related("district"))
+    ]
+    if service.organisation.kind == Organisation.Kind.ONDERAANNEMER:
+        subcontracts = Subcontract.objects.select_related("contract__organisation")
+        relations.append(Prefetch("organisation__subcontracts", queryset=subcontracts))
+    prefetch_related_objects([service], *relations)
+    return service
+
+
+def _service_terms(pk: int) -> dict[str, list[str]]:
+    """The names of a service's problem areas, forms (in the active language)
+    and stadsdelen, each group in name order, in one query (UNION ALL of the
+    three link tables)."""
+
+    def part(field: str, group: str):
+        through = getattr(Service, field).through
+        term = through._meta.get_field(field_names[field]).name
+        return (
+            through.objects.filter(service_id=pk)
+            .annotate(
+                group=Value(group),
+                term_name=F(f"{term}__name"),
+                term_name_en=F(f"{term}__name_en"),
+            )
+            .values_list("group", "term_name", "term_name_en")
+        )
+
+    field_names = {
+        "problem_areas": "problemarea",
+        "forms": "deliveryform",
+        "districts": "district",
+    }
+    rows = part("problem_areas", "problem").union(
+        part("forms", "form"), part("districts", "district"), all=True
+    )
+    terms: dict[str, list[str]] = {"problem": [], "form": [], "district": []}
+    for group, name, name_en in rows.order_by("group", "term_name"):
+        # The page names stadsdelen by their (Dutch) name.
+        terms[group].append(name if group == "district" else in_language(name, name_en))
+    return terms
+
+
+def service_get_public_document(*, pk: int) -> Service:
+    """``service_get_public`` with every relation prefetched as model
+    instances (for the API's document of a service). 6 queries."""
     return with_service_page_relations(
         _public_services().select_related("organisation", "perceel", "capacity")
     ).get(pk=pk)
