@@ -563,10 +563,10 @@ def filter_chips(params, reference, errors: list[ParamError]) -> list[Chip]:
     return chips
 
 
-def where_label(service, districts_by_slot: Mapping[int, str]) -> str:
-    """Where help is given, from the stored district bits (no query): the
-    stadsdelen, or "heel Almere" when it covers them all."""
-    bits = getattr(service, "search_district_bits", 0) or 0
+def where_label(bits: int | None, districts_by_slot: Mapping[int, str]) -> str:
+    """Where help is given, from a service's stored district bits (no query):
+    the stadsdelen, or "heel Almere" when it covers them all."""
+    bits = bits or 0
     names = [name for slot, name in districts_by_slot.items() if bits & (1 << slot)]
     if names and len(names) == len(districts_by_slot):
         return _("alle stadsdelen")

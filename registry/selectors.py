@@ -7,7 +7,7 @@ import operator
 from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
-from functools import reduce
+from functools import lru_cache, reduce
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
@@ -35,7 +36,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from registry import geo, pdok, permissions, search, search_text
+from registry import cards, geo, pdok, permissions, search, search_text
 from registry.catalogue_version import catalogue_version
 from registry.models import (
     ApiToken,
@@ -50,6 +51,7 @@ from registry.models import (
     Service,
     Subcontract,
     ThesaurusEntry,
+    in_language,
 )
 from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
 
@@ -271,13 +273,11 @@ def search_run(params) -> search.SearchResult:
     counts = facet_counts(filters=filters, reference=reference)
     filters, pagination = search.clamp_page(filters, counts["total"], errors)
     page = service_search_page(
-        filters=filters, offset=pagination.offset, limit=search.PAGE_SIZE
+        filters=filters,
+        offset=pagination.offset,
+        limit=search.PAGE_SIZE,
+        districts={o.slot: o.label for o in reference["district"]},
     )
-    districts = {o.slot: o.label for o in reference["district"]}
-    for service in page:
-        service.where = search.where_label(service, districts)
-        squared = getattr(service, "nearest_squared_km", None)
-        service.distance_km = math.sqrt(squared) if squared is not None else None
     return search.SearchResult(
         filters=filters,
         errors=errors,
@@ -679,12 +679,17 @@ def service_search(*, filters):
     return _in_search_order(qs.defer(*_RESULT_DEFERRED), filters)
 
 
-def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
-    """One page of ``service_search`` in one query.
+def service_search_page(
+    *, filters, offset: int, limit: int, districts: dict[int, str] | None = None
+) -> list[cards.ResultCard]:
+    """One page of ``service_search`` as result cards, in two queries.
 
     The page's ids are chosen first from narrow columns (covering indexes), and
-    only those rows are then read in full: sorting thousands of wide rows to
-    keep twenty was most of the time of a search.
+    only those rows are then read, as plain values of what a card shows:
+    sorting thousands of wide rows to keep twenty was most of the time of a
+    search, building model instances for them most of the rest. The second
+    query reads the page's locations with coordinates (the overview map).
+    ``districts`` (slot -> label) names where help is given.
     """
     key = _page_ids_key(filters, offset, limit)
     cached_ids = cache_get(key) if key else None
@@ -693,25 +698,43 @@ def service_search_page(*, filters, offset: int, limit: int) -> list[Service]:
     else:
         ordered = _in_search_order(_filtered_services(filters), filters)
         ids = ordered.values("pk")[offset : offset + limit]
-    page = Service.objects.filter(pk__in=ids)
-    page = page.select_related(*_RESULT_RELATED).defer(*_RESULT_DEFERRED)
-    # The page's locations with coordinates, for the overview map (1 query).
-    placed = Location.objects.filter(latitude__isnull=False, longitude__isnull=False)
-    placed = placed.only(
-        "name",
-        "latitude",
-        "longitude",
-        "street",
-        "house_number",
-        "house_letter",
-        "house_number_addition",
-        "city",
-    )
-    page = page.prefetch_related(Prefetch("locations", queryset=placed))
-    rows = list(_in_search_order(page, filters))
+    page = _in_search_order(Service.objects.filter(pk__in=ids), filters)
+    columns = cards.CARD_COLUMNS
+    if filters.origin is not None:
+        columns = (*columns, "nearest_squared_km")
+    rows = list(page.values(*columns))
     if key and cached_ids is None:
-        cache_set(key, [row.pk for row in rows], settings.SEARCH_COUNTS_CACHE_SECONDS)
-    return rows
+        seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
+        cache_set(key, [row["pk"] for row in rows], seconds)
+    places = _card_places([row["pk"] for row in rows])
+    districts = districts or {}
+    return [
+        cards.card_from_row(
+            row,
+            where=search.where_label(row["search_district_bits"], districts),
+            distance_km=_distance_km(row.get("nearest_squared_km")),
+            places=places.get(row["pk"], ()),
+        )
+        for row in rows
+    ]
+
+
+def _distance_km(squared: float | None) -> float | None:
+    return math.sqrt(squared) if squared is not None else None
+
+
+def _card_places(service_ids: list[int]) -> dict[int, list[cards.CardPlace]]:
+    """The located places of these services, in each service's place order."""
+    if not service_ids:
+        return {}
+    rows = Location.objects.filter(
+        services__in=service_ids, latitude__isnull=False, longitude__isnull=False
+    ).values_list(*cards.PLACE_COLUMNS)
+    places = defaultdict(list)
+    for row in rows:
+        service_id, place = cards.place_from_row(row)
+        places[service_id].append(place)
+    return places
 
 
 def _page_ids_key(filters, offset: int, limit: int) -> str | None:
@@ -843,7 +866,65 @@ def organisation_get_public(*, slug: str) -> Organisation:
 
 def service_get_public(*, pk: int) -> Service:
     """An active service of an active organisation with what its page shows.
-    Raises ``Service.DoesNotExist``. 6 queries."""
+    Raises ``Service.DoesNotExist``. 3 queries: the service with its
+    organisation, perceel and capacity; its problem areas, forms and
+    stadsdelen in one (``service.terms``, names in the active language by
+    group); its locations. An onderaannemer's service adds a fourth: the
+    contracts it works under (the page names their hoofdaanbieders)."""
+    service = (
+        _public_services()
+        .select_related("organisation", "perceel", "capacity")
+        .get(pk=pk)
+    )
+    service.terms = _service_terms(service.pk)
+    relations = [
+        Prefetch("locations", queryset=Location.objects.select_related("district"))
+    ]
+    if service.organisation.kind == Organisation.Kind.ONDERAANNEMER:
+        subcontracts = Subcontract.objects.select_related("contract__organisation")
+        relations.append(Prefetch("organisation__subcontracts", queryset=subcontracts))
+    prefetch_related_objects([service], *relations)
+    return service
+
+
+def _service_terms(pk: int) -> dict[str, list[str]]:
+    """The names of a service's problem areas, forms (in the active language)
+    and stadsdelen, each group in name order, in one query (UNION ALL of the
+    three link tables; plain SQL, which the ORM took longer to compile than
+    the database to answer)."""
+    terms: dict[str, list[str]] = {"problem": [], "form": [], "district": []}
+    with connection.cursor() as cursor:
+        cursor.execute(_service_terms_sql(), [pk, pk, pk])
+        for group, name, name_en in cursor.fetchall():
+            # The page names stadsdelen by their (Dutch) name.
+            english = group != "district"
+            terms[group].append(in_language(name, name_en) if english else name)
+    return terms
+
+
+@lru_cache(maxsize=1)
+def _service_terms_sql() -> str:
+    """Only table and column names from the models; the id is a parameter."""
+    parts = []
+    for group, field in (
+        ("problem", "problem_areas"),
+        ("form", "forms"),
+        ("district", "districts"),
+    ):
+        relation = Service._meta.get_field(field)
+        through = relation.remote_field.through._meta
+        term = relation.related_model._meta
+        link = through.get_field(relation.m2m_reverse_field_name()).column
+        own = through.get_field(relation.m2m_field_name()).column
+        select = f"SELECT '{group}', t.name, t.name_en"
+        tables = f"{through.db_table} l JOIN {term.db_table} t ON t.id = l.{link}"
+        parts.append(f"{select} FROM {tables} WHERE l.{own} = %s")  # noqa: S608
+    return " UNION ALL ".join(parts) + " ORDER BY 1, 2"
+
+
+def service_get_public_document(*, pk: int) -> Service:
+    """``service_get_public`` with every relation prefetched as model
+    instances (for the API's document of a service). 6 queries."""
     return with_service_page_relations(
         _public_services().select_related("organisation", "perceel", "capacity")
     ).get(pk=pk)

@@ -106,7 +106,7 @@ def service_list_count(*, filters, reference) -> int:
 def service_get(*, pk: int) -> Service:
     """An active service of an active organisation, as its page shows it (6
     queries). Raises ``Service.DoesNotExist``."""
-    return selectors.service_get_public(pk=pk)
+    return selectors.service_get_public_document(pk=pk)
 
 
 def service_get_for_editor(*, actor, pk: int) -> Service:

@@ -18,7 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from registry import norms
+from registry import cards, norms
 
 register = template.Library()
 
@@ -233,4 +233,15 @@ def facet_options(group):
             )
             for option in group.options
         ),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def result_cards(context, result):
+    """The result cards of a search page (``registry.cards``)."""
+    origin = result.filters.origin
+    return cards.cards_html(
+        result.services,
+        origin_label=origin.label if origin is not None else "",
+        capacity_html=lambda capacity: capacity_summary(context, capacity),
     )

@@ -570,7 +570,7 @@ def test_a_service_in_full(provider_org, subcontractor_org, perceel):
 def test_a_service_detail_runs_a_fixed_number_of_queries(
     service, django_assert_num_queries
 ):
-    with django_assert_num_queries(6):  # see selectors.service_get_public
+    with django_assert_num_queries(6):  # selectors.service_get_public_document
         assert get(f"services/{service.pk}").status_code == 200
 
 

@@ -9,6 +9,7 @@ from django.utils import translation
 
 import pytest
 
+from registry import selectors
 from registry.models import Location, Subcontract
 from tests import factories
 from tests.registry.search_data import build_catalogue, make_service
@@ -197,11 +198,72 @@ def test_service_page_query_count_is_fixed(
             factories.LocationFactory(organisation=subcontractor_service.organisation)
         )
     assert Subcontract.objects.count() == 1 and Location.objects.count() == 3
-    # service + organisation + perceel + capacity, problem areas, forms,
-    # districts, locations, the organisation's subcontracts
-    with django_assert_num_queries(6):
+    # service + organisation + perceel + capacity, its problem areas, forms
+    # and districts (one UNION ALL), locations, the organisation's
+    # subcontracts (an onderaannemer's page names its hoofdaanbieders)
+    with django_assert_num_queries(4):
         response = client.get(subcontractor_service.get_absolute_url())
     assert response.status_code == 200
+    assert "Onderaannemer van" in response.text
+
+
+def test_a_main_contractors_service_page_reads_no_subcontracts(
+    client, service, django_assert_num_queries
+):
+    # service + organisation + perceel + capacity, terms, locations
+    with django_assert_num_queries(3):
+        response = client.get(service.get_absolute_url())
+    assert response.status_code == 200
+    assert "Onderaannemer van" not in response.text
+
+
+def test_a_service_page_names_its_terms_in_name_order_and_language(
+    client, provider_org, back_to_dutch
+):
+    service = make_service(
+        provider_org,
+        "begeleiding",
+        "Aanbod met termen",
+        problems=["gedrag", "angst"],
+        forms=["thuis", "groep"],
+        districts=["almere-stad", "almere-haven"],
+    )
+    bare = make_service(provider_org, "begeleiding", "Aanbod zonder termen")
+    terms = selectors.service_get_public(pk=service.pk).terms
+    expected = {
+        "problem": [a.display_name for a in service.problem_areas.order_by("name")],
+        "form": [f.display_name for f in service.forms.order_by("name")],
+        "district": [d.name for d in service.districts.order_by("name")],
+    }
+    assert terms == expected and all(len(names) == 2 for names in terms.values())
+    page = client.get(service.get_absolute_url()).text
+    assert ", ".join(expected["problem"]) in page
+    assert ", ".join(expected["district"]) in page
+    assert selectors.service_get_public(pk=bare.pk).terms == {
+        "problem": [],
+        "form": [],
+        "district": [],
+    }
+    assert "heel Almere" in client.get(bare.get_absolute_url()).text
+    translation.activate("en")
+    english = selectors.service_get_public(pk=service.pk).terms
+    assert english["problem"] == [
+        a.display_name for a in service.problem_areas.order_by("name")
+    ]
+
+
+def test_a_service_of_an_inactive_organisation_or_an_inactive_service_is_not_found(
+    client, service, provider_org
+):
+    url = service.get_absolute_url()
+    service.active = False
+    service.save()
+    assert client.get(url).status_code == 404
+    service.active = True
+    service.save()
+    provider_org.active = False
+    provider_org.save()
+    assert client.get(url).status_code == 404
 
 
 def test_csv_query_count_is_fixed(client, thirty, django_assert_num_queries):
