@@ -38,9 +38,12 @@ _VOWELS = set("aeiou")
 WORD_CACHE_SIZE = 65536
 
 
-def fold(text: str) -> str:
+def fold(text: str | None) -> str:
     """Lower-case ``text`` and strip accents: "Cliënten" -> "clienten"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    text = text or ""
+    if text.isascii():  # most of a catalogue: nothing to decompose
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 

@@ -1,6 +1,8 @@
 """Search in the professional's own words, the same on SQLite and PostgreSQL:
 Dutch plurals and compounds, accents, the thesaurus, English, typos, ranking."""
 
+import unicodedata
+
 from django.db import connection
 from django.http import QueryDict
 
@@ -286,3 +288,14 @@ def test_index_tokens_are_those_of_the_uncached_word_forms():
     assert search_text.index_text(text, "", text) == search_text.joined_sections(
         [" ".join(expected), "", " ".join(expected)]
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Gezinsbegeleiding THUIS", "Cliënten", "Coöperatie", "suïcidaliteit", "ﬁ ½", ""],
+)
+def test_folding_ascii_text_takes_a_short_cut_with_the_same_result(text):
+    decomposed = unicodedata.normalize("NFKD", text)
+    expected = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    assert search_text.fold(text) == expected
+    assert search_text.fold(None) == ""
