@@ -79,22 +79,37 @@ class SearchDocument:
 
 def build_document(service) -> SearchDocument:
     """The document of ``service``; its relations must be prefetched."""
+    return service_document(
+        service,
+        problem_areas=service.problem_areas.all(),
+        forms=service.forms.all(),
+        districts=service.districts.all(),
+        locations=service.locations.all(),
+        capacity=getattr(service, "capacity", None),
+    )
+
+
+def service_document(
+    service, *, problem_areas, forms, districts, locations, capacity
+) -> SearchDocument:
+    """The document of ``service`` (saved or not) from its relations, given in
+    their models' default order (the order a prefetch reads them in: the token
+    order and positions must not depend on where the relations came from)."""
     # English names too: an English query finds the Dutch terms.
-    terms = [service.perceel, *service.problem_areas.all(), *service.forms.all()]
+    terms = [service.perceel, *problem_areas, *forms]
     tags = [service.organisation.name]
     tags += [f"{term.name} {term.name_en}" for term in terms]
     body = [service.description, service.how_to_refer]
-    body += [district.name for district in service.districts.all()]
-    body += [f"{loc.name} {loc.address} {loc.city}" for loc in service.locations.all()]
-    capacity = getattr(service, "capacity", None)
+    body += [district.name for district in districts]
+    body += [f"{loc.name} {loc.address} {loc.city}" for loc in locations]
     return SearchDocument(
         service_id=service.pk,
         title=service.name,
         tags=" ".join(tags),
         body=" ".join(part for part in body if part),
-        district_bits=facet_bits(d.bit_slot for d in service.districts.all()),
-        problem_bits=facet_bits(a.bit_slot for a in service.problem_areas.all()),
-        form_bits=facet_bits(f.bit_slot for f in service.forms.all()),
+        district_bits=facet_bits(d.bit_slot for d in districts),
+        problem_bits=facet_bits(a.bit_slot for a in problem_areas),
+        form_bits=facet_bits(f.bit_slot for f in forms),
         open=bool(capacity and capacity.status == "open"),
         total_wait=capacity.total_wait_weeks if capacity else None,
     )

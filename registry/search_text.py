@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 WORDS_FILE = Path(__file__).parent / "language" / "nl_words.txt.gz"
@@ -31,11 +31,19 @@ MIN_PART = 3
 MIN_COMPOUND = 7
 _WORD = re.compile(r"[a-z0-9]+")
 _VOWELS = set("aeiou")
+# The per-word functions below are pure (the lexicon is a file in the
+# repository, read once per process), so their results are memoised: an import
+# or a full index rebuild looks up a vocabulary of a few thousand words
+# millions of times. Bounded, as query words come from anyone on the internet.
+WORD_CACHE_SIZE = 65536
 
 
-def fold(text: str) -> str:
+def fold(text: str | None) -> str:
     """Lower-case ``text`` and strip accents: "Cliënten" -> "clienten"."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    text = text or ""
+    if text.isascii():  # most of a catalogue: nothing to decompose
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
@@ -97,6 +105,7 @@ def _stem_candidates(word: str):  # noqa: C901 - one rule per Dutch ending
         yield word[:-1]  # ziekten -> ziekte
 
 
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def stem(word: str) -> str:
     """The dictionary form of ``word`` (a folded word), or ``word`` itself."""
     known = dictionary()
@@ -113,7 +122,7 @@ def stem(word: str) -> str:
     return word
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE_SIZE)
 def split(word: str) -> tuple[str, ...]:
     """The parts of a compound (their stems), or ``()`` when ``word`` is none.
 
@@ -146,15 +155,20 @@ def split(word: str) -> tuple[str, ...]:
 def word_forms(word: str) -> list[str]:
     """What the index holds for one folded word: the word, its stem and the
     stems of its compound parts (in that order, without repeats)."""
-    forms = [word, stem(word), *split(word)]
-    return list(dict.fromkeys(forms))
+    return list(_word_forms(word))
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def _word_forms(word: str) -> tuple[str, ...]:
+    # A tuple: the cached value is shared and must not be changed by a caller.
+    return tuple(dict.fromkeys([word, stem(word), *split(word)]))
 
 
 def index_tokens(text: str) -> list[str]:
     """The index text of ``text``: its words in order, then the stems and
     parts they add (so the original words stay side by side)."""
     words = tokens(text)
-    extra = [form for word in words for form in word_forms(word)[1:]]
+    extra = [form for word in words for form in _word_forms(word)[1:]]
     return list(dict.fromkeys(words + extra))
 
 
@@ -162,7 +176,11 @@ def index_text(*sections: str) -> str:
     """The stored index text: each section's ``index_tokens``, sections joined
     by " | " (the first is the title, which ranks first on SQLite), with a
     space before every token so "% tok%" is a prefix match of a whole token."""
-    parts = [" ".join(index_tokens(section)) for section in sections]
+    return joined_sections([" ".join(index_tokens(section)) for section in sections])
+
+
+def joined_sections(parts: Iterable[str]) -> str:
+    """``index_text`` from the sections' index tokens already joined by spaces."""
     return " " + " | ".join(parts) + " "
 
 

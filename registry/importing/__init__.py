@@ -32,11 +32,17 @@ from registry.importing.reading import (
     read_catalogue,
     rows_catalogue,
 )
-from registry.importing.rows import MAIN_LOCATION_NAME, ROLES, STATUSES
+from registry.importing.rows import (
+    LINK_COLUMNS,
+    MAIN_LOCATION_NAME,
+    ROLES,
+    STATUSES,
+)
 
 __all__ = [
     "CHANGE_REASON",
     "ENTITY_LABELS",
+    "LINK_COLUMNS",
     "MAIN_LOCATION_NAME",
     "ORGANISATION_COLUMNS",
     "ROLES",

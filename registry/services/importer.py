@@ -5,6 +5,7 @@ transaction.
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -24,7 +25,11 @@ from registry.models import (
 )
 from registry.services._common import _history_user
 from registry.services.capacity import capacity_update
-from registry.services.search_index import service_refresh_search
+from registry.services.search_index import (
+    search_terms_add,
+    service_refresh_search,
+    service_search_prefill,
+)
 
 IMPORT_BATCH_SIZE = 1000
 
@@ -52,8 +57,10 @@ def catalogue_import(
     when a capacity changes while the import runs.
     Side effects: creates/updates Organisation, Location, Contract (start
     ``settings.CONTRACT_PERIOD_START``), Subcontract, Service (and its links),
-    Capacity; history rows by ``actor`` with reason "import"; refreshes the search
-    documents of the services that changed. ``dry_run`` validates and writes it all,
+    Capacity; history rows by ``actor`` with reason "import"; new services are
+    inserted with their search documents (as ``service_refresh_search`` builds
+    them), the documents of existing services that changed are refreshed.
+    ``dry_run`` validates and writes it all,
     then rolls back (skipping the derived search documents), and returns the counts
     of what would change. ``progress(stage, done, total)`` is called as rows are
     checked and written. Python's cyclic GC is paused meanwhile (``gc_paused``).
@@ -108,9 +115,13 @@ def _catalogue_import(catalogue, *, actor, dry_run: bool, progress):
     with importing.gc_paused(), norms.held(), transaction.atomic():
         with catalogue_writes_batched():
             plan = importing.plan_catalogue(catalogue, progress=report)
-            _catalogue_write(plan, actor=actor, report=report)
+            # New services get their search documents before they are inserted
+            # (each row written once); a dry run skips the derived documents.
+            terms = None if dry_run else _new_services_search_prefill(plan)
+            _catalogue_write(plan, actor=actor, report=report, prefilled=not dry_run)
             if not dry_run:
-                service_refresh_search(services=_catalogue_touched_services(plan))
+                search_terms_add(terms)
+                service_refresh_search(services=_catalogue_stale_services(plan))
         # Outside the batch: its closing bump writes the cache, which may be
         # the database (no queries once a rollback is set).
         if dry_run:
@@ -118,7 +129,44 @@ def _catalogue_import(catalogue, *, actor, dry_run: bool, progress):
     return plan.result(dry_run=dry_run)
 
 
-def _catalogue_write(plan, *, actor, report) -> None:
+def _new_services_search_prefill(plan) -> set[str]:
+    """Fill the search columns of the services the import creates: the plan
+    holds their whole document (organisation and main location as they will
+    be, links, capacity). Returns their spelling words. Three queries (the
+    facet terms, in their default order as a prefetch reads them)."""
+    from registry.search import service_document
+
+    if not plan.services.create:
+        return set()
+    facets = {name: _facet_terms(name) for name in importing.LINK_COLUMNS}
+    added = defaultdict(lambda: defaultdict(list))
+    for change in plan.links:
+        added[id(change.service)][change.field] += change.add
+    capacities = {id(c.service): c for c in plan.capacities.create}
+    terms = set()
+    for service in plan.services.create:
+        links = added[id(service)]
+        related = {
+            name: [term for pk, term in by_pk.items() if pk in links[name]]
+            for name, by_pk in facets.items()
+        }
+        document = service_document(
+            service,
+            **related,
+            locations=links["locations"],  # a new service: the main location only
+            capacity=capacities.get(id(service)),
+        )
+        terms |= service_search_prefill(service, document)
+    return terms
+
+
+def _facet_terms(name: str) -> dict:
+    """The terms ``Service.<name>`` links to, by id, in their default order."""
+    model = Service._meta.get_field(name).related_model
+    return {term.pk: term for term in model.objects.all()}
+
+
+def _catalogue_write(plan, *, actor, report, prefilled: bool) -> None:
     # Rows were validated with full_clean() while planning (importing._full_clean);
     # uniqueness and relations were checked against the file and the database.
     user = _history_user(actor)
@@ -131,7 +179,7 @@ def _catalogue_write(plan, *, actor, report) -> None:
         ),
         lambda: _rows_save(Service, plan.services, user),
         lambda: _service_links_save(plan.links),
-        lambda: _rows_save(Capacity, plan.capacities, user),
+        lambda: _capacities_save(plan.capacities, user, prefilled=prefilled),
         lambda: _capacities_update(plan.capacities.update, actor=actor),
     ]
     for done, step in enumerate(steps, start=1):
@@ -196,6 +244,29 @@ def _link_rows_insert(name: str, rows: list[tuple[int, int]]) -> None:
         )
 
 
+def _capacities_save(changes, user, *, prefilled: bool) -> None:
+    if not (prefilled and connection.vendor == "postgresql"):
+        _rows_save(Capacity, changes, user)
+        return
+    # The new services' search columns hold their capacity's figures already;
+    # the capacity trigger would rewrite each of those rows once more. The
+    # other services it would have updated are refreshed instead (see
+    # _catalogue_stale_services). SQLite's trigger has no such switch.
+    with _capacity_trigger_paused():
+        _rows_save(Capacity, changes, user)
+
+
+@contextmanager
+def _capacity_trigger_paused():
+    """Skip registry_capacity_to_service (migration 0003) in this transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('registry.bulk_load', 'on', true)")
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('registry.bulk_load', 'off', true)")
+
+
 def _capacities_update(updates, *, actor) -> None:
     for capacity, data in updates:
         capacity_update(
@@ -207,9 +278,13 @@ def _capacities_update(updates, *, actor) -> None:
         )
 
 
-def _catalogue_touched_services(plan) -> set[int]:
-    """Services whose search document may have changed through this import."""
-    ids = {service.pk for service in plan.services.create + plan.services.update}
+def _catalogue_stale_services(plan) -> set[int]:
+    """Services whose search document may have changed through this import,
+    besides the new ones (filled before their insert)."""
+    new = {service.pk for service in plan.services.create}
+    # A capacity added to an existing service (the trigger was paused).
+    ids = {c.service.pk for c in plan.capacities.create}
+    ids |= {service.pk for service in plan.services.update}
     ids |= {change.service.pk for change in plan.links}
     organisations = [org.pk for org in plan.organisations.update]
     locations = [location.pk for location in plan.locations.update]
@@ -219,4 +294,4 @@ def _catalogue_touched_services(plan) -> set[int]:
                 Q(organisation__in=organisations) | Q(locations__in=locations)
             ).values_list("pk", flat=True)
         )
-    return ids
+    return ids - new

@@ -4,8 +4,11 @@ spelling vocabulary: refresh, rebuild, and deleting facet terms.
 
 from collections.abc import Iterable
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, transaction
+from django.db.models import Expression
 
+from registry import search_text
 from registry.catalogue_version import catalogue_version_bump
 from registry.models import (
     FacetTerm,
@@ -14,13 +17,18 @@ from registry.models import (
 
 SEARCH_BATCH_SIZE = 2000
 
-_SEARCH_UPDATE_SQL = """
+# PostgreSQL's weighted vector of a document from its sections' index tokens,
+# the same SQL for the refresh's UPDATE and an import's INSERT.
+_VECTOR_SQL = (
+    "setweight(to_tsvector('simple', {title}), 'A')"
+    " || setweight(to_tsvector('simple', {tags}), 'B')"
+    " || setweight(to_tsvector('simple', {body}), 'C')"
+)
+_UPDATE_VECTOR = _VECTOR_SQL.format(title="d.title", tags="d.tags", body="d.body")
+_SEARCH_UPDATE_SQL = f"""
 UPDATE registry_service AS s
    SET search_text = d.text,
-       search_vector =
-           setweight(to_tsvector('simple', d.title), 'A')
-        || setweight(to_tsvector('simple', d.tags), 'B')
-        || setweight(to_tsvector('simple', d.body), 'C'),
+       search_vector = {_UPDATE_VECTOR},
        search_district_bits = d.district_bits,
        search_problem_bits = d.problem_bits,
        search_form_bits = d.form_bits,
@@ -31,7 +39,7 @@ UPDATE registry_service AS s
        AS d(id, title, tags, body, text, district_bits, problem_bits, form_bits,
             open, total_wait)
  WHERE s.id = d.id
-"""
+"""  # noqa: S608 - no input in the SQL text, only in the parameters
 # Document fields stored as search_<name> besides the text.
 _SEARCH_EXTRA_FIELDS = (
     "district_bits",
@@ -74,7 +82,7 @@ def service_refresh_search(*, services: Iterable[Service | int]) -> int:
 
 
 def _refresh_search_batch(ids: list[int]) -> None:
-    from registry.search import build_document, vocabulary
+    from registry.search import build_document
 
     batch = (
         Service.objects.filter(pk__in=ids)
@@ -82,30 +90,34 @@ def _refresh_search_batch(ids: list[int]) -> None:
         .prefetch_related("problem_areas", "forms", "districts", "locations")
     )
     documents = [build_document(service) for service in batch]
-    texts = [d.text for d in documents]
-    terms = set().union(*(vocabulary(text) for text in texts))
+    sections = [_index_sections(d) for d in documents]
+    texts = [search_text.joined_sections(parts) for parts in sections]
+    terms = set().union(*(search_text.vocabulary(text) for text in texts))
     if connection.vendor != "postgresql":
         rows = [
             _search_fields(d, text) for d, text in zip(documents, texts, strict=True)
         ]
         fields = ["search_text"] + [f"search_{name}" for name in _SEARCH_EXTRA_FIELDS]
         Service.objects.bulk_update(rows, fields)
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT OR IGNORE INTO registry_search_term (term) VALUES (%s)",
-                [(term,) for term in sorted(terms)],
-            )
+        search_terms_add(terms)
         return
     columns = [
         [d.service_id for d in documents],
-        [d.section("title") for d in documents],
-        [d.section("tags") for d in documents],
-        [d.section("body") for d in documents],
+        *([parts[i] for parts in sections] for i in range(3)),  # title, tags, body
         texts,
     ] + [[getattr(d, name) for d in documents] for name in _SEARCH_EXTRA_FIELDS]
     with connection.cursor() as cursor:
         cursor.execute(_SEARCH_UPDATE_SQL, columns)
-        cursor.execute(_SEARCH_TERMS_SQL, [sorted(terms)])
+    search_terms_add(terms)
+
+
+def _index_sections(document) -> list[str]:
+    """The index tokens of the title, tags and body, each joined by spaces
+    (``SearchDocument.section``), made once for both the text and the vector."""
+    return [
+        " ".join(search_text.index_tokens(part))
+        for part in (document.title, document.tags, document.body)
+    ]
 
 
 def _search_fields(document, text: str) -> Service:
@@ -113,6 +125,52 @@ def _search_fields(document, text: str) -> Service:
     for name in _SEARCH_EXTRA_FIELDS:
         setattr(service, f"search_{name}", getattr(document, name))
     return service
+
+
+class _DocumentVector(Expression):
+    """The weighted search vector computed by the INSERT of a new row."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, title: str, tags: str, body: str):
+        super().__init__()
+        self.sections = [title, tags, body]
+
+    def as_sql(self, compiler, connection):
+        sql = _VECTOR_SQL.format(title="%s::text", tags="%s::text", body="%s::text")
+        return sql, list(self.sections)
+
+
+def service_search_prefill(service: Service, document) -> set[str]:
+    """Set the search columns of an unsaved ``service`` from its ``document``
+    (``search.service_document``), so that its INSERT writes them and no
+    refresh has to rewrite the row. The columns equal what
+    ``service_refresh_search`` stores. Returns the document's spelling words,
+    for ``search_terms_add`` once the rows are written. Writes nothing.
+    """
+    sections = _index_sections(document)
+    service.search_text = search_text.joined_sections(sections)
+    for name in _SEARCH_EXTRA_FIELDS:
+        setattr(service, f"search_{name}", getattr(document, name))
+    if connection.vendor == "postgresql":
+        service.search_vector = _DocumentVector(*sections)
+    return search_text.vocabulary(service.search_text)
+
+
+def search_terms_add(terms: Iterable[str]) -> None:
+    """Add words to the spelling vocabulary ``registry_search_term`` (words
+    it holds already are skipped). One statement on PostgreSQL."""
+    terms = sorted(set(terms))
+    if not terms:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.executemany(
+                "INSERT OR IGNORE INTO registry_search_term (term) VALUES (%s)",
+                [(term,) for term in terms],
+            )
+            return
+        cursor.execute(_SEARCH_TERMS_SQL, [terms])
 
 
 def facet_terms_delete(*, terms: Iterable[FacetTerm]) -> int:

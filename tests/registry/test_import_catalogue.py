@@ -1,10 +1,12 @@
 """import_catalogue: the municipality's contract list in, all or nothing."""
 
 import datetime
+import re
 from io import StringIO
 
 from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 import pytest
 
@@ -864,3 +866,137 @@ def test_a_dry_run_with_the_database_cache_changes_nothing(files, settings):
 
     assert snapshot() == before
     assert "Proefimport (--dry-run): er is niets opgeslagen." in out
+
+
+# --- Search documents written with the rows (issue 18) ------------------------------
+
+VARIED = [
+    FAMILY,
+    LVB,
+    TRAINING,
+    {
+        "kvk": "30000001",
+        "aanbod": "Cliëntondersteuning bij angststoornissen",
+        "omschrijving": "Hulp voor kinderen met problemen, ook thuis en op school.",
+        "problematiek": "zelfbeschadiging|angst|ADHD|Trauma",
+        "vorm": "op-school|online|ambulant",
+        "stadsdelen": "oosterwold|Almere Poort|haven|stad|buiten",
+        "status": "wachtlijst",
+        "aanmeldwachttijd_weken": "",
+        "behandelwachttijd_weken": "9",
+    },
+    {
+        "kvk": "30000002",
+        "aanbod": "Gezinsbehandeling (Gedragsproblemen)",
+        "omschrijving": "",
+        "problematiek": "",
+        "vorm": "",
+        "stadsdelen": "",
+        "status": "open",
+        "aanmeldwachttijd_weken": "3",
+        "vrije_plekken": "",
+    },
+]
+SEARCH_COLUMNS = (
+    "search_text",
+    "search_district_bits",
+    "search_problem_bits",
+    "search_form_bits",
+    "search_open",
+    "search_total_wait",
+)
+
+
+def stored_documents() -> dict[int, tuple]:
+    """Every service's stored search columns (the vector as text on PostgreSQL)."""
+    rows = {
+        row[0]: row[1:] for row in Service.objects.values_list("pk", *SEARCH_COLUMNS)
+    }
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id, search_vector::text FROM registry_service")
+            for pk, vector in cursor.fetchall():
+                rows[pk] += (vector,)
+    return rows
+
+
+def spelling_terms() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term FROM registry_search_term")
+        return {term for (term,) in cursor.fetchall()}
+
+
+def test_new_services_are_stored_with_the_document_the_refresh_builds(
+    tmp_path, provider_org, service
+):
+    # An existing organisation whose name changes in the same import, a new
+    # organisation, facet terms listed out of their order, accents, compounds,
+    # empty texts and capacity numbers.
+    main = MAIN | {"kvk": provider_org.kvk, "naam": "Jeugdhulp Zuiderlicht"}
+    main["percelen"] = f"{service.perceel.code}|begeleiding|behandeling-lvb"
+    sub = SUB | {"hoofdaanbieder_kvk": provider_org.kvk}
+    rows = [
+        row | {"kvk": provider_org.kvk} for row in VARIED if row["kvk"] == MAIN["kvk"]
+    ]
+    rows += [row for row in VARIED if row["kvk"] == SUB["kvk"]]
+
+    run_import(write_orgs(tmp_path, [main, sub]), write_services(tmp_path, rows))
+
+    imported, terms = stored_documents(), spelling_terms()
+    assert len(imported) == 6
+    assert all(document[0].strip() for document in imported.values())
+    services.service_refresh_search(services=list(imported))
+    assert stored_documents() == imported
+    assert spelling_terms() == terms
+
+
+def test_a_first_import_writes_each_service_row_once(files):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        run_import(*files)
+
+    # Savepoint and release (2), reference data (4), the database's state (5),
+    # the facet terms for the search documents (3), organisations, locations,
+    # services and capacities with their history rows (8), contracts and
+    # subcontracts (2), the link rows (4: one statement per table) and the
+    # spelling words (1); PostgreSQL also pauses and resumes the capacity
+    # trigger (2). No search refresh: the new services were inserted with it.
+    postgres = connection.vendor == "postgresql"
+    assert len(queries) == (31 if postgres else 29)
+    # Neither the search refresh (UPDATE registry_service AS s ... FROM unnest)
+    # nor anything else updates the rows just inserted.
+    statements = [query["sql"].lstrip().upper() for query in queries]
+    assert any(sql.startswith('INSERT INTO "REGISTRY_SERVICE"') for sql in statements)
+    assert not [
+        sql for sql in statements if re.match(r'UPDATE "?REGISTRY_SERVICE\b', sql)
+    ]
+    assert Service.objects.filter(search_vector__isnull=True).exists() == (
+        connection.vendor != "postgresql"
+    )
+
+
+def test_a_capacity_added_to_an_existing_service_reaches_its_search_columns(
+    tmp_path, provider_org, service
+):
+    Capacity.objects.filter(service=service).delete()
+    Service.objects.filter(pk=service.pk).update(
+        search_open=False, search_total_wait=None
+    )
+    row = FAMILY | {"kvk": provider_org.kvk, "aanbod": service.name}
+    row |= {"perceel": service.perceel.code, "vrije_plekken": "2"}
+    main = MAIN | {"kvk": provider_org.kvk, "percelen": service.perceel.code}
+
+    run_import(write_orgs(tmp_path, [main]), write_services(tmp_path, [row]))
+
+    service.refresh_from_db()
+    assert (service.search_open, service.search_total_wait) == (True, 6)
+
+
+def test_a_dry_run_builds_no_search_documents(files):
+    before = spelling_terms()
+
+    run_import(*files, "--dry-run")
+
+    assert spelling_terms() == before
+    assert not Service.objects.exists()

@@ -1,6 +1,8 @@
 """Search in the professional's own words, the same on SQLite and PostgreSQL:
 Dutch plurals and compounds, accents, the thesaurus, English, typos, ranking."""
 
+import unicodedata
+
 from django.db import connection
 from django.http import QueryDict
 
@@ -232,3 +234,68 @@ def test_the_python_trigram_similarity_matches_pg_trgm():
     # 'words') gives 0.33333334 and 0.5714286.
     assert round(search_text.similarity("autisme", "autsime"), 6) == 0.333333
     assert round(search_text.similarity("word", "words"), 6) == 0.571429
+
+
+# --- Memoised word work (issue 18: an import looks up millions of words) ----------
+
+
+def _words_to_check() -> list[str]:
+    sample = sorted(search_text.dictionary())[::400]
+    inflected = [word + ending for word in sample[::3] for ending in ("en", "s", "e")]
+    odd = ["covid19", "3d", "jgz", "angststoornissen", "kinderen", "problemen"]
+    return sample + inflected + odd + ["gezinsbegeleidingen", "probleemgedrag"]
+
+
+def _uncached_forms(word: str) -> list[str]:
+    stem = search_text.stem.__wrapped__(word)
+    return list(dict.fromkeys([word, stem, *search_text.split.__wrapped__(word)]))
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_memoised_word_forms_equal_the_uncached_ones(warm):
+    words = _words_to_check()
+    assert len(words) > 500
+    for cached in (search_text.stem, search_text.split, search_text._word_forms):
+        cached.cache_clear()
+    if warm:
+        for word in words:
+            search_text.word_forms(word)
+
+    for word in words:
+        assert search_text.stem(word) == search_text.stem.__wrapped__(word)
+        assert search_text.split(word) == search_text.split.__wrapped__(word)
+        assert search_text.word_forms(word) == _uncached_forms(word)
+
+
+def test_the_word_caches_are_bounded_and_hand_out_copies():
+    for cached in (search_text.stem, search_text.split, search_text._word_forms):
+        assert cached.cache_info().maxsize == search_text.WORD_CACHE_SIZE
+    forms = search_text.word_forms("angststoornissen")
+    forms.append("changed")
+    assert search_text.word_forms("angststoornissen") == [
+        "angststoornissen", "angststoornis", "angst", "stoornis",
+    ]  # fmt: skip
+
+
+def test_index_tokens_are_those_of_the_uncached_word_forms():
+    text = "Gezinsbegeleiding bij angststoornissen en problemen van kinderen, Cliënten"
+    words = search_text.tokens(text)
+    expected = list(
+        dict.fromkeys(words + [f for w in words for f in _uncached_forms(w)[1:]])
+    )
+
+    assert search_text.index_tokens(text) == expected
+    assert search_text.index_text(text, "", text) == search_text.joined_sections(
+        [" ".join(expected), "", " ".join(expected)]
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Gezinsbegeleiding THUIS", "Cliënten", "Coöperatie", "suïcidaliteit", "ﬁ ½", ""],
+)
+def test_folding_ascii_text_takes_a_short_cut_with_the_same_result(text):
+    decomposed = unicodedata.normalize("NFKD", text)
+    expected = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    assert search_text.fold(text) == expected
+    assert search_text.fold(None) == ""
