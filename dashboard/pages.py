@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from dashboard import charts, selectors, tables
 from dashboard import definitions as d
-from dashboard.memo import memoised
+from dashboard.memo import live_memoised, memoised
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.tables import Column
@@ -98,19 +98,14 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     # Live figures that would read every open referral or every service: from
     # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
     # at once when the catalogue, the day or the norms change.
-    capacity = memoised(
+    capacity = live_memoised(
         "capacity-now",
         f,
         lambda: selectors.capacity_now(f),
-        live=True,
         extra=(catalogue_version(),),
     )
-    overdue_count = memoised(
-        "overdue-count",
-        f,
-        overdue.count,
-        live=True,
-        extra=(timezone.localdate(), repr(norms)),
+    overdue_count = live_memoised(
+        "overdue-count", f, overdue.count, extra=(timezone.localdate(), repr(norms))
     )
     # The parts drawn from the refreshed figures only (tables and SVG charts):
     # rendered once per refresh, selection, language, day (the provisional

@@ -22,7 +22,7 @@ from dashboard import definitions as d
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
-from dashboard.memo import memoised
+from dashboard.memo import live_memoised, memoised
 from ijw import selectors as ijw_selectors
 from registry.catalogue_version import catalogue_version
 from registry.models import Organisation
@@ -207,12 +207,8 @@ def overdue(request):
     rows = selectors.overdue_referrals(f, table=norms)
     # The count reads every open referral: memoised as on the overview (same
     # key, so both pages state the same number).
-    count = memoised(
-        "overdue-count",
-        f,
-        rows.count,
-        live=True,
-        extra=(timezone.localdate(), repr(norms)),
+    count = live_memoised(
+        "overdue-count", f, rows.count, extra=(timezone.localdate(), repr(norms))
     )
     page = _CountedPaginator(rows, OVERDUE_PER_PAGE, count=count).get_page(
         request.GET.get("pagina")
