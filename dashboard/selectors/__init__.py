@@ -34,6 +34,7 @@ from dashboard.selectors.figures import (
     figures,
     members,
     monthly_figures,
+    organisation_chunks,
     organisation_table,
     overview,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "last_refresh",
     "members",
     "monthly_figures",
+    "organisation_chunks",
     "organisation_table",
     "overdue_referrals",
     "overdue_rows",
