@@ -398,6 +398,7 @@ def csv_table(name: str, form, f: Filters) -> tables.Table | None:
         "open-over-norm": lambda: tables.overdue_table(
             selectors.overdue_rows(selectors.overdue_referrals(f))
         ),
+        "aanbieders": lambda: _csv_organisations(form, f),
     }
     for metric in d.METRICS:
         builders[f"verdeling-{metric.code}"] = lambda m=metric: _csv_distribution(f, m)
@@ -437,14 +438,6 @@ def _csv_distribution(f: Filters, metric: d.Metric) -> tables.Table:
     return tables.distribution_table(metric, charts.week_buckets(histogram, metric))
 
 
-def csv_organisations(form, f: Filters):
-    """(columns, rows) of every organisation side by side, for a streamed
-    download: the rows are computed a chunk of organisations at a time."""
-    caption = level_caption(form.level)
-    columns = tables.organisations_table([], caption, detail=True).columns
-
-    def rows():
-        for chunk in selectors.organisation_chunks(f, level=form.level, sort=form.sort):
-            yield from tables.organisations_table(chunk, caption, detail=True).rows
-
-    return columns, rows()
+def _csv_organisations(form, f: Filters) -> tables.Table:
+    page = selectors.organisation_table(f, level=form.level, sort=form.sort, page=None)
+    return tables.organisations_table(page.rows, level_caption(form.level), detail=True)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -252,50 +252,18 @@ def csv_download(request, table: str):
     if not form.is_valid():
         messages = [f"{form[k].label}: {' '.join(v)}" for k, v in form.errors.items()]
         return HttpResponse("\n".join(messages), status=400, content_type="text/plain")
-    f = perms.limit_to_viewer(request.user, form.filters(organisation))
-    if table == "aanbieders":
-        # Every provider: streamed a chunk of organisations at a time.
-        columns, rows = pages.csv_organisations(form, f)
-        return _csv_stream(columns, rows, table)
-    result = pages.csv_table(table, form, f)
+    result = pages.csv_table(
+        table, form, perms.limit_to_viewer(request.user, form.filters(organisation))
+    )
     if result is None:
         raise Http404
     return _csv_response(result, table)
 
 
-def _csv_filename(name: str) -> str:
-    stamp = timezone.localdate().isoformat()
-    return f'attachment; filename="regie-{name}-{stamp}.csv"'
-
-
-class _Echo:
-    """A file that hands back what is written (for a streamed CSV)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_stream(columns, rows, name: str) -> StreamingHttpResponse:
-    """The CSV of ``rows`` (an iterator of cell lists), written while read."""
-    header = [tables.csv_header(c) for c in columns]  # now, in this language
-    kinds = [c.kind for c in columns]
-    writer = csvsafe.writer(_Echo(), delimiter=";")
-
-    def lines():
-        yield "\ufeff" + writer.writerow(header)  # BOM: spreadsheets read UTF-8
-        for row in rows:
-            yield writer.writerow(
-                [tables.csv_value(v, k) for v, k in zip(row, kinds, strict=True)]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _csv_filename(name)
-    return response
-
-
 def _csv_response(table: tables.Table, name: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _csv_filename(name)
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="regie-{name}-{stamp}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read UTF-8
     writer = csvsafe.writer(response, delimiter=";")
     writer.writerow([tables.csv_header(c) for c in table.columns])

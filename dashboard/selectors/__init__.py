@@ -34,7 +34,6 @@ from dashboard.selectors.figures import (
     figures,
     members,
     monthly_figures,
-    organisation_chunks,
     organisation_table,
     overview,
 )
@@ -72,7 +71,6 @@ __all__ = [
     "last_refresh",
     "members",
     "monthly_figures",
-    "organisation_chunks",
     "organisation_table",
     "overdue_referrals",
     "overdue_rows",

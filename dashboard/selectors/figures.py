@@ -2,7 +2,6 @@
 referrer type and month, declines, and organisations side by side."""
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -200,28 +199,6 @@ def organisation_table(
         _add_waits(rows, histograms, counts)
     add_reported(rows, level=level, perceel=f.perceel)
     return OrganisationPage(rows=rows, count=len(counts), page=page or 1, pages=pages)
-
-
-def organisation_chunks(
-    f: Filters, *, level: str, sort: str = "verwezen", size: int = 500
-) -> Iterator[list[OrganisationRow]]:
-    """Every row of ``organisation_table(page=None)`` in the same order,
-    ``size`` organisations at a time with their waits (for the CSV download,
-    which streams them: no list of every provider's histograms in memory)."""
-    if sort.startswith(MEDIAN_SORT):  # needs every row's waits to sort
-        yield organisation_table(f, level=level, sort=sort, page=None).rows
-        return
-    counts = sum_counts(
-        period_rows(ReferralMonthlyCounts, f).filter(level=level), ("organisation",)
-    )
-    names = _names()
-    histograms = period_rows(ReferralDayHistogram, f).filter(level=level)
-    keys = sorted(counts, key=_sort_key(sort, counts, names))
-    for start in range(0, len(keys), size):
-        rows = [_row(pk, names) for (pk,) in keys[start : start + size]]
-        _add_waits(rows, histograms, counts)
-        add_reported(rows, level=level, perceel=f.perceel)
-        yield rows
 
 
 def _row(pk: int, names: dict) -> OrganisationRow:

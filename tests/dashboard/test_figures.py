@@ -193,19 +193,6 @@ def test_the_organisation_table_side_by_side(cast, provider_org, outsider_org):
     assert each.count == 3 and each.pages == 1
 
 
-@pytest.mark.parametrize("level", ["group", "provider"])
-@pytest.mark.parametrize("sort", ["verwezen", "naam", "intake", "mediaan-total"])
-@pytest.mark.parametrize("size", [1, 2, 500])
-def test_the_csv_chunks_are_the_whole_table_in_its_order(cast, level, sort, size):
-    whole = selectors.organisation_table(january(), level=level, sort=sort, page=None)
-    chunks = list(
-        selectors.organisation_chunks(january(), level=level, sort=sort, size=size)
-    )
-    assert all(len(chunk) <= size for chunk in chunks) or sort.startswith("mediaan")
-    assert [r for chunk in chunks for r in chunk] == whole.rows
-    assert whole.rows  # something to compare
-
-
 def test_sorting_by_share_within_norm_puts_the_worst_first(
     cast, provider_org, subcontractor_org, outsider_org
 ):

@@ -89,7 +89,7 @@ def url(name, *args, **query):
 
 
 def csv_rows(response) -> list[list[str]]:
-    text = response.getvalue().decode("utf-8-sig")  # streamed or not
+    text = response.content.decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
@@ -249,7 +249,7 @@ def test_no_page_or_csv_shows_personal_data_to_the_municipality(
     for path in paths:
         response = client.get(path)
         assert response.status_code == 200, path
-        body = response.getvalue().decode("utf-8-sig")
+        body = response.content.decode("utf-8-sig")
         for secret in SECRETS:
             assert secret not in body, (path, secret)
         assert referrals[0].family_code not in body
@@ -262,7 +262,7 @@ def test_no_page_or_csv_shows_personal_data_to_a_provider(
     for path in [url("own", van="2025-11", tot="2026-03"), *_all_paths(provider_org)]:
         response = client.get(path)
         assert response.status_code == 200, path
-        body = response.getvalue().decode("utf-8-sig")
+        body = response.content.decode("utf-8-sig")
         for secret in SECRETS:
             assert secret not in body, (path, secret)
 
