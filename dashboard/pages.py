@@ -6,14 +6,17 @@ what a page shows, builds its tables (``tables``) and charts (``charts``).
 
 from datetime import timedelta
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dashboard import charts, selectors, tables
 from dashboard import definitions as d
-from dashboard.memo import memoised
+from dashboard.memo import live_memoised, memoised
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.tables import Column
@@ -69,8 +72,11 @@ def memo_warm() -> None:
     city_hotspots(f)
 
 
-def figures_context(f: Filters) -> dict:
-    """Everything the overview page (city or one provider) shows."""
+def figures_context(f: Filters, *, csv_query: str = "") -> dict:
+    """Everything the overview page (city or one provider) shows.
+
+    ``csv_query`` is the query string of the page's CSV links (part of the
+    rendered tables, so part of their memo key)."""
     f = selectors.with_members(f)
     percelen = list(Perceel.objects.all())
     # The precomputed figures change only with a refresh: summed once per
@@ -92,33 +98,31 @@ def figures_context(f: Filters) -> dict:
     # Live figures that would read every open referral or every service: from
     # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
     # at once when the catalogue, the day or the norms change.
-    capacity = memoised(
+    capacity = live_memoised(
         "capacity-now",
         f,
         lambda: selectors.capacity_now(f),
-        live=True,
         extra=(catalogue_version(),),
     )
-    overdue_count = memoised(
-        "overdue-count",
-        f,
-        overdue.count,
-        live=True,
-        extra=(timezone.localdate(), repr(norms)),
+    overdue_count = live_memoised(
+        "overdue-count", f, overdue.count, extra=(timezone.localdate(), repr(norms))
     )
-    context = {
+    # The parts drawn from the refreshed figures only (tables and SVG charts):
+    # rendered once per refresh, selection, language, day (the provisional
+    # months) and norms, then read from the memo as HTML.
+    sections = memoised(
+        "overview-html",
+        f,
+        lambda: _refreshed_sections(f, data, city, csv_query),
+        extra=(shown, get_language(), csv_query, provisional_from(), repr(norms)),
+    )
+    return {
         "filters": f,
         "figures": data.total,
         "city": city.total if city else None,
         "refresh": selectors.last_refresh(),
         "provisional_from": provisional_from(),
-        "waits_table": tables.waits_table(data.total, city.total if city else None),
-        "group_tables": _group_tables(data),
-        "trend_charts": _trend_charts(data, city),
-        "distributions": _distributions(data.total),
-        "declines_table": tables.declines_table(
-            memoised("declines", f, lambda: selectors.declines(f))
-        ),
+        "sections": {name: mark_safe(html) for name, html in sections.items()},  # noqa: S308
         "chains_table": tables.chains_table(
             selectors.chain_groups(f, norm_weeks=d.TOTAL.norm_weeks),
             d.TOTAL.norm_weeks,
@@ -126,16 +130,47 @@ def figures_context(f: Filters) -> dict:
         "capacity": capacity,
         "capacity_table": tables.capacity_table(capacity),
         "reported_table": tables.reported_table(capacity, data.total),
-        "capacity_trend": _capacity_trend(
-            memoised("capacity-trend", f, lambda: selectors.capacity_trend(f))
-        ),
         "overdue_count": overdue_count,
         "overdue_table": tables.overdue_table(
             selectors.overdue_rows(overdue[:OVERDUE_PREVIEW], table=norms)
         ),
-        "members_table": _members_table(f),
     }
-    return context
+
+
+TABLE = "dashboard/includes/table.html"
+CHART = "dashboard/includes/chart.html"
+
+
+def _refreshed_sections(f: Filters, data, city, csv_query: str) -> dict[str, str]:
+    """The overview's tables and charts that come from the refreshed figures,
+    as HTML (the templates in ``templates/dashboard/includes``)."""
+
+    def table(t) -> SafeString:
+        if t is None:
+            return SafeString("")
+        return render_to_string(TABLE, {"table": t, "csv_query": csv_query})
+
+    def charts_html(pairs) -> SafeString:
+        return SafeString(
+            "".join(
+                render_to_string(
+                    CHART, {"chart": c, "chart_table": t, "csv_query": csv_query}
+                )
+                for c, t in pairs
+            )
+        )
+
+    declines = memoised("declines", f, lambda: selectors.declines(f))
+    trend = memoised("capacity-trend", f, lambda: selectors.capacity_trend(f))
+    return {
+        "waits": table(tables.waits_table(data.total, city.total if city else None)),
+        "trend": charts_html(_trend_charts(data, city)),
+        "distributions": charts_html(_distributions(data.total)),
+        "groups": SafeString("".join(table(t) for t in _group_tables(data))),
+        "members": table(_members_table(f)),
+        "declines": table(tables.declines_table(declines)),
+        "capacity_trend": charts_html([_capacity_trend(trend)]),
+    }
 
 
 def _group_tables(data: selectors.Overview) -> list[tables.Table]:

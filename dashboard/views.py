@@ -22,7 +22,7 @@ from dashboard import definitions as d
 from dashboard import pages, selectors, tables
 from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
-from dashboard.memo import memoised
+from dashboard.memo import live_memoised, memoised
 from ijw import selectors as ijw_selectors
 from registry.catalogue_version import catalogue_version
 from registry.models import Organisation
@@ -78,17 +78,23 @@ def _scope(request) -> tuple[Organisation | None, list[Organisation] | None]:
     return _own_organisation(request)
 
 
-def _render(request, template, context, *, organisation=None, status=200):
-    """Render with what every dashboard page needs: the role, and the query
-    string for CSV links (with the provider shown, so a download matches)."""
+def _csv_query(request, organisation=None) -> str:
+    """The query string for CSV links (with the provider shown, so a download
+    matches the page)."""
     query = request.GET.copy()
     query.pop("pagina", None)
     if organisation is not None:
         query["aanbieder"] = organisation.slug
+    return query.urlencode()
+
+
+def _render(request, template, context, *, organisation=None, status=200):
+    """Render with what every dashboard page needs: the role, and the query
+    string for CSV links."""
     context.setdefault("refresh", None)
     context.update(
         city_user=perms.can_view_city_figures(request.user),
-        csv_query=query.urlencode(),
+        csv_query=_csv_query(request, organisation),
         organisation=organisation,
     )
     return render(request, template, context, status=status)
@@ -121,7 +127,7 @@ def overview(request):
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overview.html", form)
     f = form.filters()
-    context = pages.figures_context(f)
+    context = pages.figures_context(f, csv_query=_csv_query(request))
     if f.organisation is None:
         # From the precomputed counts, but all providers over two periods:
         # once per refresh and selection (``dashboard.memo``).
@@ -143,7 +149,7 @@ def own(request):
     if not form.is_valid():
         return _render_invalid(request, "dashboard/overview.html", form, organisation)
     f = perms.limit_to_viewer(request.user, form.filters(organisation))
-    context = pages.figures_context(f)
+    context = pages.figures_context(f, csv_query=_csv_query(request, organisation))
     context.update(form=form, city_view=False, **_experience({organisation.pk}))
     return _render(
         request, "dashboard/overview.html", context, organisation=organisation
@@ -201,12 +207,8 @@ def overdue(request):
     rows = selectors.overdue_referrals(f, table=norms)
     # The count reads every open referral: memoised as on the overview (same
     # key, so both pages state the same number).
-    count = memoised(
-        "overdue-count",
-        f,
-        rows.count,
-        live=True,
-        extra=(timezone.localdate(), repr(norms)),
+    count = live_memoised(
+        "overdue-count", f, rows.count, extra=(timezone.localdate(), repr(norms))
     )
     page = _CountedPaginator(rows, OVERDUE_PER_PAGE, count=count).get_page(
         request.GET.get("pagina")

@@ -189,6 +189,23 @@ class Referral(models.Model):
                 name="referral_inbox_open",
                 condition=Q(status__in=sorted(wf.OPEN_STATUSES)),
             ),
+            # Open referrals past a norm (the dashboard's live count and list,
+            # ``dashboard.selectors.overdue_referrals``): the oldest first, and
+            # every column the condition and its filters read, so the count
+            # is an index-only scan of the open referrals, not of them all.
+            models.Index(
+                fields=["referred_on", "id"],
+                include=[
+                    "urgency",
+                    "first_contact_on",
+                    "intake_on",
+                    "perceel",
+                    "referrer_type",
+                    "provider",
+                ],
+                name="referral_open_overdue",
+                condition=Q(status__in=sorted(wf.OPEN_STATUSES)),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

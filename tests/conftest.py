@@ -85,9 +85,10 @@ def _new_dashboard_memo_version():
     from a test's rolled-back rows must not reach the next test."""
     from django.core.cache import cache
 
-    from dashboard.memo import VERSION_KEY
+    from dashboard.memo import LIVE_VERSION_KEY, VERSION_KEY
 
     cache.delete(VERSION_KEY)
+    cache.delete(LIVE_VERSION_KEY)
 
 
 @pytest.fixture(autouse=True)

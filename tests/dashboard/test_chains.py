@@ -70,4 +70,5 @@ def test_the_overview_shows_the_chain_figures_beside_the_waits(
     assert rows["3"][0] == 1 and rows["3"][2] == 0  # one child, still waiting
     assert rows["4+"][0] == 0
     assert "Hulp gestart binnen 14 weken" in response.text
-    assert response.context["waits_table"] is not None  # the per-referral waits
+    # the per-referral waits
+    assert "tabel-wachttijden" in response.context["sections"]["waits"]

@@ -47,3 +47,26 @@ def test_a_changed_dependency_is_computed_anew():
     memo.memoised("x", JAN, compute, live=True, extra=("version 1",))
 
     assert memo.memoised("x", JAN, compute, live=True, extra=("version 2",)) == 2
+
+
+def test_a_live_figure_is_the_same_for_every_period_and_kept_by_a_refresh():
+    compute, calls = counter()
+
+    assert memo.live_memoised("now", JAN, compute) == 1
+    assert memo.live_memoised("now", FEB, compute) == 1  # not about a period
+    dashboard_refresh()  # reads no refreshed table: still current
+    assert memo.live_memoised("now", JAN, compute) == 1
+    assert memo.live_memoised("now", JAN, compute, extra=("catalogue 2",)) == 2
+    assert len(calls) == 2
+
+
+def test_a_live_figure_differs_per_perceel_and_organisation(perceel, provider_org):
+    from dataclasses import replace
+
+    compute, calls = counter()
+    memo.live_memoised("now", JAN, compute)
+    memo.live_memoised("now", replace(JAN, perceel=perceel), compute)
+    memo.live_memoised("now", replace(JAN, organisation=provider_org), compute)
+    memo.live_memoised("now", replace(JAN, referrer_type="02"), compute)
+
+    assert len(calls) == 4

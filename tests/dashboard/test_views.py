@@ -8,6 +8,7 @@ questions.
 
 import csv
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -445,9 +446,10 @@ def test_own_page_query_count(
     # perceel choices; family experience (ijw).
     with django_assert_num_queries(28):
         client.get(url("own"))
-    # Again: own and city figures, declines, capacity trend, capacity now and
-    # the count of open referrals from the memo.
-    with django_assert_num_queries(16):
+    # Again: own and city figures, capacity now, the count of open referrals
+    # and the rendered tables and charts of the refreshed figures (declines,
+    # capacity trend, the onderaannemers' figures and names) from the memo.
+    with django_assert_num_queries(13):
         client.get(url("own"))
 
 
@@ -477,3 +479,62 @@ def test_overdue_page_query_count(
     # Again: the count from the memo.
     with django_assert_num_queries(7):
         client.get(url("overdue"))
+
+
+# --- the memoised tables and charts -------------------------------------------
+
+
+def page(client, path) -> str:
+    """The page without its per-request CSRF token (the log-out form)."""
+    return re.sub(
+        r'name="csrfmiddlewaretoken" value="[^"]*"', "", client.get(path).text
+    )
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"van": "2025-04"}, {"perceel": "begeleiding", "verwijzer": "02"}]
+)
+def test_a_warm_overview_is_the_same_page_as_a_cold_one(
+    client, municipality_user, referrals, query
+):
+    from django.core.cache import cache
+
+    from dashboard.memo import LIVE_VERSION_KEY, memo_version_bump
+
+    client.force_login(municipality_user)
+    first = page(client, url("overview", **query))
+    assert "tabel-maanden" in first
+    assert page(client, url("overview", **query)) == first
+    # The same with nothing memoised (as after a refresh, live figures expired).
+    memo_version_bump()
+    cache.delete(LIVE_VERSION_KEY)
+    assert page(client, url("overview", **query)) == first
+
+
+def test_a_warm_own_page_is_the_same_page_as_a_cold_one(
+    client, provider_user, referrals
+):
+    from dashboard.memo import memo_version_bump
+
+    client.force_login(provider_user)
+    first = page(client, url("own"))
+    assert "tabel-onderdelen" in first
+    assert page(client, url("own")) == first
+    memo_version_bump()
+    assert page(client, url("own")) == first
+
+
+def test_the_memoised_tables_follow_the_language_and_the_csv_links_the_selection(
+    client, municipality_user, referrals
+):
+    from django.conf import settings
+
+    client.force_login(municipality_user)
+    dutch = client.get(url("overview")).text
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(url("overview")).text
+    assert "Wachttijden tegen de normen" in dutch
+    assert "Wachttijden tegen de normen" not in english
+    filtered = client.get(url("overview", verwijzer="02")).text
+    assert "/regie/csv/maanden.csv?verwijzer=02" in filtered
+    assert "/regie/csv/maanden.csv?verwijzer=02" not in english
