@@ -29,6 +29,7 @@ from registry.api.pagination import ApiPagination
 CURSOR = "cursor"
 _SALT = "referrals.api.cursor"
 _MAX_CURSOR = 500
+EXAMPLE_URL = "https://sociale-kaart.example.nl/api/v1/referrals"
 
 
 def encode_cursor(position: keyset.Position) -> str:
@@ -99,7 +100,9 @@ class ReferralPagination(ApiPagination):
         start = (number - 1) * size
         rows = list(queryset[start : start + size + 1])
         if not rows:
-            raise exceptions.NotFound(_("Deze pagina bestaat niet."))
+            raise exceptions.NotFound(
+                self.invalid_page_message.format(page_number=number, message="")
+            )
         more = len(rows) > size
         rows = rows[:size]
         terms = keyset.order_values
@@ -142,13 +145,14 @@ class ReferralPagination(ApiPagination):
             f"{keyset.COUNT_CAP}). Page on with next until it is null."
         )
         properties["count"]["maximum"] = keyset.COUNT_CAP + 1
-        for name in ("next", "previous"):
-            properties[name]["example"] = (
-                "https://sociale-kaart.example.nl/api/v1/referrals?cursor=WyJ…"
-            )
+        example = (
+            f"{EXAMPLE_URL}?cursor=W1siMjAyNi0xMS0zMCIsNDIxN10sMix0cnVlXQ:1vK2pQ:x1"
+        )
+        for name, end in (("next", "last"), ("previous", "first")):
+            properties[name]["example"] = example
             properties[name]["description"] = (
-                "The link to the next (previous) page, with an opaque cursor; "
-                "null on the last (first) page."
+                f"The link to the {name} page, with an opaque cursor; null on "
+                f"the {end} page."
             )
         return result
 
