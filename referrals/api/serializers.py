@@ -4,6 +4,8 @@ A school following a referral (with consent) gets the same document with every
 personal field (child, help question, consent, parent contact, notes) null.
 """
 
+from django.utils import timezone
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -246,8 +248,9 @@ class ReferralSerializer(serializers.ModelSerializer):
             if "_norms" not in self.context:
                 # Once a request, through the cache every norm change clears.
                 self.context["_norms"] = selectors.norms_table_cached()
+                self.context["_today"] = timezone.localdate()
             cache[referral.pk] = selectors.referral_timing(
-                referral, table=self.context["_norms"]
+                referral, today=self.context["_today"], table=self.context["_norms"]
             )
         return cache[referral.pk]
 
