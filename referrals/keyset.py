@@ -23,6 +23,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 
 COUNT_CAP = 1000
+MAX_PAGE = 10**6
 _NOTHING = Q(pk__in=[])
 
 
@@ -134,7 +135,7 @@ def _decode(token: str, length: int) -> tuple[list, int, bool] | None:
         or len(values) != length
         or not all(isinstance(v, str | int | None) for v in values)
         or type(page) is not int
-        or not 1 < page <= 10**6
+        or not 1 < page <= MAX_PAGE
         or not isinstance(forward, bool)
     ):
         return None
@@ -192,51 +193,98 @@ def _fetch(qs: QuerySet, terms: list[_Term], reverse: bool, size: int) -> list:
     return list(_ordered(rows.filter(pk__in=ids), terms, reverse))
 
 
-def keyset_page(qs: QuerySet, token: str | None, size: int) -> KeysetPage:
-    """The page of ``qs`` (ordered, ending on a unique column) that ``token``
-    points to; the first page without one. Two queries: the capped count and
-    the page's rows (``size`` + 1, to know whether a next page exists)."""
-    terms = _terms(qs)
+@dataclass(frozen=True)
+class Position:
+    """Where a page starts: the sort values of the row it continues from, the
+    direction (forward: the rows after it) and the page's number."""
+
+    values: list
+    number: int
+    forward: bool
+
+
+def _with_terms(qs: QuerySet, terms: list[_Term]) -> QuerySet:
     # Fields by alias (read back from the row); expressions selected as well.
-    qs = qs.alias(
+    return qs.alias(
         **{term.alias: term.expression for term in terms if term.attname}
     ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
-    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    decoded = _decode(token, len(terms)) if token else None
-    number, forward, rows = 1, True, None
-    if decoded is not None:
-        values, number, forward = decoded
-        try:
-            seek = qs.filter(_seek(terms, values, forward))
-            rows = _fetch(seek, terms, not forward, size)
-        except (ValidationError, ValueError, TypeError):
-            rows = None
-        if not rows:  # a bad token, or nothing left there: the first page
-            number, forward, rows = 1, True, None
-    if rows is None:
+
+
+def count_capped(qs: QuerySet) -> int:
+    """The rows of ``qs``, counted up to ``COUNT_CAP`` + 1 (one query that
+    stops there, however long the history)."""
+    return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+def seek_page(
+    qs: QuerySet, position: Position | None, size: int
+) -> tuple[list, Position | None, Position | None]:
+    """The rows of the page of ``qs`` (ordered, ending on a unique column)
+    that starts at ``position`` (None: the first page), in one query, with the
+    positions of the previous and the next page (None where there is none; a
+    previous page numbered 1 is the first page). Sort values of the wrong type
+    raise ``ValidationError``, ``ValueError`` or ``TypeError``."""
+    terms = _terms(qs)
+    qs = _with_terms(qs, terms)
+    if position is None:
+        number, forward = 1, True
         rows = _fetch(qs, terms, False, size)
+    else:
+        number, forward = position.number, position.forward
+        seek = qs.filter(_seek(terms, position.values, forward))
+        rows = _fetch(seek, terms, not forward, size)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
         rows.reverse()
-    has_previous = number > 1 or (not forward and more)
-    has_next = more if forward else bool(rows)
     previous = following = None
-    if has_previous:
-        # Back to the first page by its plain link (it shows the newest rows).
-        previous = (
-            "" if number <= 2 else _encode(_values(rows[0], terms), number - 1, False)
-        )
-    if has_next:
-        following = _encode(_values(rows[-1], terms), number + 1, True)
+    if rows and (number > 1 or (not forward and more)):
+        previous = Position(_values(rows[0], terms), number - 1, False)
+    if rows and (more if forward else True):
+        following = Position(_values(rows[-1], terms), number + 1, True)
+    return rows, previous, following
+
+
+def keyset_page(qs: QuerySet, token: str | None, size: int) -> KeysetPage:
+    """The page of ``qs`` (ordered, ending on a unique column) that ``token``
+    points to; the first page without one. Two queries: the capped count and
+    the page's rows (``size`` + 1, to know whether a next page exists)."""
+    count = count_capped(qs)
+    decoded = _decode(token, len(qs.query.order_by)) if token else None
+    position, found = None, None
+    if decoded is not None:
+        position = Position(*decoded)
+        try:
+            found = seek_page(qs, position, size)
+        except (ValidationError, ValueError, TypeError):
+            found = None
+        if found is None or not found[0]:  # a bad token, or nothing left there
+            position, found = None, None
+    rows, previous, following = found or seek_page(qs, None, size)
+    number = position.number if position else 1
     return KeysetPage(
         rows,
         number=number,
         count=count,
         size=size,
-        previous=previous,
-        following=following,
+        # Back to the first page by its plain link (it shows the newest rows).
+        previous=_token(previous),
+        following=_token(following),
     )
+
+
+def _token(position: Position | None) -> str | None:
+    if position is None:
+        return None
+    if position.number <= 1:
+        return ""
+    return _encode(position.values, position.number, position.forward)
+
+
+def order_values(qs: QuerySet, row) -> list:
+    """The sort values of ``row`` in ``qs``'s order (its fields), to make a
+    ``Position`` from a row read otherwise (a page read by OFFSET)."""
+    return _values(row, _terms(qs))
 
 
 def _values(row, terms: list[_Term]) -> list:

@@ -132,11 +132,14 @@ def referral_timing(
         or referral.ended_on
         or today
     )
+    # ``wf.next_deadline`` and ``wf.overdue`` from one reading of the
+    # deadlines (a list page asks this for every row).
+    ahead = wf.deadlines(derived, **kwargs)
     return Timing(
         days_since_referral=(today - referral.referred_on).days,
         days_waiting=(waited_until - referral.referred_on).days,
-        next_deadline=wf.next_deadline(derived, **kwargs),
-        overdue=tuple(wf.overdue(derived, today=today, **kwargs)),
+        next_deadline=ahead[0] if ahead else None,
+        overdue=tuple(d for d in ahead if d.due_on < today),
     )
 
 

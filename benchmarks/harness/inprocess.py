@@ -124,6 +124,7 @@ def scenarios(ctx) -> list[Scenario]:
     result += [
         Scenario("service page", _cycle(anonymous, service_paths), target_p95_ms=50),
         *_referral_scenarios(ctx),
+        *_referral_api_scenarios(ctx),
         _capacity_patch(ctx),
         _event_post(ctx),
         *_dashboard_scenarios(ctx),
@@ -212,6 +213,37 @@ def _referral_scenarios(ctx) -> list[Scenario]:
         ),
         Scenario("referral detail (provider)", _cycle(provider, details)),
         Scenario("family status POST (right code)", family_status),
+    ]
+
+
+def _api_following(client, path: str) -> str:
+    """The path of the API list's next page (its ``next`` link, a page number
+    or a cursor, whichever the build gives); the same page if there is none."""
+    from urllib.parse import urlsplit
+
+    following = client.get(path).json().get("next")
+    if not following:
+        return path
+    parts = urlsplit(following)
+    return f"{parts.path}?{parts.query}"
+
+
+def _referral_api_scenarios(ctx) -> list[Scenario]:
+    provider, referrer = ctx.clients["provider"], ctx.clients["referrer"]
+    first = "/api/v1/referrals?pageSize=100"
+    return [
+        Scenario(
+            "referral API (100 per page), referrer, page 1 and 2",
+            _cycle(referrer, [first, _api_following(referrer, first)]),
+            raw_sql=True,
+            target_ratio=2,
+        ),
+        Scenario(
+            "referral API (100 per page), provider, open, page 1",
+            _cycle(provider, [f"{first}&open=true"]),
+            raw_sql=True,
+            target_ratio=2,
+        ),
     ]
 
 

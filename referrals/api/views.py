@@ -29,7 +29,7 @@ from referrals import permissions as perms
 from referrals import selectors, services
 from referrals.api import serializers as s
 from referrals.api.filters import ReferralFilter
-from registry.api.pagination import ApiPagination
+from referrals.api.pagination import ReferralPagination
 from registry.api.scopes import KeyScope
 from registry.api.serializers import ProblemSerializer
 from registry.models import ApiToken
@@ -67,11 +67,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Any unique string (≤ 100 characters) per intended step. A retry "
     "with the same key records nothing and returns the first result (200).",
 )
-
-
-class ReferralPagination(ApiPagination):
-    page_size = 50
-    max_page_size = 200
 
 
 @extend_schema_view(

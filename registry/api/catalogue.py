@@ -304,7 +304,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Catalogu
     def list(self, request):
         search_filters, reference = filters.service_filters(request.query_params)
         organisations = filters.service_organisations(request.query_params)
-        services = selectors.service_list(
+        services = selectors.service_lines(
             filters=search_filters, organisations=organisations
         )
         if not organisations:
@@ -318,7 +318,8 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Catalogu
         # The reference values let each line read its terms from the service's
         # stored bit sets (``ServiceSerializer._line_terms``): no prefetches.
         context = {**self.get_serializer_context(), "reference": reference}
-        lines = s.ServiceSerializer(page, many=True, context=context).data
+        rows = [selectors.line_row(row) for row in page]
+        lines = s.ServiceSerializer(rows, many=True, context=context).data
         return self.get_paginated_response(lines)
 
     def retrieve(self, request, id=None):

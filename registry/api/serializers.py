@@ -1,8 +1,11 @@
 """Shapes of the catalogue and capacity API. Serializers check types and ranges
 only; rules and writes live in ``registry.services``, reads in the selectors."""
 
+from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from drf_spectacular.utils import extend_schema_field
@@ -179,8 +182,9 @@ def _norm_weeks() -> dict:
     return norms.regular_weeks()
 
 
-def within_norms(capacity) -> dict:
-    norms = _norm_weeks()
+def within_norms(capacity, norms: dict | None = None) -> dict:
+    """``norms``: the norm weeks when the caller read them already (a list)."""
+    norms = _norm_weeks() if norms is None else norms
     figures = {
         "intake": (capacity.intake_wait_weeks, norms["intake"]),
         "treatment": (capacity.treatment_wait_weeks, norms["treatment"]),
@@ -277,7 +281,7 @@ class ServiceSerializer(serializers.Serializer):
                 {"code": category, "name": hsds.JZ020[category]} if category else None
             ),
             "capacity": _capacity_summary(
-                getattr(service, "capacity", None), self._line_timezone()
+                getattr(service, "capacity", None), *self._line_constants()
             ),
             "url": self._line_url(service),
         }
@@ -322,10 +326,18 @@ class ServiceSerializer(serializers.Serializer):
             parts = self._url_parts = (head, tail)
         return f"{parts[0]}{service.pk}{parts[1]}"
 
-    def _line_timezone(self):
-        found = getattr(self, "_timezone", None)
+    def _line_constants(self) -> tuple:
+        """The time zone, the norm weeks and the stale limit (``is_stale``),
+        worked out once for the list: the norms come through the cache and the
+        clock through the settings, each costing more per line than the line."""
+        found = getattr(self, "_constants", None)
         if found is None:
-            found = self._timezone = _DATETIME.default_timezone()
+            stale_before = timezone.now() - timedelta(days=settings.CAPACITY_STALE_DAYS)
+            found = self._constants = (
+                _DATETIME.default_timezone(),
+                _norm_weeks(),
+                stale_before,
+            )
         return found
 
 
@@ -350,7 +362,7 @@ def _references(terms) -> list[dict]:
     return [{"slug": str(term.slug), "name": str(term.name)} for term in terms]
 
 
-def _capacity_summary(capacity, zone) -> dict | None:
+def _capacity_summary(capacity, zone, norm_weeks: dict, stale_before) -> dict | None:
     """``CapacitySummarySerializer``'s output, built directly (see above)."""
     if capacity is None:
         return None
@@ -362,8 +374,9 @@ def _capacity_summary(capacity, zone) -> dict | None:
         "free_places": capacity.free_places,
         "note": str(capacity.note),
         "updated_at": _iso_datetime(capacity.updated_at, zone),
-        "stale": capacity.is_stale,
-        "within_norms": within_norms(capacity),
+        # ``Capacity.is_stale`` against the list's one reading of the clock.
+        "stale": capacity.updated_at < stale_before,
+        "within_norms": within_norms(capacity, norm_weeks),
     }
 
 

@@ -1,7 +1,10 @@
 """The public catalogue API: lots, districts, problem areas, forms,
 organisations and services (read-only, no token needed)."""
 
+from datetime import timedelta
+
 from django.http import QueryDict
+from django.utils import timezone
 
 import pytest
 from rest_framework.fields import DateTimeField
@@ -476,6 +479,35 @@ def test_a_list_line_is_what_the_declared_fields_give(catalogue, rf):
         fast = serializer.to_representation(service)
         generic = drf.Serializer.to_representation(serializer, service)
         assert fast == generic
+
+
+@pytest.mark.parametrize("ordering", ["relevance", "wait", "-updated"])
+def test_a_list_line_from_values_is_the_line_of_the_model(catalogue, rf, ordering):
+    """The list reads plain rows (``service_lines``), not model instances: the
+    same services in the same order give the same lines as the models, with
+    a stale capacity, a missing one and none at all among them."""
+    from registry.api import selectors as api_selectors
+    from registry.api.serializers import ServiceSerializer
+
+    stale = Service.objects.filter(capacity__isnull=False).first()
+    Capacity.objects.filter(service=stale).update(
+        updated_at=timezone.now() - timedelta(days=400), free_places=3
+    )
+    Capacity.objects.filter(
+        service=Service.objects.exclude(pk=stale.pk).filter(capacity__isnull=False)[0]
+    ).delete()
+    request = rf.get("/api/v1/services", {"ordering": ordering})
+    filters, reference = api_filters.service_filters(request.GET)
+    models = list(api_selectors.service_list(filters=filters))
+    rows = list(api_selectors.service_lines(filters=filters))
+    assert [row["id"] for row in rows] == [service.pk for service in models]
+    context = {"request": request, "reference": reference}
+    from_models = ServiceSerializer(models, many=True, context=context).data
+    lines = [api_selectors.line_row(row) for row in rows]
+    from_rows = ServiceSerializer(lines, many=True, context=context).data
+    assert from_rows == from_models
+    assert {line["capacity"] is None for line in from_rows} == {True, False}
+    assert True in {(line["capacity"] or {}).get("stale") for line in from_rows}
 
 
 def test_the_service_list_is_paginated(provider_org, perceel):

@@ -1,0 +1,256 @@
+"""GET /api/v1/referrals: pages by signed cursor (keyset), page numbers for
+existing clients, the capped count, and lines built directly."""
+
+# The shared referral fixtures are imported below; their names are then reused as
+# test parameters, which is how pytest injects them.
+# ruff: noqa: F811
+
+from urllib.parse import parse_qs, urlsplit
+
+from django.urls import reverse
+
+import pytest
+from rest_framework.test import APIClient
+
+from referrals import keyset
+from referrals.api import serializers as s
+from referrals.models import AccessLogEntry, Referral
+from registry import services as registry_services
+from tests.referrals.fixtures import (  # noqa: F401 - fixtures, see above
+    make_referral,
+    outsider_referrer_user,
+    outsider_school_user,
+    school_org,
+    school_user,
+)
+
+pytestmark = pytest.mark.django_db
+LIST = reverse("referrals-api:referral-list")
+PROBLEM = "application/problem+json"
+
+
+def logged_in(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def references(body) -> list[str]:
+    return [line["reference"] for line in body["results"]]
+
+
+def params(link) -> dict:
+    return parse_qs(urlsplit(link).query)
+
+
+@pytest.fixture
+def history(make_referral):
+    """Nine referrals over five days, several on one day (the id breaks ties)."""
+    return [make_referral(days_ago=days) for days in (1, 2, 2, 2, 3, 3, 5, 8, 8)]
+
+
+def newest_first(referrals) -> list[str]:
+    ordered = sorted(referrals, key=lambda r: (r.referred_on, r.pk), reverse=True)
+    return [r.reference for r in ordered]
+
+
+def test_next_links_give_every_referral_once_in_order(
+    referrer_user, history, make_referral
+):
+    client = logged_in(referrer_user)
+    seen, page = [], client.get(LIST, {"pageSize": 2}).json()
+    assert page["previous"] is None
+    while True:
+        seen += references(page)
+        if page["next"] is None:
+            break
+        assert "page" not in params(page["next"])
+        assert set(params(page["next"])) == {"cursor", "pageSize"}
+        # A new referral between pages is the newest: on page 1, not later.
+        make_referral(days_ago=0)
+        page = client.get(page["next"]).json()
+    assert seen == newest_first(history)
+
+
+def test_previous_links_lead_back_to_the_first_page(referrer_user, history):
+    client = logged_in(referrer_user)
+    pages = [client.get(LIST, {"pageSize": 2}).json()]
+    while pages[-1]["next"]:
+        pages.append(client.get(pages[-1]["next"]).json())
+    assert len(pages) == 5
+    back = pages[-1]
+    for expected in reversed(pages[:-1]):
+        back = client.get(back["previous"]).json()
+        assert references(back) == references(expected)
+    assert back["previous"] is None
+    # The first page's link back is the plain list: no cursor.
+    assert "cursor" not in params(pages[1]["previous"])
+
+
+def test_page_numbers_still_work_and_link_on_by_cursor(referrer_user, history):
+    client = logged_in(referrer_user)
+    expected = newest_first(history)
+    second = client.get(LIST, {"pageSize": 2, "page": 2}).json()
+    assert references(second) == expected[2:4]
+    assert second["count"] == 9
+    third = client.get(second["next"]).json()
+    assert references(third) == expected[4:6]
+    first = client.get(second["previous"]).json()
+    assert references(first) == expected[:2]
+    last = client.get(LIST, {"pageSize": 2, "page": 5}).json()
+    assert (references(last), last["next"]) == (expected[8:], None)
+    assert references(client.get(last["previous"]).json()) == expected[6:8]
+    beyond = client.get(LIST, {"pageSize": 2, "page": 6})
+    assert (beyond.status_code, beyond["Content-Type"]) == (404, PROBLEM)
+
+
+def test_the_count_stops_at_the_cap(referrer_user, history, monkeypatch):
+    monkeypatch.setattr(keyset, "COUNT_CAP", 4)
+    body = logged_in(referrer_user).get(LIST, {"pageSize": 2}).json()
+    assert body["count"] == 5  # more than 4
+    assert len(body["results"]) == 2
+
+
+def test_filters_stay_in_the_links(referrer_user, make_referral):
+    for days in range(5):
+        make_referral(days_ago=days + 1, started=days % 2 == 0)
+    client = logged_in(referrer_user)
+    page = client.get(LIST, {"status": "started", "pageSize": 2}).json()
+    assert params(page["next"])["status"] == ["started"]
+    rest = client.get(page["next"]).json()
+    statuses = {line["status"] for line in page["results"] + rest["results"]}
+    assert (statuses, rest["next"]) == ({"started"}, None)
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    ["nonsense", "WyJ4Il0:1abc:xyz", "", "a" * 600],
+)
+def test_a_bad_cursor_is_400_naming_it_and_changes_nothing(
+    referrer_user, history, cursor
+):
+    before = AccessLogEntry.objects.count()
+    response = logged_in(referrer_user).get(LIST, {"cursor": cursor})
+    assert (response.status_code, response["Content-Type"]) == (400, PROBLEM)
+    names = [p["name"] for p in response.json()["invalid_params"]]
+    assert names == ["cursor"]
+    assert AccessLogEntry.objects.count() == before
+
+
+def test_an_edited_cursor_is_400(referrer_user, history):
+    client = logged_in(referrer_user)
+    link = client.get(LIST, {"pageSize": 2}).json()["next"]
+    cursor = params(link)["cursor"][0]
+    edited = ("X" if cursor[0] != "X" else "Y") + cursor[1:]
+    assert edited != cursor
+    response = client.get(LIST, {"cursor": edited, "pageSize": 2})
+    assert response.status_code == 400
+    assert [p["name"] for p in response.json()["invalid_params"]] == ["cursor"]
+
+
+def test_a_cursor_with_a_page_number_is_400(referrer_user, history):
+    client = logged_in(referrer_user)
+    link = client.get(LIST, {"pageSize": 2}).json()["next"]
+    response = client.get(link + "&page=2")
+    assert response.status_code == 400
+    assert [p["name"] for p in response.json()["invalid_params"]] == ["cursor"]
+
+
+def test_a_page_reads_only_the_page(
+    referrer_org, make_referral, django_assert_num_queries
+):
+    for days in range(120):
+        make_referral(days_ago=days % 30 + 1)
+    _token, key = registry_services.api_token_create(
+        organisation=referrer_org, actor=None, name="EPD"
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    first = client.get(LIST, {"pageSize": 100}).json()  # norms cached, key used
+    # The key with its organisation (the scope follows from it), the count up
+    # to the cap, the page's rows with their relations (the ids by the index
+    # first, in the same statement), the access log's INSERT of the 100 rows.
+    # No COUNT(*) of the history, no norms query (cached).
+    with django_assert_num_queries(4):
+        following = client.get(first["next"]).json()
+    assert len(first["results"]) == 100
+    assert len(following["results"]) == 20
+    with django_assert_num_queries(4):
+        assert len(client.get(LIST, {"pageSize": 100}).json()["results"]) == 100
+
+
+def test_each_caller_pages_through_only_what_it_may_see(
+    referrer_user,
+    school_user,
+    outsider_referrer_user,
+    outsider_school_user,
+    municipality_user,
+    outsider_user,
+    make_referral,
+    outsider_service,
+):
+    ours = [make_referral(days_ago=days + 1) for days in range(5)]
+    hidden_from_school = make_referral(days_ago=2, school_consent=False)
+    theirs = make_referral(
+        referrer_organisation=outsider_referrer_user.memberships.get().organisation,
+        referrer_user=outsider_referrer_user,
+        service=outsider_service,
+        follower_school=None,
+    )
+
+    def everything(user) -> list[str]:
+        client, seen = logged_in(user), []
+        page = client.get(LIST, {"pageSize": 2}).json()
+        while True:
+            seen += references(page)
+            if not page["next"]:
+                return seen
+            page = client.get(page["next"]).json()
+
+    assert everything(referrer_user) == newest_first([*ours, hidden_from_school])
+    assert everything(school_user) == newest_first(ours)
+    assert everything(outsider_referrer_user) == [theirs.reference]
+    assert everything(outsider_user) == [theirs.reference]  # to its service
+    for user in (outsider_school_user, municipality_user):
+        assert everything(user) == []
+    # A school's lines carry no personal data, page after page.
+    client = logged_in(school_user)
+    second = client.get(client.get(LIST, {"pageSize": 2}).json()["next"]).json()
+    for line in second["results"]:
+        assert line["help_question"] is None
+        assert line["service_name"] is None
+
+
+class _Generic(s.ReferralSerializer):
+    """DRF's own output of the declared fields (a subclass takes that path)."""
+
+
+def test_a_list_line_is_what_the_declared_fields_give(
+    rf,
+    referrer_user,
+    provider_user,
+    school_user,
+    make_referral,
+):
+    from referrals import selectors
+
+    earlier = make_referral(ended=True, days_ago=40)
+    made = [
+        make_referral(),
+        make_referral(waitlisted=True, parent_email="", parent_name=""),
+        make_referral(started=True, previous_referral=earlier, urgency="urgent"),
+        make_referral(declined=True, school_consent=False, days_ago=120),
+        earlier,
+    ]
+    Referral.objects.filter(pk=made[1].pk).update(bridging_care=True)
+    for user in (referrer_user, provider_user, school_user):
+        request = rf.get(LIST)
+        request.user = user
+        rows = list(selectors.referral_list_for_actor(actor=user))
+        assert rows
+        for row in rows:
+            fast = s.ReferralSerializer(context={"request": request})
+            generic = _Generic(context={"request": request})
+            line = fast.to_representation(row)
+            assert line == generic.to_representation(row)
+            assert list(line) == list(generic.to_representation(row))
