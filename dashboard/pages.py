@@ -4,6 +4,8 @@ Presentation only: every figure comes from ``selectors``; this module picks
 what a page shows, builds its tables (``tables``) and charts (``charts``).
 """
 
+import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.template.loader import render_to_string
@@ -58,18 +60,65 @@ def city_hotspots(f: Filters):
     return memoised("hotspots", f, lambda: selectors.hotspots(f))
 
 
-def memo_warm() -> None:
-    """Fill the memo for what municipality staff open first (the city overview
-    as /regie shows it without filters), so no reader pays for it after the
-    nightly refresh. Call after ``dashboard_refresh`` has committed."""
+WARM_SECONDS = 120
+
+
+def warm_selections() -> Iterator[dict[str, str]]:
+    """What /regie is opened with, most used first: the city over the default
+    period and over 36 months, each perceel, then each hoofdaanbieder (most
+    referrals first)."""
+    from django.db.models import Count
+
+    from dashboard.periods import add_months
+    from referrals.models import Referral
+    from registry.models import Organisation
+
+    yield {}
+    three_years = add_months(month_start(timezone.localdate()), -35)
+    yield {"van": three_years.strftime("%Y-%m")}
+    for code in Perceel.objects.order_by("code").values_list("code", flat=True):
+        yield {"perceel": code}
+    busiest = (
+        Referral.objects.filter(provider__kind=Organisation.Kind.HOOFDAANBIEDER)
+        .values("provider__slug")
+        .annotate(n=Count("id"))
+        .order_by("-n", "provider__slug")
+    )
+    for row in busiest.iterator():
+        yield {"aanbieder": row["provider__slug"]}
+
+
+def memo_warm(seconds: float = WARM_SECONDS, languages=None) -> list[dict]:
+    """Fill the memo for the selections municipality staff open
+    (``warm_selections``), as /regie would for each, in every language, so no
+    reader pays for them after the nightly refresh: until ``seconds`` are
+    spent (a selection begun is finished). Call after ``dashboard_refresh``
+    has committed. Returns the selections warmed."""
+    from django.conf import settings
+    from django.http import QueryDict
+    from django.utils import translation
+
     from dashboard.forms import FilterForm
 
-    form = FilterForm({})
-    if not form.is_valid():  # no reference data yet
-        return
-    f = form.filters()
-    figures_context(f)
-    city_hotspots(f)
+    languages = languages or [code for code, _name in settings.LANGUAGES]
+    deadline = time.monotonic() + seconds
+    warmed = []
+    for params in warm_selections():
+        if time.monotonic() >= deadline:
+            break
+        query = QueryDict(mutable=True)
+        query.update(params)
+        form = FilterForm(query)
+        if not form.is_valid():  # no reference data yet
+            continue
+        f = form.filters()
+        for language in languages:
+            with translation.override(language):
+                figures_context(f, csv_query=query.urlencode())
+        if f.organisation is None:
+            city_hotspots(f)
+        warmed.append(params)
+    return warmed
 
 
 def figures_context(f: Filters, *, csv_query: str = "") -> dict:

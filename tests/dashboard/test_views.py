@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
@@ -431,6 +432,55 @@ def test_the_refresh_command_warms_the_city_overview(
     with django_assert_num_queries(11):
         response = client.get(url("overview"))
     assert response.status_code == 200
+
+
+def _second_visit_queries(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(path)
+    with CaptureQueriesContext(connection) as warm:
+        client.get(path)
+    return len(warm)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_refresh_command_warms_the_usual_selections(
+    client, municipality_user, referrals, language
+):
+    """The city over 36 months, each perceel and each hoofdaanbieder: their
+    first visit after the refresh reads the memo as a second visit does, in
+    Dutch and in English."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard.pages import warm_selections
+
+    selections = list(warm_selections())
+    assert {"perceel"} in [set(s) for s in selections]
+    assert {"aanbieder"} in [set(s) for s in selections]
+    out = io.StringIO()
+    call_command("refresh_dashboard", stdout=out)
+    assert f"{len(selections)} selections warmed" in out.getvalue()
+    client.force_login(municipality_user)
+    client.cookies["django_language"] = language
+    for params in selections:
+        path = url("overview") + "?" + urlencode(params)
+        with CaptureQueriesContext(connection) as first:
+            assert client.get(path).status_code == 200
+        assert len(first) == _second_visit_queries(client, path), params
+
+
+def test_the_refresh_command_can_leave_the_memo_cold(
+    client, municipality_user, referrals, django_assert_num_queries
+):
+    from django.core.management import call_command
+
+    call_command("refresh_dashboard", warm_seconds=0, stdout=io.StringIO())
+    client.force_login(municipality_user)
+    with django_assert_num_queries(21):
+        client.get(url("overview"))
 
 
 def test_own_page_query_count(

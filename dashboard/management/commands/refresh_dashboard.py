@@ -11,7 +11,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from dashboard.pages import memo_warm
+from dashboard.pages import WARM_SECONDS, memo_warm
 from dashboard.periods import add_months, month_start
 from dashboard.services import dashboard_refresh
 
@@ -27,14 +27,23 @@ class Command(BaseCommand):
             "--months", type=int, help="Only the last N months (incl. this one)."
         )
         group.add_argument("--since", help="Only from this month on (YYYY-MM).")
+        parser.add_argument(
+            "--warm-seconds",
+            type=float,
+            default=WARM_SECONDS,
+            help="Then fill the page memo for the usual selections for at most "
+            "this long (0: not at all).",
+        )
 
     def handle(self, *args, **options):
         refresh = dashboard_refresh(since=self._since(options))
-        memo_warm()  # the first morning visitor reads the overview warm
+        # The first morning visitors read the usual selections warm.
+        warmed = memo_warm(options["warm_seconds"]) if options["warm_seconds"] else []
         scope = f"from {refresh.from_month:%Y-%m}" if refresh.from_month else "all"
         self.stdout.write(
             f"dashboard figures rebuilt ({scope} months, {refresh.referrals} "
-            f"referrals) in {refresh.duration_ms / 1000:.1f} s"
+            f"referrals) in {refresh.duration_ms / 1000:.1f} s; "
+            f"{len(warmed)} selections warmed"
         )
 
     def _since(self, options) -> date | None:
