@@ -182,6 +182,21 @@ def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
     return qs.select_related(*_LIST_RELATED).order_by(URGENT_FIRST, "referred_on", "id")
 
 
+def inbox_branches(*, actor) -> list[Q]:
+    """The actor's provider scope split per provider organisation: its own
+    (every perceel) and each onderaannemer's (the subcontracted percelen).
+    Disjoint, together the whole scope, and each one ordered by the inbox
+    indexes (provider first), so ``keyset.keyset_page`` merges a page from
+    each one's first rows instead of sorting everything the inbox reaches."""
+    reach = perms.scope(actor).provider
+    branches = [Q(provider_id=org) for org in sorted(reach.own)]
+    for org in sorted(reach.organisation_ids - reach.own):
+        branches.append(
+            Q(provider_id=org, perceel_id__in=sorted(reach.percelen_of(org)))
+        )
+    return branches
+
+
 def overdue_q(today: date, table: NormsTable) -> Q:
     """Open referrals past at least one norm of their urgency, as
     ``workflow.overdue`` decides it, as one database condition."""

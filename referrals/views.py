@@ -355,9 +355,11 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _seek_page(request, queryset) -> keyset.KeysetPage:
+def _seek_page(request, queryset, branches=None) -> keyset.KeysetPage:
     """A working list's page: its own rows only, whatever the history."""
-    return keyset.keyset_page(queryset, request.GET.get("page"), PAGE_SIZE)
+    return keyset.keyset_page(
+        queryset, request.GET.get("page"), PAGE_SIZE, branches=branches
+    )
 
 
 CSV_MAX_ROWS = 5000
@@ -465,7 +467,9 @@ def inbox(request):
         return _bad_csv_request(form) or _csv_response(
             request.user, qs, "inbox.csv", table
         )
-    page = _seek_page(request, qs)
+    page = _seek_page(
+        request, qs, branches=selectors.inbox_branches(actor=request.user)
+    )
     referrals = list(page.object_list)
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"
