@@ -252,16 +252,28 @@ def service_choices_for_inbox(*, actor) -> list[tuple[int, str]]:
     return _service_choices(Service.objects.filter(reach.q("organisation", "perceel")))
 
 
+# Past this many services the referrer list's service filter is a search on
+# the service's name instead of a list (a JGZ refers to thousands).
+SERVICE_CHOICES_MAX = 200
+
+
 def service_choices_for_referrer(*, actor) -> list[tuple[int, str]] | None:
-    """The services the actor's referrer organisations referred to; None for
-    an actor who only follows as a school (a school never learns the service)."""
+    """The services the actor's referrer organisations referred to, if there
+    are at most ``SERVICE_CHOICES_MAX`` (one query, reading the
+    ``(referrer_organisation, service)`` index only up to the first
+    ``SERVICE_CHOICES_MAX`` + 1 services); a longer list is cut there, which
+    the caller takes as "too many to list". None for an actor who only follows
+    as a school (a school never learns the service)."""
     ids = perms.scope(actor).referrer_ids
     if not ids:
         return None
-    referred = Referral.objects.filter(referrer_organisation_id__in=ids)
-    return _service_choices(
-        Service.objects.filter(pk__in=referred.values("service_id"))
+    first = (
+        Referral.objects.filter(referrer_organisation_id__in=ids)
+        .order_by("service_id")
+        .values("service_id")
+        .distinct()[: SERVICE_CHOICES_MAX + 1]
     )
+    return _service_choices(Service.objects.filter(pk__in=first))
 
 
 def referral_filter(
@@ -282,6 +294,9 @@ def referral_filter(
             qs = qs.filter(**{field: filters[name]})
     if filters.get("aanbod"):
         qs = qs.filter(Q(service_id=filters["aanbod"]) & (service_within or Q()))
+    if filters.get("aanbod_naam"):
+        named = Service.objects.filter(name__icontains=filters["aanbod_naam"])
+        qs = qs.filter(Q(service_id__in=named.values("pk")) & (service_within or Q()))
     if filters.get("van"):
         qs = qs.filter(referred_on__gte=filters["van"])
     if filters.get("tot"):

@@ -522,6 +522,7 @@ def referral_list(request):
         request.GET or None,
         sorts=LIST_SORTS,
         services=selectors.service_choices_for_referrer(actor=request.user),
+        services_max=selectors.SERVICE_CHOICES_MAX,
     )
     qs = selectors.referral_filter(
         selectors.referral_list_for_referrer(actor=request.user, open_only=open_only),
