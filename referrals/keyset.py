@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
 
@@ -209,6 +210,26 @@ def _merged_ids(
     return RawSQL(top, [*params, size + 1])  # noqa: S611
 
 
+def _capped_count(qs: QuerySet, branches: list[Q] | None) -> int:
+    """The rows of ``qs`` up to ``COUNT_CAP`` + 1. With several branches,
+    counted branch after branch (each by its own index), stopping at the cap,
+    rather than gathering every row the list reaches first."""
+    if not branches or len(branches) < 2:
+        return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    parts, params = [], []
+    for number, branch in enumerate(branches):
+        part = qs.filter(branch).order_by().values("pk")[: COUNT_CAP + 1]
+        sql, part_params = part.query.get_compiler(using=qs.db).as_sql()
+        parts.append(f"SELECT * FROM ({sql}) AS _cb{number}")  # noqa: S608
+        params.extend(part_params)
+    merged = " UNION ALL ".join(parts)
+    # Django's SQL with its parameters kept apart, around it only our own words.
+    sql = f"SELECT COUNT(*) FROM ({merged} LIMIT %s) AS _counted"  # noqa: S608
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, [*params, COUNT_CAP + 1])
+        return cursor.fetchone()[0]
+
+
 def _fetch(
     qs: QuerySet,
     terms: list[_Term],
@@ -249,7 +270,7 @@ def keyset_page(
     qs = qs.alias(
         **{term.alias: term.expression for term in terms if term.attname}
     ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
-    count = qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    count = _capped_count(qs, branches)
     decoded = _decode(token, len(terms)) if token else None
     number, forward, rows = 1, True, None
     if decoded is not None:

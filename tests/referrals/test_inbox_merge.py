@@ -177,3 +177,14 @@ def test_others_still_get_nothing_from_the_hoofdaanbieders_inbox(
         shown = [r for r in Referral.objects.all() if r.reference in response.text]
         assert shown == []
     assert AccessLogEntry.objects.count() == before
+
+
+@pytest.mark.parametrize("cap", [1, 5, 15, 100])
+def test_the_merged_count_stops_at_the_cap(provider_user, wide, monkeypatch, cap):
+    monkeypatch.setattr(keyset, "COUNT_CAP", cap)
+    qs = selectors.referral_inbox(actor=provider_user, open_only=False)
+    page = keyset.keyset_page(
+        qs, None, 2, selectors.inbox_branches(actor=provider_user)
+    )
+    assert page.count == min(len(wide), cap + 1)
+    assert page.more_than == (len(wide) > cap)
