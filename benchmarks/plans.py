@@ -52,7 +52,7 @@ EXPECTED = {
         "referrals_referral_referrer_organisation_id_dbfa938e",
     },
     "provider inbox, open, page 3 (keyset)": {"referral_inbox_open"},
-    # Merged from one index scan per provider (selectors.inbox_branches).
+    # Merged from one index scan per provider (selectors.referral_inbox_parts).
     "provider inbox, all, page 1 (keyset)": {"referral_inbox_all"},
     "provider inbox, all, page 3 (keyset)": {"referral_inbox_all"},
     "referrer list, service filter choices": {"referral_referrer_service"},
@@ -116,9 +116,9 @@ def _first_statement(read) -> tuple[str, list]:
     return captured[0]
 
 
-def _keyset(qs, page: int, branches=None) -> dict[str, tuple[str, list]]:
+def _keyset(qs, page: int, parts=None) -> dict[str, tuple[str, list]]:
     """The statements of a working list's page ``page`` as the views read it
-    (``referrals.keyset``, with the inbox's ``branches``): the capped count and
+    (``referrals.keyset``, with the inbox's ``parts``): the capped count and
     the page's rows."""
     from django.db import connection
 
@@ -126,7 +126,7 @@ def _keyset(qs, page: int, branches=None) -> dict[str, tuple[str, list]]:
 
     token = None
     for _ in range(page - 1):
-        token = keyset.keyset_page(qs, token, PAGE, branches).next_page_number()
+        token = keyset.keyset_page(qs, token, PAGE, parts).next_page_number()
     captured = []
 
     def probe(execute, sql, params, many, context):
@@ -134,7 +134,7 @@ def _keyset(qs, page: int, branches=None) -> dict[str, tuple[str, list]]:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(probe):
-        keyset.keyset_page(qs, token, PAGE, branches)
+        keyset.keyset_page(qs, token, PAGE, parts)
     count, rows = captured
     return {"count": count, "rows": rows}
 
@@ -164,7 +164,10 @@ def statements() -> dict[str, tuple[str, list]]:
     inbox_all = referral_selectors.referral_inbox(
         actor=cast.provider_user, open_only=False
     )
-    branches = referral_selectors.inbox_branches(actor=cast.provider_user)
+    parts = referral_selectors.referral_inbox_parts(actor=cast.provider_user)
+    every = referral_selectors.referral_inbox_parts(
+        actor=cast.provider_user, open_only=False
+    )
     mine = referral_selectors.referral_list_for_referrer(actor=cast.referrer_user)
     mine_open = referral_selectors.referral_list_for_referrer(
         actor=cast.referrer_user, open_only=True
@@ -190,9 +193,9 @@ def statements() -> dict[str, tuple[str, list]]:
         "referrer list by reference, page 3 (keyset)": _keyset(
             referral_selectors.referral_filter(mine, {"sorteer": "referentie"}), 3
         )["rows"],
-        "provider inbox, open, page 3 (keyset)": _keyset(inbox, 3, branches)["rows"],
-        "provider inbox, all, page 1 (keyset)": _keyset(inbox_all, 1, branches)["rows"],
-        "provider inbox, all, page 3 (keyset)": _keyset(inbox_all, 3, branches)["rows"],
+        "provider inbox, open, page 3 (keyset)": _keyset(inbox, 3, parts)["rows"],
+        "provider inbox, all, page 1 (keyset)": _keyset(inbox_all, 1, every)["rows"],
+        "provider inbox, all, page 3 (keyset)": _keyset(inbox_all, 3, every)["rows"],
         "referrer list, service filter choices": _first_statement(
             lambda: referral_selectors.service_choices_for_referrer(
                 actor=cast.referrer_user

@@ -179,51 +179,61 @@ class KeysetPage:
         return self._following
 
 
-def _merged_ids(
-    qs: QuerySet, terms: list[_Term], reverse: bool, size: int, branches: list[Q]
-) -> RawSQL:
-    """The first ``size`` + 1 ids of ``qs`` in its order, as the top of a merge:
-    each branch (a part of the list; together they cover it) gives its own
-    first ``size`` + 1 rows by its own index scan, and only those are sorted.
-    A list that is the union of many such parts (a hoofdaanbieder's inbox: its
-    own services and each onderaannemer's percelen) then reads O(branches x
-    page) rows, not every row it reaches."""
-    columns = {f"_mk{number}": F(term.alias) for number, term in enumerate(terms)}
-    parts, params = [], []
-    for number, branch in enumerate(branches):
-        part = _ordered(qs.filter(branch), terms, reverse).values(
-            _mpk=F("pk"), **columns
-        )[: size + 1]
-        sql, part_params = part.query.get_compiler(using=qs.db).as_sql()
-        # Django's own SQL with its parameters kept apart; no input here.
-        parts.append(f"SELECT * FROM ({sql}) AS _mb{number}")  # noqa: S608
+def _with_terms(qs: QuerySet, terms: list[_Term]) -> QuerySet:
+    """``qs`` with its sort values by alias (fields) or selected (expressions)."""
+    return qs.alias(
+        **{term.alias: term.expression for term in terms if term.attname}
+    ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
+
+
+def _union(parts: list[QuerySet], db: str) -> tuple[str, list]:
+    """The parts' SQL, each as its own subquery, as one UNION ALL."""
+    sqls, params = [], []
+    for number, part in enumerate(parts):
+        sql, part_params = part.query.get_compiler(using=db).as_sql()
+        # Django's own SQL, its parameters kept apart: no input in the text.
+        sqls.append(f"SELECT * FROM ({sql}) AS _part{number}")  # noqa: S608
         params.extend(part_params)
+    return " UNION ALL ".join(sqls), params
+
+
+def _merged_ids(
+    parts: list[QuerySet], terms: list[_Term], reverse: bool, size: int, db: str
+) -> RawSQL:
+    """The first ``size`` + 1 ids of the list in its order, as the top of a
+    merge: each part (together they are the list) gives its own first ``size``
+    + 1 rows by its own index scan, and only those are sorted. A list that is
+    the union of many such parts (a hoofdaanbieder's inbox: its own services
+    and each onderaannemer's percelen) then reads O(parts x page) rows, not
+    every row it reaches."""
+    columns = {f"_mk{number}": F(term.alias) for number, term in enumerate(terms)}
+    merged, params = _union(
+        [
+            _ordered(part, terms, reverse).values(_mpk=F("pk"), **columns)[: size + 1]
+            for part in parts
+        ],
+        db,
+    )
     order = ", ".join(
         f"_mk{number} DESC NULLS FIRST"
         if term.descending != reverse
         else f"_mk{number} ASC NULLS LAST"
         for number, term in enumerate(terms)
     )
-    merged = " UNION ALL ".join(parts)
-    # Our own column names and an int around Django's SQL; parameters apart.
+    # Our own column names around Django's SQL; parameters apart.
     top = f"SELECT _mpk FROM ({merged}) AS _merged ORDER BY {order} LIMIT %s"  # noqa: S608
     return RawSQL(top, [*params, size + 1])  # noqa: S611
 
 
-def _capped_count(qs: QuerySet, branches: list[Q] | None) -> int:
-    """The rows of ``qs`` up to ``COUNT_CAP`` + 1. With several branches,
-    counted branch after branch (each by its own index), stopping at the cap,
-    rather than gathering every row the list reaches first."""
-    if not branches or len(branches) < 2:
+def _capped_count(qs: QuerySet, parts: list[QuerySet] | None) -> int:
+    """The rows of the list up to ``COUNT_CAP`` + 1. With parts, counted part
+    after part (each by its own index), stopping at the cap, rather than
+    gathering every row the list reaches first."""
+    if not parts:
         return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    parts, params = [], []
-    for number, branch in enumerate(branches):
-        part = qs.filter(branch).order_by().values("pk")[: COUNT_CAP + 1]
-        sql, part_params = part.query.get_compiler(using=qs.db).as_sql()
-        parts.append(f"SELECT * FROM ({sql}) AS _cb{number}")  # noqa: S608
-        params.extend(part_params)
-    merged = " UNION ALL ".join(parts)
-    # Django's SQL with its parameters kept apart, around it only our own words.
+    merged, params = _union(
+        [part.order_by().values("pk")[: COUNT_CAP + 1] for part in parts], qs.db
+    )
     sql = f"SELECT COUNT(*) FROM ({merged} LIMIT %s) AS _counted"  # noqa: S608
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, [*params, COUNT_CAP + 1])
@@ -235,55 +245,63 @@ def _fetch(
     terms: list[_Term],
     reverse: bool,
     size: int,
-    branches: list[Q] | None = None,
+    parts: list[QuerySet] | None = None,
 ) -> list:
     """``size`` + 1 rows of ``qs`` in its order: the ids first (on the index
-    alone, no join; merged from the ``branches`` if there are several), then
-    those rows with their related rows. One statement; joining before the sort
-    would join every row the list reaches."""
-    if branches and len(branches) > 1:
-        ids = _merged_ids(qs, terms, reverse, size, branches)
-    else:
-        ids = _ordered(qs, terms, reverse).values("pk")[: size + 1]
+    alone, no join; merged from the ``parts`` if given), then those rows with
+    their related rows, always through ``qs`` itself (its scope holds whatever
+    the parts pick). One statement; joining before the sort would join every
+    row the list reaches."""
+    if parts:
+        ids = _merged_ids(parts, terms, reverse, size, qs.db)
+        return list(_ordered(qs.filter(pk__in=ids), terms, reverse))
+    ids = _ordered(qs, terms, reverse).values("pk")[: size + 1]
     rows = qs.model._base_manager.all()
     rows.query.select_related = qs.query.select_related
     rows._prefetch_related_lookups = qs._prefetch_related_lookups
-    rows = rows.alias(
-        **{term.alias: term.expression for term in terms if term.attname}
-    ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
-    return list(_ordered(rows.filter(pk__in=ids), terms, reverse))
+    rows = _with_terms(rows.filter(pk__in=ids), terms)
+    return list(_ordered(rows, terms, reverse))
 
 
 def keyset_page(
-    qs: QuerySet, token: str | None, size: int, branches: list[Q] | None = None
+    qs: QuerySet,
+    token: str | None,
+    size: int,
+    parts: list[QuerySet] | None = None,
 ) -> KeysetPage:
     """The page of ``qs`` (ordered, ending on a unique column) that ``token``
     points to; the first page without one. Two queries: the capped count and
     the page's rows (``size`` + 1, to know whether a next page exists).
 
-    ``branches``: disjoint conditions whose union is all of ``qs``, each with
-    an index that matches the order; the page is then merged from each one's
-    first rows (``_merged_ids``). They only split the work: ``qs`` keeps its
-    own conditions (the actor's scope) in every branch."""
+    ``parts``: disjoint QuerySets, in ``qs``'s order, whose union is ``qs``,
+    each answered by an index that matches the order (a hoofdaanbieder's
+    inbox per provider); the page is then merged from each one's first rows
+    (``_merged_ids``). The rows are still read through ``qs``: a part can
+    only pick among them."""
     terms = _terms(qs)
     # Fields by alias (read back from the row); expressions selected as well.
-    qs = qs.alias(
-        **{term.alias: term.expression for term in terms if term.attname}
-    ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
-    count = _capped_count(qs, branches)
+    qs = _with_terms(qs, terms)
+    parts = [_with_terms(part, terms) for part in parts or ()] or None
+    count = _capped_count(qs, parts)
     decoded = _decode(token, len(terms)) if token else None
     number, forward, rows = 1, True, None
     if decoded is not None:
         values, number, forward = decoded
         try:
-            seek = qs.filter(_seek(terms, values, forward))
-            rows = _fetch(seek, terms, not forward, size, branches)
+            beyond = _seek(terms, values, forward)
+            rows = _fetch(
+                qs.filter(beyond),
+                terms,
+                not forward,
+                size,
+                parts and [part.filter(beyond) for part in parts],
+            )
         except (ValidationError, ValueError, TypeError):
             rows = None
         if not rows:  # a bad token, or nothing left there: the first page
             number, forward, rows = 1, True, None
     if rows is None:
-        rows = _fetch(qs, terms, False, size, branches)
+        rows = _fetch(qs, terms, False, size, parts)
     more = len(rows) > size
     rows = rows[:size]
     if not forward:

@@ -171,15 +171,32 @@ def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Re
     return qs.select_related(*_LIST_RELATED).order_by("-referred_on", "-id")
 
 
-def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
+def referral_inbox(
+    *, actor, open_only: bool = True, within: Q | None = None
+) -> QuerySet[Referral]:
     """Referrals to the services of the actor's provider organisations (and, for a
     hoofdaanbieder, its onderaannemers' in the percelen of its subcontracts with
-    them): urgent first, then oldest first."""
-    qs = Referral.objects.filter(perms.scope(actor).provider.q("provider", "perceel"))
+    them): urgent first, then oldest first. ``within``: one of
+    ``inbox_branches`` instead of the whole scope (``referral_inbox_parts``)."""
+    if within is None:
+        within = perms.scope(actor).provider.q("provider", "perceel")
+    qs = Referral.objects.filter(within)
     if open_only:
         # The same list as the partial index ``referral_inbox_open``.
         qs = qs.filter(status__in=sorted(wf.OPEN_STATUSES))
     return qs.select_related(*_LIST_RELATED).order_by(URGENT_FIRST, "referred_on", "id")
+
+
+def referral_inbox_parts(*, actor, open_only: bool = True) -> list[QuerySet]:
+    """The inbox per provider (``inbox_branches``), for ``keyset.keyset_page``
+    to merge a page from; none when there is only one provider."""
+    branches = inbox_branches(actor=actor)
+    if len(branches) < 2:
+        return []
+    return [
+        referral_inbox(actor=actor, open_only=open_only, within=branch)
+        for branch in branches
+    ]
 
 
 def inbox_branches(*, actor) -> list[Q]:

@@ -78,15 +78,15 @@ def _straight(qs) -> list[int]:
     return list(keyset._ordered(aliased, terms, False).values_list("pk", flat=True))
 
 
-def _walk(qs, branches, size):
-    pages = [keyset.keyset_page(qs, None, size, branches)]
+def _walk(qs, parts, size):
+    pages = [keyset.keyset_page(qs, None, size, parts)]
     while pages[-1].has_next():
         token = pages[-1].next_page_number()
-        pages.append(keyset.keyset_page(qs, token, size, branches))
+        pages.append(keyset.keyset_page(qs, token, size, parts))
     back = [pages[-1]]
     while back[-1].has_previous():
         token = back[-1].previous_page_number() or None
-        back.append(keyset.keyset_page(qs, token, size, branches))
+        back.append(keyset.keyset_page(qs, token, size, parts))
     return pages, back[::-1]
 
 
@@ -112,8 +112,14 @@ def test_the_merged_inbox_is_the_straightforward_query(
     )
     expected = _straight(qs)
     assert set(expected) <= wide and (open_only or set(expected) == wide)
-    branches = selectors.inbox_branches(actor=provider_user)
-    pages, back = _walk(qs, branches, size)
+    parts = [
+        selectors.referral_filter(part, {"sorteer": sort})
+        for part in selectors.referral_inbox_parts(
+            actor=provider_user, open_only=open_only
+        )
+    ]
+    assert len(parts) == 3
+    pages, back = _walk(qs, parts, size)
     assert [r.pk for page in pages for r in page] == expected
     assert [[r.pk for r in p] for p in back] == [[r.pk for r in p] for p in pages]
     assert all(page.count == len(expected) for page in pages)
@@ -124,8 +130,11 @@ def test_the_merged_inbox_keeps_the_filters(provider_user, wide):
     qs = selectors.referral_filter(
         selectors.referral_inbox(actor=provider_user, open_only=False), filters
     )
-    branches = selectors.inbox_branches(actor=provider_user)
-    pages, _ = _walk(qs, branches, 2)
+    parts = [
+        selectors.referral_filter(part, filters)
+        for part in selectors.referral_inbox_parts(actor=provider_user, open_only=False)
+    ]
+    pages, _ = _walk(qs, parts, 2)
     shown = [r.pk for page in pages for r in page]
     assert shown == _straight(qs)
     assert shown and all(
@@ -183,8 +192,7 @@ def test_others_still_get_nothing_from_the_hoofdaanbieders_inbox(
 def test_the_merged_count_stops_at_the_cap(provider_user, wide, monkeypatch, cap):
     monkeypatch.setattr(keyset, "COUNT_CAP", cap)
     qs = selectors.referral_inbox(actor=provider_user, open_only=False)
-    page = keyset.keyset_page(
-        qs, None, 2, selectors.inbox_branches(actor=provider_user)
-    )
+    parts = selectors.referral_inbox_parts(actor=provider_user, open_only=False)
+    page = keyset.keyset_page(qs, None, 2, parts)
     assert page.count == min(len(wide), cap + 1)
     assert page.more_than == (len(wide) > cap)
