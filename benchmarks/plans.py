@@ -52,6 +52,10 @@ EXPECTED = {
         "referrals_referral_referrer_organisation_id_dbfa938e",
     },
     "provider inbox, open, page 3 (keyset)": {"referral_inbox_open"},
+    # Merged from one index scan per provider (selectors.referral_inbox_parts).
+    "provider inbox, all, page 1 (keyset)": {"referral_inbox_all"},
+    "provider inbox, all, page 3 (keyset)": {"referral_inbox_all"},
+    "referrer list, service filter choices": {"referral_referrer_service"},
 }
 PAGE = 25
 
@@ -112,16 +116,17 @@ def _first_statement(read) -> tuple[str, list]:
     return captured[0]
 
 
-def _keyset(qs, page: int) -> dict[str, tuple[str, list]]:
+def _keyset(qs, page: int, parts=None) -> dict[str, tuple[str, list]]:
     """The statements of a working list's page ``page`` as the views read it
-    (``referrals.keyset``): the capped count and the page's rows."""
+    (``referrals.keyset``, with the inbox's ``parts``): the capped count and
+    the page's rows."""
     from django.db import connection
 
     from referrals import keyset
 
     token = None
     for _ in range(page - 1):
-        token = keyset.keyset_page(qs, token, PAGE).next_page_number()
+        token = keyset.keyset_page(qs, token, PAGE, parts).next_page_number()
     captured = []
 
     def probe(execute, sql, params, many, context):
@@ -129,7 +134,7 @@ def _keyset(qs, page: int) -> dict[str, tuple[str, list]]:
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(probe):
-        keyset.keyset_page(qs, token, PAGE)
+        keyset.keyset_page(qs, token, PAGE, parts)
     count, rows = captured
     return {"count": count, "rows": rows}
 
@@ -156,6 +161,13 @@ def statements() -> dict[str, tuple[str, list]]:
     empty, mixed = filters(""), filters("stadsdeel=almere-haven&probleem=angst")
     cast = actors.cast(1)
     inbox = referral_selectors.referral_inbox(actor=cast.provider_user)
+    inbox_all = referral_selectors.referral_inbox(
+        actor=cast.provider_user, open_only=False
+    )
+    parts = referral_selectors.referral_inbox_parts(actor=cast.provider_user)
+    every = referral_selectors.referral_inbox_parts(
+        actor=cast.provider_user, open_only=False
+    )
     mine = referral_selectors.referral_list_for_referrer(actor=cast.referrer_user)
     mine_open = referral_selectors.referral_list_for_referrer(
         actor=cast.referrer_user, open_only=True
@@ -181,13 +193,14 @@ def statements() -> dict[str, tuple[str, list]]:
         "referrer list by reference, page 3 (keyset)": _keyset(
             referral_selectors.referral_filter(mine, {"sorteer": "referentie"}), 3
         )["rows"],
-        "provider inbox, open, page 3 (keyset)": _keyset(inbox, 3)["rows"],
-        "provider inbox, all, page 1 (keyset)": _keyset(
-            referral_selectors.referral_inbox(
-                actor=cast.provider_user, open_only=False
-            ),
-            1,
-        )["rows"],
+        "provider inbox, open, page 3 (keyset)": _keyset(inbox, 3, parts)["rows"],
+        "provider inbox, all, page 1 (keyset)": _keyset(inbox_all, 1, every)["rows"],
+        "provider inbox, all, page 3 (keyset)": _keyset(inbox_all, 3, every)["rows"],
+        "referrer list, service filter choices": _first_statement(
+            lambda: referral_selectors.service_choices_for_referrer(
+                actor=cast.referrer_user
+            )
+        ),
         "alternatives for declined referrals": _first_statement(
             lambda: referral_selectors.service_alternatives(perceel_ids=percelen)
         ),

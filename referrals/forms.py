@@ -269,8 +269,9 @@ class WorkingListForm(Form):
 
     ``sorts`` are the column keys this list sorts on; ``services`` the
     ``(id, label)`` pairs of the services the actor may filter on (None: no
-    service filter). A field with a bad value is reported and left out; the
-    others still apply."""
+    service filter); more than ``services_max`` of them: a search on the
+    service's name instead of the list. A field with a bad value is reported
+    and left out; the others still apply."""
 
     q = forms.CharField(
         label=_("Zoek op referentie of initialen"), required=False, max_length=20
@@ -293,6 +294,12 @@ class WorkingListForm(Form):
         empty_value=None,
         widget=LongSelect,
     )
+    aanbod_naam = forms.CharField(
+        label=_("Aanbod"),
+        help_text=_("De naam of een deel ervan."),
+        required=False,
+        max_length=100,
+    )
     van = forms.DateField(label=_("Verwezen vanaf"), required=False, widget=DateInput())
     tot = forms.DateField(
         label=_("Verwezen tot en met"), required=False, widget=DateInput()
@@ -308,9 +315,16 @@ class WorkingListForm(Form):
         },
     )
 
-    def __init__(self, *args, sorts=INBOX_SORTS, services=None, **kwargs):
+    def __init__(
+        self, *args, sorts=INBOX_SORTS, services=None, services_max=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["sorteer"].choices = _sort_choices(sorts)
+        if services is not None and services_max and len(services) > services_max:
+            # Too many to list: the service filter searches on the name.
+            del self.fields["aanbod"]
+            return
+        del self.fields["aanbod_naam"]
         if services is None:
             del self.fields["aanbod"]
         else:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections
 from django.db.models import F, Q, QuerySet
-from django.db.models.expressions import OrderBy
+from django.db.models.expressions import OrderBy, RawSQL
 
 COUNT_CAP = 1000
 MAX_PAGE = 10**6
@@ -179,18 +180,81 @@ class KeysetPage:
         return self._following
 
 
-def _fetch(qs: QuerySet, terms: list[_Term], reverse: bool, size: int) -> list:
+def _union(parts: list[QuerySet], db: str) -> tuple[str, list]:
+    """The parts' SQL, each as its own subquery, as one UNION ALL."""
+    sqls, params = [], []
+    for number, part in enumerate(parts):
+        sql, part_params = part.query.get_compiler(using=db).as_sql()
+        # Django's own SQL, its parameters kept apart: no input in the text.
+        sqls.append(f"SELECT * FROM ({sql}) AS _part{number}")  # noqa: S608
+        params.extend(part_params)
+    return " UNION ALL ".join(sqls), params
+
+
+def _merged_ids(
+    parts: list[QuerySet], terms: list[_Term], reverse: bool, size: int, db: str
+) -> RawSQL:
+    """The first ``size`` + 1 ids of the list in its order, as the top of a
+    merge: each part (together they are the list) gives its own first ``size``
+    + 1 rows by its own index scan, and only those are sorted. A list that is
+    the union of many such parts (a hoofdaanbieder's inbox: its own services
+    and each onderaannemer's percelen) then reads O(parts x page) rows, not
+    every row it reaches."""
+    columns = {f"_mk{number}": F(term.alias) for number, term in enumerate(terms)}
+    merged, params = _union(
+        [
+            _ordered(part, terms, reverse).values(_mpk=F("pk"), **columns)[: size + 1]
+            for part in parts
+        ],
+        db,
+    )
+    order = ", ".join(
+        f"_mk{number} DESC NULLS FIRST"
+        if term.descending != reverse
+        else f"_mk{number} ASC NULLS LAST"
+        for number, term in enumerate(terms)
+    )
+    # Our own column names around Django's SQL; parameters apart.
+    top = f"SELECT _mpk FROM ({merged}) AS _merged ORDER BY {order} LIMIT %s"  # noqa: S608
+    return RawSQL(top, [*params, size + 1])  # noqa: S611
+
+
+def _capped_count(qs: QuerySet, parts: list[QuerySet] | None) -> int:
+    """The rows of the list up to ``COUNT_CAP`` + 1. With parts, counted part
+    after part (each by its own index), stopping at the cap, rather than
+    gathering every row the list reaches first."""
+    if not parts:
+        return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    merged, params = _union(
+        [part.order_by().values("pk")[: COUNT_CAP + 1] for part in parts], qs.db
+    )
+    sql = f"SELECT COUNT(*) FROM ({merged} LIMIT %s) AS _counted"  # noqa: S608
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, [*params, COUNT_CAP + 1])
+        return cursor.fetchone()[0]
+
+
+def _fetch(
+    qs: QuerySet,
+    terms: list[_Term],
+    reverse: bool,
+    size: int,
+    parts: list[QuerySet] | None = None,
+) -> list:
     """``size`` + 1 rows of ``qs`` in its order: the ids first (on the index
-    alone, no join), then those rows with their related rows. One statement;
-    joining before the sort would join every row the list reaches."""
+    alone, no join; merged from the ``parts`` if given), then those rows with
+    their related rows, always through ``qs`` itself (its scope holds whatever
+    the parts pick). One statement; joining before the sort would join every
+    row the list reaches."""
+    if parts:
+        ids = _merged_ids(parts, terms, reverse, size, qs.db)
+        return list(_ordered(qs.filter(pk__in=ids), terms, reverse))
     ids = _ordered(qs, terms, reverse).values("pk")[: size + 1]
     rows = qs.model._base_manager.all()
     rows.query.select_related = qs.query.select_related
     rows._prefetch_related_lookups = qs._prefetch_related_lookups
-    rows = rows.alias(
-        **{term.alias: term.expression for term in terms if term.attname}
-    ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
-    return list(_ordered(rows.filter(pk__in=ids), terms, reverse))
+    rows = _with_terms(rows.filter(pk__in=ids), terms)
+    return list(_ordered(rows, terms, reverse))
 
 
 @dataclass(frozen=True)
@@ -210,29 +274,45 @@ def _with_terms(qs: QuerySet, terms: list[_Term]) -> QuerySet:
     ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
 
 
-def count_capped(qs: QuerySet) -> int:
+def count_capped(qs: QuerySet, parts: list[QuerySet] | None = None) -> int:
     """The rows of ``qs``, counted up to ``COUNT_CAP`` + 1 (one query that
-    stops there, however long the history)."""
-    return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+    stops there, however long the history; see ``_capped_count``)."""
+    return _capped_count(qs, parts)
 
 
 def seek_page(
-    qs: QuerySet, position: Position | None, size: int
+    qs: QuerySet,
+    position: Position | None,
+    size: int,
+    parts: list[QuerySet] | None = None,
 ) -> tuple[list, Position | None, Position | None]:
     """The rows of the page of ``qs`` (ordered, ending on a unique column)
     that starts at ``position`` (None: the first page), in one query, with the
     positions of the previous and the next page (None where there is none; a
     previous page numbered 1 is the first page). Sort values of the wrong type
-    raise ``ValidationError``, ``ValueError`` or ``TypeError``."""
+    raise ``ValidationError``, ``ValueError`` or ``TypeError``.
+
+    ``parts``: disjoint QuerySets, in ``qs``'s order, whose union is ``qs``,
+    each answered by an index that matches the order (a hoofdaanbieder's
+    inbox per provider); the page is then merged from each one's first rows
+    (``_merged_ids``). The rows are still read through ``qs``: a part can
+    only pick among them."""
     terms = _terms(qs)
     qs = _with_terms(qs, terms)
+    parts = [_with_terms(part, terms) for part in parts or ()] or None
     if position is None:
         number, forward = 1, True
-        rows = _fetch(qs, terms, False, size)
+        rows = _fetch(qs, terms, False, size, parts)
     else:
         number, forward = position.number, position.forward
-        seek = qs.filter(_seek(terms, position.values, forward))
-        rows = _fetch(seek, terms, not forward, size)
+        beyond = _seek(terms, position.values, forward)
+        rows = _fetch(
+            qs.filter(beyond),
+            terms,
+            not forward,
+            size,
+            parts and [part.filter(beyond) for part in parts],
+        )
     more = len(rows) > size
     rows = rows[:size]
     if not forward:
@@ -245,22 +325,28 @@ def seek_page(
     return rows, previous, following
 
 
-def keyset_page(qs: QuerySet, token: str | None, size: int) -> KeysetPage:
+def keyset_page(
+    qs: QuerySet,
+    token: str | None,
+    size: int,
+    parts: list[QuerySet] | None = None,
+) -> KeysetPage:
     """The page of ``qs`` (ordered, ending on a unique column) that ``token``
     points to; the first page without one. Two queries: the capped count and
-    the page's rows (``size`` + 1, to know whether a next page exists)."""
-    count = count_capped(qs)
+    the page's rows (``size`` + 1, to know whether a next page exists).
+    ``parts``: see ``seek_page``."""
+    count = count_capped(qs, parts)
     decoded = _decode(token, len(qs.query.order_by)) if token else None
     position, found = None, None
     if decoded is not None:
         position = Position(*decoded)
         try:
-            found = seek_page(qs, position, size)
+            found = seek_page(qs, position, size, parts)
         except (ValidationError, ValueError, TypeError):
             found = None
         if found is None or not found[0]:  # a bad token, or nothing left there
             position, found = None, None
-    rows, previous, following = found or seek_page(qs, None, size)
+    rows, previous, following = found or seek_page(qs, None, size, parts)
     number = position.number if position else 1
     return KeysetPage(
         rows,

@@ -206,6 +206,18 @@ class Referral(models.Model):
                 name="referral_open_overdue",
                 condition=Q(status__in=sorted(wf.OPEN_STATUSES)),
             ),
+            # The whole inbox ("Alle"), one provider at a time in the inbox's
+            # order (selectors.inbox_branches); the perceel last so that an
+            # onderaannemer's rows outside the subcontracted percelen are
+            # skipped in the index alone.
+            models.Index(
+                models.F("provider"),
+                URGENT_FIRST,
+                models.F("referred_on"),
+                models.F("id"),
+                models.F("perceel"),
+                name="referral_inbox_all",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -174,15 +174,47 @@ def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Re
     return qs.select_related(*_LIST_RELATED).order_by("-referred_on", "-id")
 
 
-def referral_inbox(*, actor, open_only: bool = True) -> QuerySet[Referral]:
+def referral_inbox(
+    *, actor, open_only: bool = True, within: Q | None = None
+) -> QuerySet[Referral]:
     """Referrals to the services of the actor's provider organisations (and, for a
     hoofdaanbieder, its onderaannemers' in the percelen of its subcontracts with
-    them): urgent first, then oldest first."""
-    qs = Referral.objects.filter(perms.scope(actor).provider.q("provider", "perceel"))
+    them): urgent first, then oldest first. ``within``: one of
+    ``inbox_branches`` instead of the whole scope (``referral_inbox_parts``)."""
+    if within is None:
+        within = perms.scope(actor).provider.q("provider", "perceel")
+    qs = Referral.objects.filter(within)
     if open_only:
         # The same list as the partial index ``referral_inbox_open``.
         qs = qs.filter(status__in=sorted(wf.OPEN_STATUSES))
     return qs.select_related(*_LIST_RELATED).order_by(URGENT_FIRST, "referred_on", "id")
+
+
+def referral_inbox_parts(*, actor, open_only: bool = True) -> list[QuerySet]:
+    """The inbox per provider (``inbox_branches``), for ``keyset.keyset_page``
+    to merge a page from; none when there is only one provider."""
+    branches = inbox_branches(actor=actor)
+    if len(branches) < 2:
+        return []
+    return [
+        referral_inbox(actor=actor, open_only=open_only, within=branch)
+        for branch in branches
+    ]
+
+
+def inbox_branches(*, actor) -> list[Q]:
+    """The actor's provider scope split per provider organisation: its own
+    (every perceel) and each onderaannemer's (the subcontracted percelen).
+    Disjoint, together the whole scope, and each one ordered by the inbox
+    indexes (provider first), so ``keyset.keyset_page`` merges a page from
+    each one's first rows instead of sorting everything the inbox reaches."""
+    reach = perms.scope(actor).provider
+    branches = [Q(provider_id=org) for org in sorted(reach.own)]
+    for org in sorted(reach.organisation_ids - reach.own):
+        branches.append(
+            Q(provider_id=org, perceel_id__in=sorted(reach.percelen_of(org)))
+        )
+    return branches
 
 
 def overdue_q(today: date, table: NormsTable) -> Q:
@@ -240,16 +272,28 @@ def service_choices_for_inbox(*, actor) -> list[tuple[int, str]]:
     return _service_choices(Service.objects.filter(reach.q("organisation", "perceel")))
 
 
+# Past this many services the referrer list's service filter is a search on
+# the service's name instead of a list (a JGZ refers to thousands).
+SERVICE_CHOICES_MAX = 200
+
+
 def service_choices_for_referrer(*, actor) -> list[tuple[int, str]] | None:
-    """The services the actor's referrer organisations referred to; None for
-    an actor who only follows as a school (a school never learns the service)."""
+    """The services the actor's referrer organisations referred to, if there
+    are at most ``SERVICE_CHOICES_MAX`` (one query, reading the
+    ``(referrer_organisation, service)`` index only up to the first
+    ``SERVICE_CHOICES_MAX`` + 1 services); a longer list is cut there, which
+    the caller takes as "too many to list". None for an actor who only follows
+    as a school (a school never learns the service)."""
     ids = perms.scope(actor).referrer_ids
     if not ids:
         return None
-    referred = Referral.objects.filter(referrer_organisation_id__in=ids)
-    return _service_choices(
-        Service.objects.filter(pk__in=referred.values("service_id"))
+    first = (
+        Referral.objects.filter(referrer_organisation_id__in=ids)
+        .order_by("service_id")
+        .values("service_id")
+        .distinct()[: SERVICE_CHOICES_MAX + 1]
     )
+    return _service_choices(Service.objects.filter(pk__in=first))
 
 
 def referral_filter(
@@ -270,6 +314,9 @@ def referral_filter(
             qs = qs.filter(**{field: filters[name]})
     if filters.get("aanbod"):
         qs = qs.filter(Q(service_id=filters["aanbod"]) & (service_within or Q()))
+    if filters.get("aanbod_naam"):
+        named = Service.objects.filter(name__icontains=filters["aanbod_naam"])
+        qs = qs.filter(Q(service_id__in=named.values("pk")) & (service_within or Q()))
     if filters.get("van"):
         qs = qs.filter(referred_on__gte=filters["van"])
     if filters.get("tot"):

@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ijw import experience
-from referrals import identifiers, keyset, notifications, selectors, services
+from referrals import codes, identifiers, keyset, notifications, selectors, services
 from referrals import permissions as perms
 from referrals import workflow as wf
 from referrals.forms import (
@@ -35,6 +35,7 @@ from referrals.forms import (
     WorkingListForm,
     apply_errors,
 )
+from referrals.rows import RowTexts
 from registry.models import Capacity, Service
 from sociale_kaart import csvsafe
 from sociale_kaart.clients import client_address
@@ -355,9 +356,9 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _seek_page(request, queryset) -> keyset.KeysetPage:
+def _seek_page(request, queryset, parts=None) -> keyset.KeysetPage:
     """A working list's page: its own rows only, whatever the history."""
-    return keyset.keyset_page(queryset, request.GET.get("page"), PAGE_SIZE)
+    return keyset.keyset_page(queryset, request.GET.get("page"), PAGE_SIZE, parts)
 
 
 CSV_MAX_ROWS = 5000
@@ -456,16 +457,28 @@ def inbox(request):
         else [],
     )
     table = selectors.norms_table()
+    filters = form.filters()
     qs = selectors.referral_filter(
         selectors.referral_inbox(actor=request.user, open_only=not show_all),
-        form.filters(),
+        filters,
         table=table,
     )
     if request.GET.get("formaat") == "csv":
         return _bad_csv_request(form) or _csv_response(
             request.user, qs, "inbox.csv", table
         )
-    page = _seek_page(request, qs)
+    # The whole history by one index scan per provider; the open inbox is
+    # small (its partial index) and pays less for one plain statement.
+    parts = (
+        selectors.referral_inbox_parts(actor=request.user, open_only=False)
+        if show_all
+        else []
+    )
+    page = _seek_page(
+        request,
+        qs,
+        [selectors.referral_filter(p, filters, table=table) for p in parts],
+    )
     referrals = list(page.object_list)
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"
@@ -475,19 +488,35 @@ def inbox(request):
         "form": form,
         "query": _list_query(request),
         "page": page,
-        "rows": [
-            (r, selectors.referral_timing(r, today=today, table=table))
-            for r in referrals
-        ],
+        "rows": _inbox_rows(request.user, referrals, today, table),
         # Urgent first, then oldest first: no one column, so no aria-sort.
         "sort_links": _sort_links(request, form, INBOX_SORTS, default=""),
         "all_link": _list_link(request, filter="all"),
         "open_link": _list_link(request, filter=None),
         "show_all": show_all,
         "is_provider": is_provider,
-        "own_ids": perms.scope(request.user).member_ids,
     }
     return render(request, "referrals/inbox.html", context)
+
+
+def _inbox_rows(actor, referrals, today, table) -> list[dict]:
+    """The inbox's rows with their texts built once (``referrals.rows``)."""
+    own = perms.scope(actor).member_ids
+    texts = RowTexts()
+    rows = []
+    for r in referrals:
+        timing = selectors.referral_timing(r, today=today, table=table)
+        deadline = timing.next_deadline
+        rows.append(
+            {
+                "referral": r,
+                "timing": timing,
+                "text": texts.of(r),
+                "own": r.provider_id in own,
+                "due_on": texts.day(deadline.due_on) if deadline else "",
+            }
+        )
+    return rows
 
 
 def _list_rows(actor, referrals, today):
@@ -496,11 +525,14 @@ def _list_rows(actor, referrals, today):
     per_perceel = {}
     if declined:
         per_perceel = selectors.service_alternatives(perceel_ids=declined)
+    texts = RowTexts()
     return [
         {
             "referral": r,
             "view": perms.referral_view(actor, r),
             "timing": selectors.referral_timing(r, today=today, table=table),
+            "text": texts.of(r),
+            "urgent_open": r.urgency == codes.Urgency.URGENT and r.is_open,
             "alternatives": selectors.alternatives_for(r, per_perceel)
             if r.status == wf.DECLINED
             else [],
@@ -518,6 +550,7 @@ def referral_list(request):
         request.GET or None,
         sorts=LIST_SORTS,
         services=selectors.service_choices_for_referrer(actor=request.user),
+        services_max=selectors.SERVICE_CHOICES_MAX,
     )
     qs = selectors.referral_filter(
         selectors.referral_list_for_referrer(actor=request.user, open_only=open_only),

@@ -35,16 +35,26 @@ def status_date(referral):
     return getattr(referral, f"{referral.status}_on")
 
 
-@register.simple_tag
-def referral_status(referral):
-    """``<span class="badge …">Hulp gestart op 2 maart 2026</span>``."""
+def status_badge(referral, format_day=None):
+    """The status badge's HTML; ``format_day`` (a day -> text) lets a list
+    format each day once (``referrals.rows``)."""
     day = status_date(referral)
-    text = _SENTENCES[referral.status] % {
-        "date": date_format(day, "DATE_FORMAT") if day else "?"
-    }
+    if day is None:
+        shown = "?"
+    elif format_day is None:
+        shown = date_format(day, "DATE_FORMAT")
+    else:
+        shown = format_day(day)
+    text = _SENTENCES[referral.status] % {"date": shown}
     return format_html(
         '<span class="badge {}">{}</span>', _BADGE.get(referral.status, ""), text
     )
+
+
+@register.simple_tag
+def referral_status(referral):
+    """``<span class="badge …">Hulp gestart op 2 maart 2026</span>``."""
+    return status_badge(referral)
 
 
 @register.filter
