@@ -49,8 +49,12 @@ EXPECTED = {
     "referrer list, capped count": {
         "referral_referrer_newest",
         "referral_referrer_status",
+        "referral_referrer_reference",
+        "referral_referrer_started",
+        "referral_referrer_service",
         "referrals_referral_referrer_organisation_id_dbfa938e",
     },
+    "referrer list by reference, page 3 (keyset)": {"referral_referrer_reference"},
     "provider inbox, open, page 3 (keyset)": {"referral_inbox_open"},
     # Merged from one index scan per provider (selectors.referral_inbox_parts).
     "provider inbox, all, page 1 (keyset)": {"referral_inbox_all"},

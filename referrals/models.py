@@ -154,8 +154,10 @@ class Referral(models.Model):
             models.Index(
                 fields=["provider", "status"], name="referral_provider_status"
             ),
+            # The referral list sorted by status (then date, id): a page reads
+            # only its rows, as with the indexes below for the other sorts.
             models.Index(
-                fields=["referrer_organisation", "status"],
+                fields=["referrer_organisation", "status", "referred_on", "id"],
                 name="referral_referrer_status",
             ),
             models.Index(
@@ -174,6 +176,17 @@ class Referral(models.Model):
             models.Index(
                 fields=["referrer_organisation", "-referred_on", "-id"],
                 name="referral_referrer_newest",
+            ),
+            # The referral list's other sorts (selectors.SORT_COLUMNS; read
+            # backwards for the descending ones), so a deep page of a sorted
+            # list reads only its own rows too.
+            models.Index(
+                fields=["referrer_organisation", "reference", "id"],
+                name="referral_referrer_reference",
+            ),
+            models.Index(
+                fields=["referrer_organisation", "started_on", "id"],
+                name="referral_referrer_started",
             ),
             # The services a referrer organisation referred to (the referral
             # list's service filter): read from the index alone.
