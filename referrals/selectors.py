@@ -25,8 +25,9 @@ from referrals.models import (
     ReferralEvent,
     ResponseNorm,
 )
+from registry.catalogue_version import catalogue_version
 from registry.models import Capacity, Service
-from sociale_kaart.cache_safe import cache_get_or_compute
+from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
 
 ALTERNATIVES_PER_REFERRAL = 5
 _LIST_RELATED = (
@@ -388,8 +389,47 @@ def service_alternatives(
     by row number over the service's own narrow columns (``search_open`` and
     ``search_total_wait``, which a trigger keeps equal to the capacity), not by
     reading and sorting every open service of the perceel with its joins.
+
+    Which services those are depends on the catalogue alone, so their ids are
+    kept in the cache per perceel under the catalogue version (which every
+    catalogue write, a capacity change included, replaces); the rows are always
+    read fresh, so a list of declined referrals does not rank every open
+    service of their percelen on each page view.
     """
-    first = (
+    if not perceel_ids:
+        return {}
+    keys = {pk: _alternatives_key(pk, limit) for pk in perceel_ids}
+    chosen = {pk: cache_get(key) if key else None for pk, key in keys.items()}
+    missing = {pk for pk, ids in chosen.items() if ids is None}
+    if missing:
+        pick = _alternatives_ranked(missing, limit).values("pk")
+        services = Service.objects.filter(
+            Q(pk__in=pick) | Q(pk__in=_cached_ids(chosen))
+        )
+    else:
+        services = Service.objects.filter(pk__in=_cached_ids(chosen))
+    services = (
+        services.filter(capacity__status=Capacity.Status.OPEN)
+        .select_related("organisation", "capacity")
+        .annotate(
+            wait=Coalesce(F("capacity__intake_wait_weeks"), Value(0))
+            + Coalesce(F("capacity__treatment_wait_weeks"), Value(0))
+        )
+        .order_by("wait", "name", "id")
+    )
+    result: dict[int, list[Service]] = {pk: [] for pk in perceel_ids}
+    for service in services:
+        if len(result[service.perceel_id]) < limit:
+            result[service.perceel_id].append(service)
+    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
+    for pk in missing:
+        if keys[pk]:
+            cache_set(keys[pk], [service.pk for service in result[pk]], seconds)
+    return result
+
+
+def _alternatives_ranked(perceel_ids: set[int], limit: int) -> QuerySet[Service]:
+    return (
         Service.objects.filter(
             perceel_id__in=perceel_ids, active=True, search_open=True
         )
@@ -405,22 +445,17 @@ def service_alternatives(
             )
         )
         .filter(rank__lte=limit)
-        .values("pk")
     )
-    services = (
-        Service.objects.filter(pk__in=first, capacity__status=Capacity.Status.OPEN)
-        .select_related("organisation", "capacity")
-        .annotate(
-            wait=Coalesce(F("capacity__intake_wait_weeks"), Value(0))
-            + Coalesce(F("capacity__treatment_wait_weeks"), Value(0))
-        )
-        .order_by("wait", "name", "id")
-    )
-    result: dict[int, list[Service]] = {pk: [] for pk in perceel_ids}
-    for service in services if perceel_ids else []:
-        if len(result[service.perceel_id]) < limit:
-            result[service.perceel_id].append(service)
-    return result
+
+
+def _cached_ids(chosen: dict[int, list[int] | None]) -> list[int]:
+    return [pk for ids in chosen.values() if ids for pk in ids]
+
+
+def _alternatives_key(perceel_id: int, limit: int) -> str | None:
+    if not settings.SEARCH_COUNTS_CACHE_SECONDS:
+        return None
+    return f"referrals:alternatives:{catalogue_version()}:{perceel_id}:{limit}"
 
 
 def child_age(referral: Referral, today: date | None = None) -> int | None:

@@ -15,7 +15,7 @@ import pytest
 
 from referrals import selectors
 from referrals.models import Referral
-from registry.models import Perceel
+from registry.models import Perceel, Service
 from tests import factories
 from tests.referrals.fixtures import (  # noqa: F401 - fixtures
     make_referral,
@@ -87,3 +87,42 @@ def test_the_working_list_indexes_exist():
             cursor, Referral._meta.db_table
         )
     assert {"referral_referrer_newest", "referral_inbox_open"} <= set(constraints)
+
+
+def test_alternatives_are_chosen_once_per_catalogue_version(provider_org, perceel):
+    """The ranking of a perceel's open services is cached under the catalogue
+    version; the rows are read fresh, and a capacity change ranks again."""
+    from django.test.utils import CaptureQueriesContext
+
+    services = [
+        _service(provider_org, perceel, f"Aanbod {n}", intake=n, treatment=0)
+        for n in range(8)
+    ]
+    first = selectors.service_alternatives(perceel_ids={perceel.pk})
+    with CaptureQueriesContext(connection) as again:
+        second = selectors.service_alternatives(perceel_ids={perceel.pk})
+    assert len(again) == 1
+    assert "ROW_NUMBER" not in again[0]["sql"].upper()
+    assert [s.pk for s in second[perceel.pk]] == [s.pk for s in first[perceel.pk]]
+    assert [s.pk for s in first[perceel.pk]] == [s.pk for s in services[:6]]
+
+    # The last one now has no wait: a capacity write replaces the version.
+    capacity = services[7].capacity
+    capacity.intake_wait_weeks = 0
+    capacity.save()
+    third = selectors.service_alternatives(perceel_ids={perceel.pk})
+    assert third[perceel.pk][0] == services[0]
+    assert services[7] in third[perceel.pk]
+    assert services[5] not in third[perceel.pk]
+
+
+def test_cached_alternatives_are_read_fresh(provider_org, perceel):
+    services = [
+        _service(provider_org, perceel, f"Aanbod {n}", intake=n, treatment=0)
+        for n in range(3)
+    ]
+    selectors.service_alternatives(perceel_ids={perceel.pk})
+    # A write the cache cannot see (no signal): the row read still decides.
+    Service.objects.filter(pk=services[0].pk).update(name="Hernoemd")
+    found = selectors.service_alternatives(perceel_ids={perceel.pk})
+    assert "Hernoemd" in [s.name for s in found[perceel.pk]]
