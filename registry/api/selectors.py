@@ -136,6 +136,14 @@ def line_row(row: dict) -> SimpleNamespace:
     )
 
 
+_CAPACITY_LINE = (
+    "status",
+    "intake_wait_weeks",
+    "treatment_wait_weeks",
+    "free_places",
+    "note",
+    "updated_at",
+)
 _LINE_VALUES = (
     "id",
     "name",
@@ -151,20 +159,7 @@ _LINE_VALUES = (
     "perceel__code",
     "perceel__name",
     "capacity__id",
-    "capacity__status",
-    "capacity__intake_wait_weeks",
-    "capacity__treatment_wait_weeks",
-    "capacity__free_places",
-    "capacity__note",
-    "capacity__updated_at",
-)
-_CAPACITY_LINE = (
-    "status",
-    "intake_wait_weeks",
-    "treatment_wait_weeks",
-    "free_places",
-    "note",
-    "updated_at",
+    *(f"capacity__{name}" for name in _CAPACITY_LINE),
 )
 # The columns a result line shows (``ServiceSerializer``): a list reads and
 # loads no others (each timestamp costs a parse per row).
