@@ -502,17 +502,21 @@ def _insert_event(event: ReferralEvent) -> None:
         ) from None
 
 
-def _lock_for_step(referral_id: int) -> Referral:
-    """The referral, row-locked (only its own row), with the two organisations a
-    step's ``actor_organisation`` usually is (so the answer needs no extra
-    read), and the service and referring user a notice names."""
-    return (
-        Referral.objects.select_related(
-            "provider", "referrer_organisation", "service", "referrer_user"
+def _lock_for_step(where: Q) -> Referral:
+    """The referral matching ``where`` (a pk or a reference), row-locked (only its
+    own row), with the two organisations a step's ``actor_organisation`` usually
+    is (so the answer needs no extra read), and the service and referring user a
+    notice names. None found: Http404 (nothing stored)."""
+    try:
+        return (
+            Referral.objects.select_related(
+                "provider", "referrer_organisation", "service", "referrer_user"
+            )
+            .select_for_update(of=("self",))
+            .get(where)
         )
-        .select_for_update(of=("self",))
-        .get(pk=referral_id)
-    )
+    except Referral.DoesNotExist:
+        raise Http404(_("Verwijzing niet gevonden.")) from None
 
 
 def _attach_known_organisation(event: ReferralEvent, referral: Referral, actor) -> None:
@@ -568,9 +572,65 @@ def referral_event_record(
     provider or its hoofdaanbieder, child's date of birth) ``ijw.services``
     checked; a reported start may follow any open status (workflow).
     """
+    event, derived = _event_record(
+        Q(pk=referral.pk),
+        type=type,
+        occurred_on=occurred_on,
+        actor=actor,
+        note=note,
+        idempotency_key=idempotency_key,
+        source=source,
+        type_fields=type_fields,
+    )
+    if derived is not None:
+        for name, value in derived.as_dict().items():
+            setattr(referral, name, value)
+    return event
+
+
+def referral_event_record_by_reference(
+    *,
+    reference: str,
+    type: str,
+    occurred_on: date,
+    actor,
+    note: str = "",
+    idempotency_key: str | None = None,
+    **type_fields,
+) -> ReferralEvent:
+    """``referral_event_record`` for the referral with ``reference`` (the API):
+    the referral is read once, locked, instead of looked up and then locked.
+    Same invariants, errors and side effects; an unknown reference is Http404
+    like a referral the actor may not see. ``event.referral`` is the updated
+    referral."""
+    event, _derived = _event_record(
+        Q(reference=identifiers.normalise_reference(reference)),
+        type=type,
+        occurred_on=occurred_on,
+        actor=actor,
+        note=note,
+        idempotency_key=idempotency_key,
+        source=wf.SOURCE_APP,
+        type_fields=type_fields,
+    )
+    return event
+
+
+def _event_record(
+    where: Q,
+    *,
+    type: str,
+    occurred_on: date,
+    actor,
+    note: str,
+    idempotency_key: str | None,
+    source: str,
+    type_fields: dict,
+) -> tuple[ReferralEvent, wf.Derived | None]:
+    """The steps of ``referral_event_record``; ``derived`` is None for a replay."""
     note = (note or "").strip()
     with transaction.atomic():
-        locked = _lock_for_step(referral.pk)
+        locked = _lock_for_step(where)
         if source == wf.SOURCE_IJW:
             if not isinstance(actor, Organisation):
                 raise PermissionDenied("An iJw step is recorded for an organisation.")
@@ -583,7 +643,7 @@ def referral_event_record(
                 (e for e in events if e.idempotency_key == idempotency_key), None
             )
             if first is not None:
-                return _replay(first, type, occurred_on, note, type_fields)
+                return _replay(first, type, occurred_on, note, type_fields), None
         event = _new_event(
             locked, events, actor, type, occurred_on, note, type_fields, source
         )
@@ -591,13 +651,14 @@ def referral_event_record(
         event.idempotency_key = idempotency_key or ""
         _insert_event(event)
         derived = _store_derived(locked, [*events, event])
-        notifications.notifications_for_event(event)
+        mails = notifications.notifications_for_event(event)
         _webhooks_for_event(locked, type)
-    transaction.on_commit(partial(_send_after_commit, locked.pk, type), robust=True)
-    for name, value in derived.as_dict().items():
-        setattr(referral, name, value)
+    if mails:
+        # Nothing to send (no notice, or in-app only) costs no query after commit;
+        # what a failed try leaves is sent by ``send_notifications``.
+        transaction.on_commit(partial(_send_after_commit, locked.pk, type), robust=True)
     event.replayed = False
-    return event
+    return event, derived
 
 
 def _webhooks_for_event(referral: Referral, event_type: str) -> None:
