@@ -858,16 +858,22 @@ def _mark_retracted(locked, event, events, *, reason: str, by) -> wf.Derived:
 # --- access log ---------------------------------------------------------------
 
 
-def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
-    """The reader and the organisation through which it was entitled: for a
+def _log_organisation_id(actor, referral: Referral) -> int | None:
+    """The organisation through which the reader was entitled: for a
     hoofdaanbieder's user (or key) reading an onderaannemer's referral, the
     hoofdaanbieder, not the onderaannemer."""
+    if actor is None:
+        return None
+    return perms.acting_organisation_id(actor, referral)
+
+
+def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
     user = actor if isinstance(actor, User) else None
-    organisation_id = None
-    if actor is not None:
-        organisation_id = perms.acting_organisation_id(actor, referral)
     return AccessLogEntry(
-        referral=referral, user=user, organisation_id=organisation_id, purpose=purpose
+        referral=referral,
+        user=user,
+        organisation_id=_log_organisation_id(actor, referral),
+        purpose=purpose,
     )
 
 
@@ -880,10 +886,40 @@ def access_log_record(*, actor, referral: Referral, purpose: str) -> AccessLogEn
 
 
 def access_log_record_many(*, actor, referrals, purpose: str) -> None:
-    """The same for a list page: one INSERT for all its rows."""
-    entries = [_log_entry(actor, referral, purpose) for referral in referrals]
-    if entries:
+    """The same for a list page: one INSERT for all its rows, each with the
+    organisation of its own entitlement.
+
+    On PostgreSQL the rows go as two arrays (referral, organisation) with the
+    reader, purpose and moment once: no model object per row, so logging a
+    page of 100 costs about what its SQL costs (``bulk_create`` spent several
+    times that in Python).
+    """
+    referrals = list(referrals)
+    if not referrals:
+        return
+    if connection.vendor != "postgresql":
+        entries = [_log_entry(actor, referral, purpose) for referral in referrals]
         AccessLogEntry.objects.bulk_create(entries)
+        return
+    user = actor if isinstance(actor, User) else None
+    table = AccessLogEntry._meta.db_table
+    # Our own table name; the values are parameters.
+    sql = (
+        f'INSERT INTO "{table}" (referral_id, user_id, organisation_id, purpose, at)'  # noqa: S608
+        " SELECT entry.referral, %s, entry.organisation, %s, %s"
+        " FROM unnest(%s::bigint[], %s::bigint[]) AS entry(referral, organisation)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                getattr(user, "pk", None),
+                purpose,
+                timezone.now(),
+                [referral.pk for referral in referrals],
+                [_log_organisation_id(actor, referral) for referral in referrals],
+            ],
+        )
 
 
 # --- family status ------------------------------------------------------------
