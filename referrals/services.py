@@ -2,7 +2,9 @@
 
 - ``referral_create``: a new referral, status ``sent``, no events.
 - ``referral_event_record``: the ONE path that changes a referral's status and
-  milestone dates (STYLE.md "Changing a referral's status: one path only").
+  milestone dates (STYLE.md "Changing a referral's status: one path only");
+  ``referral_event_record_by_reference`` is the same path for the API, which
+  has only the reference (the referral is read once, locked).
 - ``access_log_record`` / ``access_log_record_many``: who read personal data.
 - ``family_status_check``: the family's code + date of birth, throttled.
 - ``referral_purge_personal_data`` / ``referral_warn_before_purge``: retention.
