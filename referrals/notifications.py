@@ -66,20 +66,33 @@ def notification_enqueue(
     Call inside the transaction that causes the notice. Side effects: one
     INSERT ... ON CONFLICT DO NOTHING.
     """
-    Notification.objects.bulk_create(
+    _enqueue_all(
         [
-            Notification(
+            _notice(
                 kind=kind,
                 referral=referral,
+                dedupe_key=dedupe_key,
+                subject=subject,
+                body=body,
                 recipient_user=recipient_user,
                 recipient_email=recipient_email,
-                subject=subject[:200],
-                body=body,
-                dedupe_key=dedupe_key,
             )
-        ],
-        ignore_conflicts=True,
+        ]
     )
+
+
+def _notice(*, subject: str, **fields) -> Notification:
+    return Notification(subject=subject[:200], **fields)
+
+
+def _enqueue_all(notices: list[Notification]) -> int:
+    """Store the notices one cause makes in one INSERT ... ON CONFLICT DO
+    NOTHING (each ``dedupe_key`` at most once); returns how many of them are
+    to be mailed (have an e-mail address)."""
+    if not notices:
+        return 0
+    Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    return sum(1 for notice in notices if notice.recipient_email)
 
 
 def _context(referral: Referral, **extra) -> dict:
@@ -133,18 +146,22 @@ def provider_recipients(referral: Referral) -> list[tuple[str, object, str]]:
     return result
 
 
-def _enqueue_for_provider(referral, kind: str, template: str, key: str, **extra):
+def _enqueue_for_provider(referral, kind: str, template: str, key: str, **extra) -> int:
     subject, body = _render(template, _context(referral, **extra))
-    for suffix, user, email in provider_recipients(referral):
-        notification_enqueue(
-            kind=kind,
-            referral=referral,
-            dedupe_key=f"{key}:{suffix}",
-            subject=subject,
-            body=body,
-            recipient_user=user,
-            recipient_email=email,
-        )
+    return _enqueue_all(
+        [
+            _notice(
+                kind=kind,
+                referral=referral,
+                dedupe_key=f"{key}:{suffix}",
+                subject=subject,
+                body=body,
+                recipient_user=user,
+                recipient_email=email,
+            )
+            for suffix, user, email in provider_recipients(referral)
+        ]
+    )
 
 
 def notifications_for_new_referral(referral: Referral) -> None:
@@ -161,42 +178,48 @@ def notifications_for_new_referral(referral: Referral) -> None:
     )
 
 
-def notifications_for_event(event: ReferralEvent) -> None:
+def notifications_for_event(event: ReferralEvent) -> int:
     """Enqueue the notices an event causes: help started or referral declined go
     to the referring user (app + e-mail) and, if given, the parent (e-mail); a
-    withdrawal goes to the provider (intake address and opted-in staff)."""
+    withdrawal goes to the provider (intake address and opted-in staff). One
+    INSERT for all of them. Returns how many are to be mailed."""
     if event.type == wf.WITHDRAWN:
-        _enqueue_for_provider(
+        return _enqueue_for_provider(
             event.referral, Kind.WITHDRAWN, "withdrawn_provider", f"event:{event.pk}"
         )
-        return
     if event.type not in (wf.STARTED, wf.DECLINED):
-        return
+        return 0
     referral = event.referral
     kind = Kind.STARTED if event.type == wf.STARTED else Kind.DECLINED
     context = _context(referral, event=event, on_behalf=_on_behalf(event))
+    notices = []
     user = referral.referrer_user
     if user is not None:
         subject, body = _render(f"{kind}_referrer", context)
-        notification_enqueue(
-            kind=kind,
-            referral=referral,
-            dedupe_key=f"event:{event.pk}:referrer",
-            subject=subject,
-            body=body,
-            recipient_user=user,
-            recipient_email=user.email or "",
+        notices.append(
+            _notice(
+                kind=kind,
+                referral=referral,
+                dedupe_key=f"event:{event.pk}:referrer",
+                subject=subject,
+                body=body,
+                recipient_user=user,
+                recipient_email=user.email or "",
+            )
         )
     if referral.parent_email:
         subject, body = _render(f"{kind}_parent", context)
-        notification_enqueue(
-            kind=kind,
-            referral=referral,
-            dedupe_key=f"event:{event.pk}:parent",
-            subject=subject,
-            body=body,
-            recipient_email=referral.parent_email,
+        notices.append(
+            _notice(
+                kind=kind,
+                referral=referral,
+                dedupe_key=f"event:{event.pk}:parent",
+                subject=subject,
+                body=body,
+                recipient_email=referral.parent_email,
+            )
         )
+    return _enqueue_all(notices)
 
 
 def notifications_for_retraction(event: ReferralEvent) -> None:

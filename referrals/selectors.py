@@ -153,11 +153,26 @@ def _visible_q(actor) -> Q:
     )
 
 
+def _api_line_columns() -> tuple[str, ...]:
+    """The referral's own columns and, of each relation, the one column an API
+    line shows (``ReferralSerializer._line``): not a service's search document
+    nor the previous referral's personal data."""
+    return (
+        *(field.name for field in Referral._meta.concrete_fields),
+        "service__name",
+        "provider__name",
+        "perceel__code",
+        "referrer_organisation__name",
+        "previous_referral__reference",
+    )
+
+
 def referral_list_for_actor(*, actor) -> QuerySet[Referral]:
     """Every referral the actor may see, in any role (API list)."""
     return (
         Referral.objects.filter(_visible_q(actor))
         .select_related(*_LIST_RELATED)
+        .only(*_api_line_columns())
         .order_by("-referred_on", "-id")
     )
 

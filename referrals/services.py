@@ -2,7 +2,9 @@
 
 - ``referral_create``: a new referral, status ``sent``, no events.
 - ``referral_event_record``: the ONE path that changes a referral's status and
-  milestone dates (STYLE.md "Changing a referral's status: one path only").
+  milestone dates (STYLE.md "Changing a referral's status: one path only");
+  ``referral_event_record_by_reference`` is the same path for the API, which
+  has only the reference (the referral is read once, locked).
 - ``access_log_record`` / ``access_log_record_many``: who read personal data.
 - ``family_status_check``: the family's code + date of birth, throttled.
 - ``referral_purge_personal_data`` / ``referral_warn_before_purge``: retention.
@@ -502,17 +504,21 @@ def _insert_event(event: ReferralEvent) -> None:
         ) from None
 
 
-def _lock_for_step(referral_id: int) -> Referral:
-    """The referral, row-locked (only its own row), with the two organisations a
-    step's ``actor_organisation`` usually is (so the answer needs no extra
-    read), and the service and referring user a notice names."""
-    return (
-        Referral.objects.select_related(
-            "provider", "referrer_organisation", "service", "referrer_user"
+def _lock_for_step(where: Q) -> Referral:
+    """The referral matching ``where`` (a pk or a reference), row-locked (only its
+    own row), with the two organisations a step's ``actor_organisation`` usually
+    is (so the answer needs no extra read), and the service and referring user a
+    notice names. None found: Http404 (nothing stored)."""
+    try:
+        return (
+            Referral.objects.select_related(
+                "provider", "referrer_organisation", "service", "referrer_user"
+            )
+            .select_for_update(of=("self",))
+            .get(where)
         )
-        .select_for_update(of=("self",))
-        .get(pk=referral_id)
-    )
+    except Referral.DoesNotExist:
+        raise Http404(_("Verwijzing niet gevonden.")) from None
 
 
 def _attach_known_organisation(event: ReferralEvent, referral: Referral, actor) -> None:
@@ -568,9 +574,65 @@ def referral_event_record(
     provider or its hoofdaanbieder, child's date of birth) ``ijw.services``
     checked; a reported start may follow any open status (workflow).
     """
+    event, derived = _event_record(
+        Q(pk=referral.pk),
+        type=type,
+        occurred_on=occurred_on,
+        actor=actor,
+        note=note,
+        idempotency_key=idempotency_key,
+        source=source,
+        type_fields=type_fields,
+    )
+    if derived is not None:
+        for name, value in derived.as_dict().items():
+            setattr(referral, name, value)
+    return event
+
+
+def referral_event_record_by_reference(
+    *,
+    reference: str,
+    type: str,
+    occurred_on: date,
+    actor,
+    note: str = "",
+    idempotency_key: str | None = None,
+    **type_fields,
+) -> ReferralEvent:
+    """``referral_event_record`` for the referral with ``reference`` (the API):
+    the referral is read once, locked, instead of looked up and then locked.
+    Same invariants, errors and side effects; an unknown reference is Http404
+    like a referral the actor may not see. ``event.referral`` is the updated
+    referral."""
+    event, _derived = _event_record(
+        Q(reference=identifiers.normalise_reference(reference)),
+        type=type,
+        occurred_on=occurred_on,
+        actor=actor,
+        note=note,
+        idempotency_key=idempotency_key,
+        source=wf.SOURCE_APP,
+        type_fields=type_fields,
+    )
+    return event
+
+
+def _event_record(
+    where: Q,
+    *,
+    type: str,
+    occurred_on: date,
+    actor,
+    note: str,
+    idempotency_key: str | None,
+    source: str,
+    type_fields: dict,
+) -> tuple[ReferralEvent, wf.Derived | None]:
+    """The steps of ``referral_event_record``; ``derived`` is None for a replay."""
     note = (note or "").strip()
     with transaction.atomic():
-        locked = _lock_for_step(referral.pk)
+        locked = _lock_for_step(where)
         if source == wf.SOURCE_IJW:
             if not isinstance(actor, Organisation):
                 raise PermissionDenied("An iJw step is recorded for an organisation.")
@@ -583,7 +645,7 @@ def referral_event_record(
                 (e for e in events if e.idempotency_key == idempotency_key), None
             )
             if first is not None:
-                return _replay(first, type, occurred_on, note, type_fields)
+                return _replay(first, type, occurred_on, note, type_fields), None
         event = _new_event(
             locked, events, actor, type, occurred_on, note, type_fields, source
         )
@@ -591,13 +653,14 @@ def referral_event_record(
         event.idempotency_key = idempotency_key or ""
         _insert_event(event)
         derived = _store_derived(locked, [*events, event])
-        notifications.notifications_for_event(event)
+        mails = notifications.notifications_for_event(event)
         _webhooks_for_event(locked, type)
-    transaction.on_commit(partial(_send_after_commit, locked.pk, type), robust=True)
-    for name, value in derived.as_dict().items():
-        setattr(referral, name, value)
+    if mails:
+        # Nothing to send (no notice, or in-app only) costs no query after commit;
+        # what a failed try leaves is sent by ``send_notifications``.
+        transaction.on_commit(partial(_send_after_commit, locked.pk, type), robust=True)
     event.replayed = False
-    return event
+    return event, derived
 
 
 def _webhooks_for_event(referral: Referral, event_type: str) -> None:
@@ -797,16 +860,22 @@ def _mark_retracted(locked, event, events, *, reason: str, by) -> wf.Derived:
 # --- access log ---------------------------------------------------------------
 
 
-def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
-    """The reader and the organisation through which it was entitled: for a
+def _log_organisation_id(actor, referral: Referral) -> int | None:
+    """The organisation through which the reader was entitled: for a
     hoofdaanbieder's user (or key) reading an onderaannemer's referral, the
     hoofdaanbieder, not the onderaannemer."""
+    if actor is None:
+        return None
+    return perms.acting_organisation_id(actor, referral)
+
+
+def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
     user = actor if isinstance(actor, User) else None
-    organisation_id = None
-    if actor is not None:
-        organisation_id = perms.acting_organisation_id(actor, referral)
     return AccessLogEntry(
-        referral=referral, user=user, organisation_id=organisation_id, purpose=purpose
+        referral=referral,
+        user=user,
+        organisation_id=_log_organisation_id(actor, referral),
+        purpose=purpose,
     )
 
 
@@ -819,10 +888,40 @@ def access_log_record(*, actor, referral: Referral, purpose: str) -> AccessLogEn
 
 
 def access_log_record_many(*, actor, referrals, purpose: str) -> None:
-    """The same for a list page: one INSERT for all its rows."""
-    entries = [_log_entry(actor, referral, purpose) for referral in referrals]
-    if entries:
+    """The same for a list page: one INSERT for all its rows, each with the
+    organisation of its own entitlement.
+
+    On PostgreSQL the rows go as two arrays (referral, organisation) with the
+    reader, purpose and moment once: no model object per row, so logging a
+    page of 100 costs about what its SQL costs (``bulk_create`` spent several
+    times that in Python).
+    """
+    referrals = list(referrals)
+    if not referrals:
+        return
+    if connection.vendor != "postgresql":
+        entries = [_log_entry(actor, referral, purpose) for referral in referrals]
         AccessLogEntry.objects.bulk_create(entries)
+        return
+    user = actor if isinstance(actor, User) else None
+    table = AccessLogEntry._meta.db_table
+    # Our own table name; the values are parameters.
+    sql = (
+        f'INSERT INTO "{table}" (referral_id, user_id, organisation_id, purpose, at)'  # noqa: S608
+        " SELECT entry.referral, %s, entry.organisation, %s, %s"
+        " FROM unnest(%s::bigint[], %s::bigint[]) AS entry(referral, organisation)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                getattr(user, "pk", None),
+                purpose,
+                timezone.now(),
+                [referral.pk for referral in referrals],
+                [_log_organisation_id(actor, referral) for referral in referrals],
+            ],
+        )
 
 
 # --- family status ------------------------------------------------------------

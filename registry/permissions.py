@@ -236,7 +236,9 @@ def can_edit_organisation(user, organisation: Organisation) -> bool:
 def can_edit_service(user, service: Service) -> bool:
     """Capacity, waiting times, contact data and description of ``service``."""
     if is_municipality_staff(user):
-        return service.organisation_id in editable_organisation_ids(user)
+        # Every provider's (``editable_organisation_ids``), read off the row
+        # rather than from a list of every provider.
+        return service.organisation.kind in Organisation.PROVIDER_KINDS
     return provider_reach(user).covers(service.organisation_id, service.perceel_id)
 
 

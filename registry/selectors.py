@@ -32,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,7 @@ from registry import cards, geo, pdok, permissions, search, search_text
 from registry.catalogue_version import catalogue_version
 from registry.models import (
     ApiToken,
+    Capacity,
     Contract,
     DeliveryForm,
     District,
@@ -89,6 +90,36 @@ def service_list_for_editor(*, actor) -> QuerySet[Service]:
         )
         .order_by("organisation__name", "-capacity_is_stale", "name")
     )
+
+
+# Every column of a capacity row (its service only as far as the scope needs).
+CAPACITY_COLUMNS = [
+    field.name for field in Capacity._meta.concrete_fields if field.name != "service"
+]
+
+
+def capacity_get_for_editor(*, actor, service_id: int) -> Capacity:
+    """The capacity of service ``service_id`` if ``actor`` may edit it (the
+    API's PATCH), else ``Http404``.
+
+    One query besides the actor's memoised scope: the row with just the
+    service's organisation (and its kind) and perceel, checked against the scope
+    in Python (``permissions.can_edit_capacity``), so the scope is not compiled
+    into SQL for one row and the service's search columns are not read.
+    """
+    capacity = (
+        Capacity.objects.select_related("service__organisation")
+        .only(
+            *CAPACITY_COLUMNS,
+            "service__organisation__kind",
+            "service__perceel",
+        )
+        .filter(service_id=service_id)
+        .first()
+    )
+    if capacity is None or not permissions.can_edit_capacity(actor, capacity.service):
+        raise Http404
+    return capacity
 
 
 def location_list_for_editor(*, actor) -> QuerySet[Location]:

@@ -210,17 +210,17 @@ class ReferralViewSet(
     )
     @action(detail=True, methods=["post"], url_path="events")
     def events(self, request, reference=None):
-        referral = self.get_object()
-        key = request.headers.get("Idempotency-Key", "").strip() or None
-        if key and len(key) > IDEMPOTENCY_KEY_MAX:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("Ten hoogste 100 tekens.")]}
-            )
-        shape = s.EventCreateSerializer(data=request.data)
-        shape.is_valid(raise_exception=True)
         try:
-            event = services.referral_event_record(
-                referral=referral,
+            key, shape = self._step_request(request)
+        except exceptions.APIException:
+            # A refusal of the request itself still says nothing about a
+            # referral the caller may not see: that one is 404 first.
+            self.get_object()
+            raise
+        try:
+            # Looked up, checked and locked in one read (no get_object here).
+            event = services.referral_event_record_by_reference(
+                reference=reference,
                 type=shape.validated_data["type"],
                 occurred_on=shape.validated_data["occurred_on"],
                 note=shape.validated_data["note"],
@@ -234,3 +234,15 @@ class ReferralViewSet(
         if event.replayed:
             return Response(body, headers={"Idempotent-Replayed": "true"})
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @staticmethod
+    def _step_request(request) -> tuple[str | None, s.EventCreateSerializer]:
+        """The Idempotency-Key and the validated step; 400 (or 415) if bad."""
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key and len(key) > IDEMPOTENCY_KEY_MAX:
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": [_("Ten hoogste 100 tekens.")]}
+            )
+        shape = s.EventCreateSerializer(data=request.data)
+        shape.is_valid(raise_exception=True)
+        return key, shape

@@ -177,24 +177,22 @@ class CapacityView(APIView):
         tags=["capacity"],
     )
     def patch(self, request, id):
-        service = get_object_or_404(
-            selectors.service_list_for_editor(actor=request.user), pk=id
-        )
+        capacity = selectors.capacity_get_for_editor(actor=request.user, service_id=id)
         _require_json(request)
         update = s.CapacityUpdateSerializer(data=request.data)
         update.is_valid(raise_exception=True)
         try:
             capacity = services.capacity_update(
-                capacity=service.capacity,
+                capacity=capacity,
                 actor=history_actor(request.user),
                 data=update.validated_data,
                 expected_version=expected_version(
-                    request.headers.get("If-Match"), service.capacity
+                    request.headers.get("If-Match"), capacity
                 ),
                 reason=change_reason(request.user),
             )
         except domain.PreconditionFailed:
-            return _precondition_failed(service)
+            return _precondition_failed(capacity)
         headers = {"ETag": capacity.etag, "Cache-Control": "no-cache"}
         return Response(s.CapacitySerializer(capacity).data, headers=headers)
 
@@ -205,13 +203,13 @@ def _require_json(request) -> None:
         raise exceptions.UnsupportedMediaType(media_type or _("(geen)"))
 
 
-def _precondition_failed(service):
-    service.capacity.refresh_from_db()
+def _precondition_failed(capacity):
+    capacity.refresh_from_db(fields=["version"])
     return problem_response(
         412,
         _("De capaciteit is intussen gewijzigd; haal haar opnieuw op (ETag)."),
         code="precondition_failed",
-        headers={"ETag": service.capacity.etag},
+        headers={"ETag": capacity.etag},
     )
 
 

@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from registry import services
 from registry.models import Capacity
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -204,6 +205,51 @@ def test_a_hoofdaanbieder_updates_its_onderaannemers_service(
     )
     assert response.status_code == 200
     assert Capacity.objects.get(service=subcontractor_service).status == "closed"
+
+
+def test_an_onderaannemers_service_outside_the_subcontracts_perceel_is_not_found(
+    provider_api, subcontractor_org
+):
+    from registry.models import Perceel
+
+    other = Perceel.objects.exclude(code="begeleiding").first()
+    service = factories.ServiceFactory(organisation=subcontractor_org, perceel=other)
+    before = snapshot(service)
+    response = provider_api.patch(url(service), {"status": "closed"}, format="json")
+    assert response.status_code == 404
+    assert snapshot(service) == before
+
+
+def test_municipality_staff_update_a_providers_capacity_with_a_session(
+    municipality_user, service
+):
+    client = APIClient()
+    client.force_login(municipality_user)
+    response = client.patch(url(service), {"free_places": 2}, format="json")
+    assert response.status_code == 200, response.content
+    assert Capacity.objects.get(service=service).free_places == 2
+
+
+def test_a_service_of_no_provider_is_not_found_for_municipality_staff(
+    municipality_user, referrer_org
+):
+    service = factories.ServiceFactory(organisation=referrer_org)
+    client = APIClient()
+    client.force_login(municipality_user)
+    before = snapshot(service)
+    response = client.patch(url(service), {"free_places": 2}, format="json")
+    assert response.status_code == 404
+    assert snapshot(service) == before
+
+
+def test_an_unknown_service_is_not_found(provider_api):
+    response = provider_api.patch(
+        reverse("registry-api:service-capacity", args=[2**31 - 1]),
+        {"status": "closed"},
+        format="json",
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
 
 
 def test_an_anonymous_patch_gets_401_and_changes_nothing(service):

@@ -254,3 +254,37 @@ def test_a_list_line_is_what_the_declared_fields_give(
             line = fast.to_representation(row)
             assert line == generic.to_representation(row)
             assert list(line) == list(generic.to_representation(row))
+
+
+def test_a_page_logs_each_row_it_returns_under_the_entitling_organisation(
+    provider_user, provider_org, make_referral, subcontractor_service, service
+):
+    own = [make_referral(days_ago=days + 1) for days in range(3)]
+    via = make_referral(service=subcontractor_service, days_ago=5)
+    client = logged_in(provider_user)
+    first = client.get(LIST, {"pageSize": 2}).json()
+    logged = AccessLogEntry.objects.order_by("referral_id")
+    assert sorted(logged.values_list("referral_id", flat=True)) == sorted(
+        Referral.objects.get(reference=ref).pk for ref in references(first)
+    )
+    assert {(e.user, e.purpose) for e in logged} == {(provider_user, "api_list")}
+    AccessLogEntry.objects.all().delete()
+    client.get(first["next"])
+    # The onderaannemer's referral is read through the hoofdaanbieder.
+    assert sorted(logged.values_list("referral_id", "organisation_id")) == sorted(
+        [(own[2].pk, provider_org.pk), (via.pk, provider_org.pk)]
+    )
+    assert all(e.at is not None for e in logged)
+
+
+def test_a_key_reading_a_page_is_logged_without_a_user(referrer_org, make_referral):
+    made = [make_referral() for _ in range(3)]
+    _token, key = registry_services.api_token_create(
+        organisation=referrer_org, actor=None, name="EPD"
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert len(client.get(LIST).json()["results"]) == 3
+    assert sorted(
+        AccessLogEntry.objects.values_list("referral_id", "user", "organisation")
+    ) == sorted((r.pk, None, referrer_org.pk) for r in made)

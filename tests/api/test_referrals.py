@@ -374,7 +374,7 @@ def test_a_step_without_a_reason_answers_null_reasons(provider_org, referral, ab
 
 
 @pytest.mark.parametrize("via_subcontract", [False, True])
-def test_a_step_is_eight_queries(
+def test_a_step_is_seven_queries(
     provider_org,
     subcontractor_service,
     make_referral,
@@ -388,12 +388,13 @@ def test_a_step_is_eight_queries(
     client = token_client(provider_org)
     client.get(detail_url(referral))  # the token's use is noted now
     step = {"type": "intake", "occurred_on": TODAY().isoformat()}
-    # 1 the token, 2 the referral, 3 the provider scope (once per request),
-    # 4 the referral locked with its two organisations, 5 its events (the
-    # idempotency check and the workflow share them), 6 INSERT the event,
-    # 7 UPDATE the status, 8 webhook subscriptions; plus the SAVEPOINT and
-    # RELEASE the test's transaction makes of the service's atomic().
-    with django_assert_num_queries(8 + 2):
+    # 1 the token, 2 the referral looked up by its reference and locked with
+    # its two organisations (no separate lookup first), 3 the provider scope
+    # (once per request), 4 its events (the idempotency check and the workflow
+    # share them), 5 INSERT the event, 6 UPDATE the status, 7 webhook
+    # subscriptions; plus the SAVEPOINT and RELEASE the test's transaction makes
+    # of the service's atomic().
+    with django_assert_num_queries(7 + 2):
         response = client.post(
             events_url(referral), step, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
         )
@@ -410,13 +411,85 @@ def test_a_step_that_notifies_adds_only_the_outbox_insert(
     client = token_client(provider_org)
     client.get(detail_url(referral))  # the token's use is noted now
     step = {"type": "started", "occurred_on": TODAY().isoformat()}
-    # The eight of a step (the locked referral brings the service and the
-    # referring user the notice names) + the notice's INSERT into the outbox;
-    # plus SAVEPOINT/RELEASE of the test's transaction.
-    with django_assert_num_queries(9 + 2):
+    # The seven of a step (the locked referral brings the service and the
+    # referring user the notice names) + the notices' one INSERT into the
+    # outbox; plus SAVEPOINT/RELEASE of the test's transaction.
+    with django_assert_num_queries(8 + 2):
         response = client.post(events_url(referral), step, format="json")
     assert response.status_code == 201, response.content
     assert referral.notifications.count() == 1
+
+
+def test_the_notices_of_a_step_are_one_insert_and_mailed_after_commit(
+    provider_org,
+    make_referral,
+    django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+    mailoutbox,
+):
+    referral = make_referral(intake=True, parent_email="ouder@example.org")
+    client = token_client(provider_org)
+    client.get(detail_url(referral))  # the token's use is noted now
+    step = {"type": "started", "occurred_on": TODAY().isoformat()}
+    # Two notices (the referring user and the parent), still one INSERT.
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        django_assert_num_queries(8 + 2),
+    ):
+        response = client.post(events_url(referral), step, format="json")
+    assert response.status_code == 201, response.content
+    assert sorted(n.recipient_email for n in referral.notifications.all()) == sorted(
+        [referral.referrer_user.email, "ouder@example.org"]
+    )
+    assert len(callbacks) == 1  # the try to mail them at once
+    for callback in callbacks:
+        callback()
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        [referral.referrer_user.email, "ouder@example.org"]
+    )
+    assert all(n.sent_at for n in referral.notifications.all())
+
+
+def test_a_step_without_notices_does_nothing_after_commit(
+    provider_org, make_referral, django_capture_on_commit_callbacks
+):
+    referral = make_referral(first_contact=True)
+    step = {"type": "intake", "occurred_on": TODAY().isoformat()}
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = token_client(provider_org).post(
+            events_url(referral), step, format="json"
+        )
+    assert response.status_code == 201, response.content
+    assert not referral.notifications.exists()
+    assert callbacks == []  # no query for due notices after the commit
+
+
+@pytest.mark.parametrize(
+    ("payload", "headers"),
+    [
+        ({"type": "teleported"}, {}),
+        ({"type": "received"}, {"HTTP_IDEMPOTENCY_KEY": "x" * 101}),
+    ],
+)
+def test_a_bad_step_on_a_referral_one_may_not_see_is_404_not_400(
+    outsider_org, referral, payload, headers
+):
+    data = {"occurred_on": TODAY().isoformat(), **payload}
+    response = token_client(outsider_org).post(
+        events_url(referral), data, format="json", **headers
+    )
+    assert_problem(response, 404)
+    assert not ReferralEvent.objects.exists()
+
+
+def test_a_step_on_an_unknown_reference_is_404(provider_org):
+    response = token_client(provider_org).post(
+        reverse("referrals-api:referral-events", args=["VW-XXXXXXXX"]),
+        {"type": "received", "occurred_on": TODAY().isoformat()},
+        format="json",
+    )
+    assert_problem(response, 404)
+    assert not ReferralEvent.objects.exists()
 
 
 def test_waitlisted_takes_its_own_fields(provider_user, make_referral):
