@@ -6,6 +6,7 @@ what a page shows, builds its tables (``tables``) and charts (``charts``).
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 from django.template.loader import render_to_string
@@ -128,21 +129,18 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     rendered tables, so part of their memo key)."""
     f = selectors.with_members(f)
     percelen = list(Perceel.objects.all())
-    # The precomputed figures change only with a refresh: summed once per
-    # refresh and selection (``dashboard.memo``), then read from the memo.
-    shown = tuple(p.pk for p in percelen)
-    data = memoised(
-        "overview",
-        f,
-        lambda: selectors.overview(f, percelen=percelen),
-        extra=(shown,),
-    )
-    city = None
-    if f.organisation:
-        city = memoised(
-            "overview", f.city(), lambda: selectors.overview(f.city(), percelen=[])
-        )
     norms = d.norms_table_in_force()
+    # What comes from the refreshed figures only (the totals and the tables and
+    # SVG charts as HTML): once per refresh, selection, percelen shown,
+    # language, day (the provisional months) and norms, then one small memo
+    # read (not the histograms they were drawn from).
+    shown = tuple(p.pk for p in percelen)
+    page = memoised(
+        "overview-page",
+        f,
+        lambda: _refreshed_page(f, percelen, csv_query),
+        extra=(shown, get_language(), csv_query, provisional_from(), repr(norms)),
+    )
     overdue = selectors.overdue_referrals(f, table=norms)
     # Live figures that would read every open referral or every service: from
     # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
@@ -156,33 +154,50 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     overdue_count = live_memoised(
         "overdue-count", f, overdue.count, extra=(timezone.localdate(), repr(norms))
     )
-    # The parts drawn from the refreshed figures only (tables and SVG charts):
-    # rendered once per refresh, selection, language, day (the provisional
-    # months) and norms, then read from the memo as HTML.
-    sections = memoised(
-        "overview-html",
-        f,
-        lambda: _refreshed_sections(f, data, city, csv_query),
-        extra=(shown, get_language(), csv_query, provisional_from(), repr(norms)),
-    )
     return {
         "filters": f,
-        "figures": data.total,
-        "city": city.total if city else None,
+        "figures": page["total"],
+        "city": page["city"],
         "refresh": selectors.last_refresh(),
         "provisional_from": provisional_from(),
-        "sections": {name: mark_safe(html) for name, html in sections.items()},  # noqa: S308
+        "sections": {
+            name: mark_safe(html)  # noqa: S308
+            for name, html in page["sections"].items()
+        },
         "chains_table": tables.chains_table(
             selectors.chain_groups(f, norm_weeks=d.TOTAL.norm_weeks),
             d.TOTAL.norm_weeks,
         ),
         "capacity": capacity,
         "capacity_table": tables.capacity_table(capacity),
-        "reported_table": tables.reported_table(capacity, data.total),
+        "reported_table": tables.reported_table(capacity, page["total"]),
         "overdue_count": overdue_count,
         "overdue_table": tables.overdue_table(
             selectors.overdue_rows(overdue[:OVERDUE_PREVIEW], table=norms)
         ),
+    }
+
+
+def _refreshed_page(f: Filters, percelen: list[Perceel], csv_query: str) -> dict:
+    """The overview's totals (without their histograms) and its sections as
+    HTML, from the selection's summed figures (memoised on their own: shared
+    by every language and by the warm-up)."""
+    shown = tuple(p.pk for p in percelen)
+    data = memoised(
+        "overview",
+        f,
+        lambda: selectors.overview(f, percelen=percelen),
+        extra=(shown,),
+    )
+    city = None
+    if f.organisation:
+        city = memoised(
+            "overview", f.city(), lambda: selectors.overview(f.city(), percelen=[])
+        )
+    return {
+        "total": replace(data.total, histograms={}),
+        "city": replace(city.total, histograms={}) if city else None,
+        "sections": _refreshed_sections(f, data, city, csv_query),
     }
 
 
