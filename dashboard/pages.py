@@ -178,22 +178,25 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     }
 
 
-def _refreshed_page(f: Filters, percelen: list[Perceel], csv_query: str) -> dict:
-    """The overview's totals (without their histograms) and its sections as
-    HTML, from the selection's summed figures (memoised on their own: shared
-    by every language and by the warm-up)."""
+def summed_overview(f: Filters, percelen: list[Perceel]) -> selectors.Overview:
+    """The selection's figures summed from the refreshed tables, once per
+    refresh, selection and percelen shown (the page, its CSV tables and the
+    warm-up share them)."""
     shown = tuple(p.pk for p in percelen)
-    data = memoised(
+    return memoised(
         "overview",
         f,
         lambda: selectors.overview(f, percelen=percelen),
         extra=(shown,),
     )
-    city = None
-    if f.organisation:
-        city = memoised(
-            "overview", f.city(), lambda: selectors.overview(f.city(), percelen=[])
-        )
+
+
+def _refreshed_page(f: Filters, percelen: list[Perceel], csv_query: str) -> dict:
+    """The overview's totals (without their histograms) and its sections as
+    HTML, from the selection's summed figures (memoised on their own: shared
+    by every language and by the warm-up)."""
+    data = summed_overview(f, percelen)
+    city = summed_overview(f.city(), []) if f.organisation else None
     return {
         "total": replace(data.total, histograms={}),
         "city": replace(city.total, histograms={}) if city else None,
@@ -440,12 +443,17 @@ def _capacity_trend(months):
 
 
 def csv_table(name: str, form, f: Filters) -> tables.Table | None:
-    """The table called ``name`` (as on the page, with the raw counts too)."""
+    """The table called ``name`` (as on the page, with the raw counts too).
+    The figures from the refreshed tables come from the page's memo
+    (``summed_overview``): a download of what the page shows sums nothing."""
+
+    def total():
+        return summed_overview(f, list(Perceel.objects.all())).total
+
     builders = {
-        "kerncijfers": lambda: _csv_summary(f),
+        "kerncijfers": lambda: _csv_summary(total()),
         "wachttijden": lambda: tables.waits_table(
-            selectors.figures(f),
-            selectors.figures(f.city()) if f.organisation else None,
+            total(), summed_overview(f.city(), []).total if f.organisation else None
         ),
         "percelen": lambda: _csv_groups(f)[0],
         "verwijzers": lambda: _csv_groups(f)[1],
@@ -453,7 +461,7 @@ def csv_table(name: str, form, f: Filters) -> tables.Table | None:
         "afwijzingen": lambda: tables.declines_table(selectors.declines(f)),
         "capaciteit": lambda: tables.capacity_table(selectors.capacity_now(f)),
         "gemeld-gemeten": lambda: tables.reported_table(
-            selectors.capacity_now(f), selectors.figures(f)
+            selectors.capacity_now(f), total()
         ),
         "capaciteit-trend": lambda: tables.capacity_trend_table(
             selectors.capacity_trend(f)
@@ -465,23 +473,25 @@ def csv_table(name: str, form, f: Filters) -> tables.Table | None:
         "aanbieders": lambda: _csv_organisations(form, f),
     }
     for metric in d.METRICS:
-        builders[f"verdeling-{metric.code}"] = lambda m=metric: _csv_distribution(f, m)
+        builders[f"verdeling-{metric.code}"] = lambda m=metric: _csv_distribution(
+            total(), m
+        )
     builder = builders.get(name)
     return builder() if builder else None
 
 
-def _csv_summary(f: Filters) -> tables.Table:
+def _csv_summary(total: Figures) -> tables.Table:
     return tables.figures_table(
         "kerncijfers",
         _("Kerncijfers"),
         Column(_("Selectie"), "text"),
-        [(_("Selectie"), selectors.figures(f))],
+        [(_("Selectie"), total)],
         detail=True,
     )
 
 
 def _csv_groups(f: Filters) -> list[tables.Table]:
-    data = selectors.overview(f, percelen=list(Perceel.objects.all()))
+    data = summed_overview(f, list(Perceel.objects.all()))
     result = []
     for table in _group_tables(data):
         items = {
@@ -497,8 +507,8 @@ def _csv_groups(f: Filters) -> list[tables.Table]:
     return result
 
 
-def _csv_distribution(f: Filters, metric: d.Metric) -> tables.Table:
-    histogram = selectors.figures(f).histograms.get(metric.code, [])
+def _csv_distribution(total: Figures, metric: d.Metric) -> tables.Table:
+    histogram = total.histograms.get(metric.code, [])
     return tables.distribution_table(metric, charts.week_buckets(histogram, metric))
 
 

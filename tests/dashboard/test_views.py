@@ -387,6 +387,27 @@ def test_csv_for_a_provider_is_its_own(
     ]
 
 
+@pytest.mark.parametrize(
+    "table", ["maanden", "percelen", "kerncijfers", "wachttijden", "verdeling-total"]
+)
+def test_a_csv_of_the_page_reads_its_memo_and_has_its_figures(
+    client, municipality_user, provider_org, referrals, django_assert_num_queries, table
+):
+    from django.core.cache import cache
+
+    client.force_login(municipality_user)
+    january = {"van": "2026-01", "tot": "2026-01", "aanbieder": provider_org.slug}
+    client.get(url("overview", **january))  # fills the memo
+    # session, user, memberships; the norms; the form's provider check and
+    # perceel choice; percelen (the memo key); nothing from the refreshed tables.
+    with django_assert_num_queries(7):
+        warm = csv_rows(client.get(url("csv", table, **january)))
+    cache.clear()
+    cold = csv_rows(client.get(url("csv", table, **january)))
+    assert warm == cold
+    assert len(warm) > 1
+
+
 @pytest.mark.parametrize("hostile", HOSTILE_CELLS)
 def test_csv_cells_cannot_start_a_formula(client, municipality_user, perceel, hostile):
     evil = factories.HoofdaanbiederFactory(name=hostile, percelen=[perceel])
