@@ -22,6 +22,7 @@ from dashboard import definitions as d
 from dashboard.memo import live_memoised, memoised
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
+from dashboard.selectors.capacity import add_reported
 from dashboard.tables import Column
 from registry.catalogue_version import catalogue_version
 from registry.models import Perceel
@@ -104,7 +105,12 @@ def memo_warm(seconds: float = WARM_SECONDS, languages=None) -> list[dict]:
     languages = languages or [code for code, _name in settings.LANGUAGES]
     deadline = time.monotonic() + seconds
     warmed = []
-    for params in warm_selections():
+    for number, params in enumerate(warm_selections()):
+        if number == 1:
+            # Right after the city's default page: the download of every
+            # organisation over that period, at both levels (seconds each at
+            # a million referrals, the slowest thing to ask cold).
+            _warm_organisation_rows(deadline)
         if time.monotonic() >= deadline:
             break
         query = QueryDict(mutable=True)
@@ -120,6 +126,19 @@ def memo_warm(seconds: float = WARM_SECONDS, languages=None) -> list[dict]:
             city_hotspots(f)
         warmed.append(params)
     return warmed
+
+
+def _warm_organisation_rows(deadline: float) -> None:
+    from django.http import QueryDict
+
+    from dashboard.forms import OrganisationTableForm
+
+    for niveau in ("hoofdaanbieder", "aanbieder"):
+        if time.monotonic() >= deadline:
+            return
+        form = OrganisationTableForm(QueryDict(f"niveau={niveau}"))
+        if form.is_valid():
+            organisation_rows(form.filters(), level=form.level, sort=form.sort)
 
 
 def figures_context(f: Filters, *, csv_query: str = "") -> dict:
@@ -513,5 +532,42 @@ def _csv_distribution(total: Figures, metric: d.Metric) -> tables.Table:
 
 
 def _csv_organisations(form, f: Filters) -> tables.Table:
-    page = selectors.organisation_table(f, level=form.level, sort=form.sort, page=None)
-    return tables.organisations_table(page.rows, level_caption(form.level), detail=True)
+    rows = organisation_rows(f, level=form.level, sort=form.sort)
+    # What providers report now is live: memoised like the side-by-side page
+    # (at most LIVE_SECONDS old, anew after any catalogue write).
+    reported = memoised(
+        "organisation-reported",
+        f,
+        lambda: _reported(rows, level=form.level, perceel=f.perceel),
+        live=True,
+        extra=(form.level, form.sort, catalogue_version()),
+    )
+    for row in rows:
+        row.reported = reported.get(row.organisation_id)
+    return tables.organisations_table(rows, level_caption(form.level), detail=True)
+
+
+def _reported(rows, *, level: str, perceel) -> dict:
+    rows = [replace(row) for row in rows]
+    add_reported(rows, level=level, perceel=perceel)
+    return {row.organisation_id: row.reported for row in rows}
+
+
+def organisation_rows(
+    f: Filters, *, level: str, sort: str
+) -> list[selectors.OrganisationRow]:
+    """Every organisation's refreshed figures side by side (the CSV download),
+    once per refresh, selection, level and sort: at a million referrals they
+    sum every provider's histograms over the period (seconds). Kept without
+    the histograms (only their medians are shown)."""
+
+    def compute():
+        page = selectors.organisation_table(
+            f, level=level, sort=sort, page=None, reported=False
+        )
+        return [
+            replace(row, figures=replace(row.figures, histograms={}))
+            for row in page.rows
+        ]
+
+    return memoised("organisation-rows", f, compute, extra=(level, sort))

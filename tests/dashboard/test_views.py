@@ -408,6 +408,30 @@ def test_a_csv_of_the_page_reads_its_memo_and_has_its_figures(
     assert len(warm) > 1
 
 
+@pytest.mark.parametrize("niveau", ["hoofdaanbieder", "aanbieder"])
+def test_the_refresh_command_warms_the_download_of_every_organisation(
+    client, municipality_user, referrals, niveau
+):
+    """Its first download after the nightly refresh reads no refreshed table
+    (the figures are memoised; what providers report now is read live), and
+    has the figures computed anew (cold)."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call_command("refresh_dashboard", stdout=io.StringIO())
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", niveau=niveau)
+    with CaptureQueriesContext(connection) as first:
+        warm = csv_rows(client.get(path))
+    assert not any("dashboard_referral" in q["sql"] for q in first.captured_queries)
+    assert any("registry_capacity" in q["sql"] for q in first.captured_queries)
+    cache.clear()
+    assert csv_rows(client.get(path)) == warm
+    assert len(warm) > 2
+
+
 @pytest.mark.parametrize("hostile", HOSTILE_CELLS)
 def test_csv_cells_cannot_start_a_formula(client, municipality_user, perceel, hostile):
     evil = factories.HoofdaanbiederFactory(name=hostile, percelen=[perceel])
