@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/dashboard.py     # prepare (once), refresh, measure
     .venv/bin/python benchmarks/dashboard.py --prepare-only
     .venv/bin/python benchmarks/dashboard.py --skip-refresh --requests 50
+    .venv/bin/python benchmarks/dashboard.py --db COPY --skip-prepare --skip-refresh
+        --only overview    # a copy as it is (nothing generated); views so named
 
 Builds a scratch database (default ``sk_bench_dash``; dropped with --reset):
 the generated catalogue of ``sampledata.scale`` (5,000 organisations, 50,000
