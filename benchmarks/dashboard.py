@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/dashboard.py     # prepare (once), refresh, measure
     .venv/bin/python benchmarks/dashboard.py --prepare-only
     .venv/bin/python benchmarks/dashboard.py --skip-refresh --requests 50
+    .venv/bin/python benchmarks/dashboard.py --db COPY --skip-prepare --skip-refresh
+        --only overview    # a copy as it is (nothing generated); views so named
 
 Builds a scratch database (default ``sk_bench_dash``; dropped with --reset):
 the generated catalogue of ``sampledata.scale`` (5,000 organisations, 50,000
@@ -46,6 +48,14 @@ def _arguments():
     parser.add_argument("--reset", action="store_true", help="drop the database first")
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--skip-refresh", action="store_true")
+    parser.add_argument(
+        "--skip-prepare",
+        action="store_true",
+        help="use the database as it is (no catalogue, history or referrals added)",
+    )
+    parser.add_argument(
+        "--only", default="", help="measure only views whose name contains this"
+    )
     return parser.parse_args()
 
 
@@ -297,6 +307,8 @@ def measure(args) -> list[dict]:
     actors.log_in(clients["provider"], member)
     results = []
     for role, name, url in _views(provider):
+        if args.only and args.only not in name:
+            continue
         options = args
         if name == DOWNLOAD:
             options = argparse.Namespace(
@@ -358,7 +370,8 @@ def main() -> None:
     _ensure_database(args)
     _setup_django(args)
     timings: dict = {}
-    prepare(args, timings)
+    if not args.skip_prepare:
+        prepare(args, timings)
     if args.prepare_only:
         return
     if not args.skip_refresh:

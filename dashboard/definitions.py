@@ -102,6 +102,11 @@ class Metric:
         norms = table.get(urgency) or table[codes.Urgency.REGULAR]
         return getattr(norms, self.step)
 
+    def __reduce__(self):
+        # Pickled (the memo) by its code: the four metrics are constants, and
+        # unpickling their lazy labels would build a new proxy class per label.
+        return (metric_by_code, (self.code,))
+
     @property
     def norm_days(self) -> int:
         """The regular norm in calendar days (the figures' "within norm")."""
@@ -147,4 +152,10 @@ TOTAL = Metric(
 )
 METRICS = (CONTACT, INTAKE, TREATMENT, TOTAL)
 METRIC_BY_CODE = {m.code: m for m in METRICS}
+
+
+def metric_by_code(code: str) -> Metric:
+    return METRIC_BY_CODE[code]
+
+
 METRIC_CHOICES = [(m.code, m.label) for m in METRICS]

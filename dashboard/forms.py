@@ -9,6 +9,7 @@ import re
 from datetime import date
 
 from django import forms
+from django.core.cache import cache
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.functional import lazy
@@ -20,10 +21,12 @@ from dashboard import definitions as d
 from dashboard.periods import add_months, month_start
 from dashboard.selectors import SORTS, Filters
 from referrals import codes
+from registry.catalogue_version import catalogue_version
 from registry.models import Organisation, Perceel
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 MAX_MONTHS = 120
+PROVIDER_CHOICES_SECONDS = 3600
 DEFAULT_MONTHS = 12
 
 
@@ -46,6 +49,18 @@ class OptionsSelect(forms.Widget):
         )
         # Every value and label is escaped above; flatatt escapes the attributes.
         return mark_safe(f"<select{flatatt(attrs)}>{options}</select>")  # noqa: S308
+
+
+def provider_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every provider, by name: thousands of rows, read once
+    per catalogue version (every write to an organisation makes a new one)."""
+
+    def read():
+        providers = Organisation.objects.filter(kind__in=Organisation.PROVIDER_KINDS)
+        return list(providers.order_by("name", "pk").values_list("slug", "name"))
+
+    key = f"dashboard:provider-choices:{catalogue_version()}"
+    return cache.get_or_set(key, read, PROVIDER_CHOICES_SECONDS)
 
 
 def _within_norm(metric: d.Metric) -> str:
@@ -133,13 +148,7 @@ class FilterForm(forms.Form):
         self._own = {o.slug: o for o in organisations or []}
         field = self.fields["aanbieder"]
         if organisations is None:
-            providers = Organisation.objects.filter(
-                kind__in=Organisation.PROVIDER_KINDS
-            ).order_by("name", "pk")
-            field.widget.choices = [
-                ("", _("Alle aanbieders")),
-                *providers.values_list("slug", "name"),
-            ]
+            field.widget.choices = [("", _("Alle aanbieders")), *provider_choices()]
         elif organisations:
             field.widget.choices = [(o.slug, o.name) for o in organisations]
             field.help_text = ""

@@ -6,6 +6,7 @@ what a page shows, builds its tables (``tables``) and charts (``charts``).
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 from django.template.loader import render_to_string
@@ -21,6 +22,7 @@ from dashboard import definitions as d
 from dashboard.memo import live_memoised, memoised
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
+from dashboard.selectors.capacity import add_reported
 from dashboard.tables import Column
 from registry.catalogue_version import catalogue_version
 from registry.models import Perceel
@@ -103,7 +105,12 @@ def memo_warm(seconds: float = WARM_SECONDS, languages=None) -> list[dict]:
     languages = languages or [code for code, _name in settings.LANGUAGES]
     deadline = time.monotonic() + seconds
     warmed = []
-    for params in warm_selections():
+    for number, params in enumerate(warm_selections()):
+        if number == 1:
+            # Right after the city's default page: the download of every
+            # organisation over that period, at both levels (seconds each at
+            # a million referrals, the slowest thing to ask cold).
+            _warm_organisation_rows(deadline)
         if time.monotonic() >= deadline:
             break
         query = QueryDict(mutable=True)
@@ -121,6 +128,19 @@ def memo_warm(seconds: float = WARM_SECONDS, languages=None) -> list[dict]:
     return warmed
 
 
+def _warm_organisation_rows(deadline: float) -> None:
+    from django.http import QueryDict
+
+    from dashboard.forms import OrganisationTableForm
+
+    for niveau in ("hoofdaanbieder", "aanbieder"):
+        if time.monotonic() >= deadline:
+            return
+        form = OrganisationTableForm(QueryDict(f"niveau={niveau}"))
+        if form.is_valid():
+            organisation_rows(form.filters(), level=form.level, sort=form.sort)
+
+
 def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     """Everything the overview page (city or one provider) shows.
 
@@ -128,21 +148,18 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     rendered tables, so part of their memo key)."""
     f = selectors.with_members(f)
     percelen = list(Perceel.objects.all())
-    # The precomputed figures change only with a refresh: summed once per
-    # refresh and selection (``dashboard.memo``), then read from the memo.
-    shown = tuple(p.pk for p in percelen)
-    data = memoised(
-        "overview",
-        f,
-        lambda: selectors.overview(f, percelen=percelen),
-        extra=(shown,),
-    )
-    city = None
-    if f.organisation:
-        city = memoised(
-            "overview", f.city(), lambda: selectors.overview(f.city(), percelen=[])
-        )
     norms = d.norms_table_in_force()
+    # What comes from the refreshed figures only (the totals and the tables and
+    # SVG charts as HTML): once per refresh, selection, percelen shown,
+    # language, day (the provisional months) and norms, then one small memo
+    # read (not the histograms they were drawn from).
+    shown = tuple(p.pk for p in percelen)
+    page = memoised(
+        "overview-page",
+        f,
+        lambda: _refreshed_page(f, percelen, csv_query),
+        extra=(shown, get_language(), csv_query, provisional_from(), repr(norms)),
+    )
     overdue = selectors.overdue_referrals(f, table=norms)
     # Live figures that would read every open referral or every service: from
     # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
@@ -156,33 +173,53 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     overdue_count = live_memoised(
         "overdue-count", f, overdue.count, extra=(timezone.localdate(), repr(norms))
     )
-    # The parts drawn from the refreshed figures only (tables and SVG charts):
-    # rendered once per refresh, selection, language, day (the provisional
-    # months) and norms, then read from the memo as HTML.
-    sections = memoised(
-        "overview-html",
-        f,
-        lambda: _refreshed_sections(f, data, city, csv_query),
-        extra=(shown, get_language(), csv_query, provisional_from(), repr(norms)),
-    )
     return {
         "filters": f,
-        "figures": data.total,
-        "city": city.total if city else None,
+        "figures": page["total"],
+        "city": page["city"],
         "refresh": selectors.last_refresh(),
         "provisional_from": provisional_from(),
-        "sections": {name: mark_safe(html) for name, html in sections.items()},  # noqa: S308
+        "sections": {
+            name: mark_safe(html)  # noqa: S308
+            for name, html in page["sections"].items()
+        },
         "chains_table": tables.chains_table(
             selectors.chain_groups(f, norm_weeks=d.TOTAL.norm_weeks),
             d.TOTAL.norm_weeks,
         ),
         "capacity": capacity,
         "capacity_table": tables.capacity_table(capacity),
-        "reported_table": tables.reported_table(capacity, data.total),
+        "reported_table": tables.reported_table(capacity, page["total"]),
         "overdue_count": overdue_count,
         "overdue_table": tables.overdue_table(
             selectors.overdue_rows(overdue[:OVERDUE_PREVIEW], table=norms)
         ),
+    }
+
+
+def summed_overview(f: Filters, percelen: list[Perceel]) -> selectors.Overview:
+    """The selection's figures summed from the refreshed tables, once per
+    refresh, selection and percelen shown (the page, its CSV tables and the
+    warm-up share them)."""
+    shown = tuple(p.pk for p in percelen)
+    return memoised(
+        "overview",
+        f,
+        lambda: selectors.overview(f, percelen=percelen),
+        extra=(shown,),
+    )
+
+
+def _refreshed_page(f: Filters, percelen: list[Perceel], csv_query: str) -> dict:
+    """The overview's totals (without their histograms) and its sections as
+    HTML, from the selection's summed figures (memoised on their own: shared
+    by every language and by the warm-up)."""
+    data = summed_overview(f, percelen)
+    city = summed_overview(f.city(), []) if f.organisation else None
+    return {
+        "total": replace(data.total, histograms={}),
+        "city": replace(city.total, histograms={}) if city else None,
+        "sections": _refreshed_sections(f, data, city, csv_query),
     }
 
 
@@ -425,12 +462,17 @@ def _capacity_trend(months):
 
 
 def csv_table(name: str, form, f: Filters) -> tables.Table | None:
-    """The table called ``name`` (as on the page, with the raw counts too)."""
+    """The table called ``name`` (as on the page, with the raw counts too).
+    The figures from the refreshed tables come from the page's memo
+    (``summed_overview``): a download of what the page shows sums nothing."""
+
+    def total():
+        return summed_overview(f, list(Perceel.objects.all())).total
+
     builders = {
-        "kerncijfers": lambda: _csv_summary(f),
+        "kerncijfers": lambda: _csv_summary(total()),
         "wachttijden": lambda: tables.waits_table(
-            selectors.figures(f),
-            selectors.figures(f.city()) if f.organisation else None,
+            total(), summed_overview(f.city(), []).total if f.organisation else None
         ),
         "percelen": lambda: _csv_groups(f)[0],
         "verwijzers": lambda: _csv_groups(f)[1],
@@ -438,7 +480,7 @@ def csv_table(name: str, form, f: Filters) -> tables.Table | None:
         "afwijzingen": lambda: tables.declines_table(selectors.declines(f)),
         "capaciteit": lambda: tables.capacity_table(selectors.capacity_now(f)),
         "gemeld-gemeten": lambda: tables.reported_table(
-            selectors.capacity_now(f), selectors.figures(f)
+            selectors.capacity_now(f), total()
         ),
         "capaciteit-trend": lambda: tables.capacity_trend_table(
             selectors.capacity_trend(f)
@@ -450,23 +492,25 @@ def csv_table(name: str, form, f: Filters) -> tables.Table | None:
         "aanbieders": lambda: _csv_organisations(form, f),
     }
     for metric in d.METRICS:
-        builders[f"verdeling-{metric.code}"] = lambda m=metric: _csv_distribution(f, m)
+        builders[f"verdeling-{metric.code}"] = lambda m=metric: _csv_distribution(
+            total(), m
+        )
     builder = builders.get(name)
     return builder() if builder else None
 
 
-def _csv_summary(f: Filters) -> tables.Table:
+def _csv_summary(total: Figures) -> tables.Table:
     return tables.figures_table(
         "kerncijfers",
         _("Kerncijfers"),
         Column(_("Selectie"), "text"),
-        [(_("Selectie"), selectors.figures(f))],
+        [(_("Selectie"), total)],
         detail=True,
     )
 
 
 def _csv_groups(f: Filters) -> list[tables.Table]:
-    data = selectors.overview(f, percelen=list(Perceel.objects.all()))
+    data = summed_overview(f, list(Perceel.objects.all()))
     result = []
     for table in _group_tables(data):
         items = {
@@ -482,11 +526,48 @@ def _csv_groups(f: Filters) -> list[tables.Table]:
     return result
 
 
-def _csv_distribution(f: Filters, metric: d.Metric) -> tables.Table:
-    histogram = selectors.figures(f).histograms.get(metric.code, [])
+def _csv_distribution(total: Figures, metric: d.Metric) -> tables.Table:
+    histogram = total.histograms.get(metric.code, [])
     return tables.distribution_table(metric, charts.week_buckets(histogram, metric))
 
 
 def _csv_organisations(form, f: Filters) -> tables.Table:
-    page = selectors.organisation_table(f, level=form.level, sort=form.sort, page=None)
-    return tables.organisations_table(page.rows, level_caption(form.level), detail=True)
+    rows = organisation_rows(f, level=form.level, sort=form.sort)
+    # What providers report now is live: memoised like the side-by-side page
+    # (at most LIVE_SECONDS old, anew after any catalogue write).
+    reported = memoised(
+        "organisation-reported",
+        f,
+        lambda: _reported(rows, level=form.level, perceel=f.perceel),
+        live=True,
+        extra=(form.level, form.sort, catalogue_version()),
+    )
+    for row in rows:
+        row.reported = reported.get(row.organisation_id)
+    return tables.organisations_table(rows, level_caption(form.level), detail=True)
+
+
+def _reported(rows, *, level: str, perceel) -> dict:
+    rows = [replace(row) for row in rows]
+    add_reported(rows, level=level, perceel=perceel)
+    return {row.organisation_id: row.reported for row in rows}
+
+
+def organisation_rows(
+    f: Filters, *, level: str, sort: str
+) -> list[selectors.OrganisationRow]:
+    """Every organisation's refreshed figures side by side (the CSV download),
+    once per refresh, selection, level and sort: at a million referrals they
+    sum every provider's histograms over the period (seconds). Kept without
+    the histograms (only their medians are shown)."""
+
+    def compute():
+        page = selectors.organisation_table(
+            f, level=level, sort=sort, page=None, reported=False
+        )
+        return [
+            replace(row, figures=replace(row.figures, histograms={}))
+            for row in page.rows
+        ]
+
+    return memoised("organisation-rows", f, compute, extra=(level, sort))

@@ -17,12 +17,15 @@ import re
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
+_CAREFUL_FIRST = frozenset((ESCAPE, *FORMULA_START))
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 
 def safe_cell(value) -> str:
     """``value`` as text that no spreadsheet runs as a formula."""
     text = "" if value is None else str(value)
+    if not text or (text[0] not in _CAREFUL_FIRST and not text[0].isspace()):
+        return text  # most cells: nothing a spreadsheet could run
     if _PLAIN_NUMBER.fullmatch(text):
         return text
     if text.startswith((ESCAPE, *FORMULA_START)) or text.lstrip().startswith(

@@ -169,12 +169,18 @@ def _sort_key(sort: str, counts: dict, names: dict):
 
 
 def organisation_table(
-    f: Filters, *, level: str, sort: str = "verwezen", page: int | None = 1
+    f: Filters,
+    *,
+    level: str,
+    sort: str = "verwezen",
+    page: int | None = 1,
+    reported: bool = True,
 ) -> OrganisationPage:
     """Organisations side by side: each on its own (``provider``) or each
     hoofdaanbieder with its onderaannemers (``group``). ``f.organisation`` is
     ignored. Counts for all, to sort; waiting times for the page shown
-    (``page=None``: all rows, for the CSV download).
+    (``page=None``: all rows, for the CSV download). ``reported=False``: only
+    the refreshed figures, without the waits reported now (``add_reported``).
     """
     counts = sum_counts(
         period_rows(ReferralMonthlyCounts, f).filter(level=level), ("organisation",)
@@ -197,7 +203,8 @@ def organisation_table(
         keys = sorted(counts, key=_sort_key(sort, counts, names))[window]
         rows = [_row(pk, names) for (pk,) in keys]
         _add_waits(rows, histograms, counts)
-    add_reported(rows, level=level, perceel=f.perceel)
+    if reported:
+        add_reported(rows, level=level, perceel=f.perceel)
     return OrganisationPage(rows=rows, count=len(counts), page=page or 1, pages=pages)
 
 

@@ -70,3 +70,27 @@ def test_a_live_figure_differs_per_perceel_and_organisation(perceel, provider_or
     memo.live_memoised("now", replace(JAN, referrer_type="02"), compute)
 
     assert len(calls) == 4
+
+
+def test_a_metric_is_pickled_by_reference():
+    # Memoised figures hold metrics; their lazy labels would be rebuilt (a new
+    # proxy class each) on every read from the memo.
+    import pickle
+
+    from dashboard import definitions as d
+
+    for metric in d.METRICS:
+        data = pickle.dumps(metric)
+        assert pickle.loads(data) is metric  # noqa: S301 (our own bytes)
+        assert b"_lazy_proxy_unpickle" not in data
+
+
+def test_a_warm_overview_reads_the_totals_without_their_histograms():
+    from dashboard.pages import figures_context
+
+    first = figures_context(JAN)
+    warm = figures_context(JAN)
+
+    assert warm["figures"].histograms == {}
+    assert warm["figures"] == first["figures"]
+    assert warm["sections"] == first["sections"]

@@ -387,6 +387,52 @@ def test_csv_for_a_provider_is_its_own(
     ]
 
 
+@pytest.mark.parametrize(
+    "table", ["maanden", "percelen", "kerncijfers", "wachttijden", "verdeling-total"]
+)
+def test_a_csv_of_the_page_reads_its_memo_and_has_its_figures(
+    client, municipality_user, provider_org, referrals, django_assert_num_queries, table
+):
+    from django.core.cache import cache
+
+    client.force_login(municipality_user)
+    january = {"van": "2026-01", "tot": "2026-01", "aanbieder": provider_org.slug}
+    client.get(url("overview", **january))  # fills the memo
+    # session, user, memberships; the norms; the form's provider check (its
+    # choices from the cache) and perceel choice; percelen (the memo key);
+    # nothing from the refreshed tables.
+    with django_assert_num_queries(6):
+        warm = csv_rows(client.get(url("csv", table, **january)))
+    cache.clear()
+    cold = csv_rows(client.get(url("csv", table, **january)))
+    assert warm == cold
+    assert len(warm) > 1
+
+
+@pytest.mark.parametrize("niveau", ["hoofdaanbieder", "aanbieder"])
+def test_the_refresh_command_warms_the_download_of_every_organisation(
+    client, municipality_user, referrals, niveau
+):
+    """Its first download after the nightly refresh reads no refreshed table
+    (the figures are memoised; what providers report now is read live), and
+    has the figures computed anew (cold)."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call_command("refresh_dashboard", stdout=io.StringIO())
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", niveau=niveau)
+    with CaptureQueriesContext(connection) as first:
+        warm = csv_rows(client.get(path))
+    assert not any("dashboard_referral" in q["sql"] for q in first.captured_queries)
+    assert any("registry_capacity" in q["sql"] for q in first.captured_queries)
+    cache.clear()
+    assert csv_rows(client.get(path)) == warm
+    assert len(warm) > 2
+
+
 @pytest.mark.parametrize("hostile", HOSTILE_CELLS)
 def test_csv_cells_cannot_start_a_formula(client, municipality_user, perceel, hostile):
     evil = factories.HoofdaanbiederFactory(name=hostile, percelen=[perceel])
@@ -415,8 +461,9 @@ def test_overview_query_count(
         client.get(url("overview"))
     # Again: the figures (counts, three histograms), declines, capacity trend,
     # hotspots, capacity now and the count of open referrals from the memo
-    # (``dashboard.memo``).
-    with django_assert_num_queries(11):
+    # (``dashboard.memo``); the form's provider choices from the cache (per
+    # catalogue version).
+    with django_assert_num_queries(10):
         client.get(url("overview"))
 
 
@@ -429,7 +476,7 @@ def test_the_refresh_command_warms_the_city_overview(
     client.force_login(municipality_user)
     # The first visit after the nightly refresh reads the figures, hotspots and
     # live counts from the memo, as a second visit does (see above).
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.get(url("overview"))
     assert response.status_code == 200
 
@@ -526,8 +573,8 @@ def test_overdue_page_query_count(
     # choice lists.
     with django_assert_num_queries(8):
         client.get(url("overdue"))
-    # Again: the count from the memo.
-    with django_assert_num_queries(7):
+    # Again: the count from the memo, the provider choices from the cache.
+    with django_assert_num_queries(6):
         client.get(url("overdue"))
 
 
@@ -588,3 +635,18 @@ def test_the_memoised_tables_follow_the_language_and_the_csv_links_the_selection
     filtered = client.get(url("overview", verwijzer="02")).text
     assert "/regie/csv/maanden.csv?verwijzer=02" in filtered
     assert "/regie/csv/maanden.csv?verwijzer=02" not in english
+
+
+def test_the_provider_choices_follow_a_write_to_an_organisation(
+    client, municipality_user, provider_org
+):
+    client.force_login(municipality_user)
+    assert provider_org.name in client.get(url("overview")).text  # now cached
+    provider_org.name = "Nieuwe naam"
+    provider_org.save()
+    newcomer = factories.HoofdaanbiederFactory(name="Nieuwkomer")
+
+    text = client.get(url("overview")).text
+
+    assert f'<option value="{provider_org.slug}">Nieuwe naam</option>' in text
+    assert f'<option value="{newcomer.slug}">Nieuwkomer</option>' in text
