@@ -252,6 +252,7 @@ def _fetch(
     ids = _ordered(qs, terms, reverse).values("pk")[: size + 1]
     rows = qs.model._base_manager.all()
     rows.query.select_related = qs.query.select_related
+    rows.query.deferred_loading = qs.query.deferred_loading
     rows._prefetch_related_lookups = qs._prefetch_related_lookups
     rows = _with_terms(rows.filter(pk__in=ids), terms)
     return list(_ordered(rows, terms, reverse))

@@ -37,6 +37,22 @@ _LIST_RELATED = (
     "referrer_organisation",
     "previous_referral",
 )
+# The working lists (/verwijzingen, /inbox) show the service's and the
+# provider's name and the perceel: those rows only, without their long texts
+# and the service's search document (a page of full rows is mostly those).
+_WORKING_LIST_RELATED = ("service", "provider", "perceel")
+_WORKING_LIST_DEFERRED = (
+    "service__description",
+    "service__how_to_refer",
+    "service__search_text",
+    "service__search_vector",
+    "provider__description",
+    "perceel__description",
+)
+
+
+def _working_list_rows(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    return qs.select_related(*_WORKING_LIST_RELATED).defer(*_WORKING_LIST_DEFERRED)
 
 
 def _default_norms() -> dict[str, wf.Norms]:
@@ -172,7 +188,7 @@ def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Re
     )
     if open_only:
         qs = qs.filter(status__in=wf.OPEN_STATUSES)
-    return qs.select_related(*_LIST_RELATED).order_by("-referred_on", "-id")
+    return _working_list_rows(qs).order_by("-referred_on", "-id")
 
 
 def referral_inbox(
@@ -188,7 +204,7 @@ def referral_inbox(
     if open_only:
         # The same list as the partial index ``referral_inbox_open``.
         qs = qs.filter(status__in=sorted(wf.OPEN_STATUSES))
-    return qs.select_related(*_LIST_RELATED).order_by(URGENT_FIRST, "referred_on", "id")
+    return _working_list_rows(qs).order_by(URGENT_FIRST, "referred_on", "id")
 
 
 def referral_inbox_parts(*, actor, open_only: bool = True) -> list[QuerySet]:

@@ -456,7 +456,7 @@ def inbox(request):
         if is_provider
         else [],
     )
-    table = selectors.norms_table()
+    table = selectors.norms_table_cached()
     filters = form.filters()
     qs = selectors.referral_filter(
         selectors.referral_inbox(actor=request.user, open_only=not show_all),
@@ -519,9 +519,8 @@ def _inbox_rows(actor, referrals, today, table) -> list[dict]:
     return rows
 
 
-def _list_rows(actor, referrals, today):
+def _list_rows(actor, referrals, today, table):
     declined = {r.perceel_id for r in referrals if r.status == wf.DECLINED}
-    table = selectors.norms_table()
     per_perceel = {}
     if declined:
         per_perceel = selectors.service_alternatives(perceel_ids=declined)
@@ -552,18 +551,20 @@ def referral_list(request):
         services=selectors.service_choices_for_referrer(actor=request.user),
         services_max=selectors.SERVICE_CHOICES_MAX,
     )
+    table = selectors.norms_table_cached()
     qs = selectors.referral_filter(
         selectors.referral_list_for_referrer(actor=request.user, open_only=open_only),
         form.filters(),
+        table=table,
         service_within=Q(referrer_organisation_id__in=own.referrer_ids),
     )
     if request.GET.get("formaat") == "csv":
         return _bad_csv_request(form) or _csv_response(
-            request.user, qs, "verwijzingen.csv", selectors.norms_table()
+            request.user, qs, "verwijzingen.csv", table
         )
     page = _seek_page(request, qs)
     referrals = list(page.object_list)
-    rows = _list_rows(request.user, referrals, timezone.localdate())
+    rows = _list_rows(request.user, referrals, timezone.localdate(), table)
     # A school sees its pupils' initials and dates of birth: logged as well.
     services.access_log_record_many(
         actor=request.user,
