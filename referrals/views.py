@@ -35,7 +35,7 @@ from referrals.forms import (
     WorkingListForm,
     apply_errors,
 )
-from referrals.rows import RowTexts
+from referrals.rows import RowTexts, inbox_rows_html, list_rows_html
 from registry.models import Capacity, Service
 from sociale_kaart import csvsafe
 from sociale_kaart.clients import client_address
@@ -483,12 +483,13 @@ def inbox(request):
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"
     )
-    today = timezone.localdate()
+    rows = _inbox_rows(request.user, referrals, timezone.localdate(), table)
     context = {
         "form": form,
         "query": _list_query(request),
         "page": page,
-        "rows": _inbox_rows(request.user, referrals, today, table),
+        "rows": rows,
+        "rows_html": inbox_rows_html(rows),
         # Urgent first, then oldest first: no one column, so no aria-sort.
         "sort_links": _sort_links(request, form, INBOX_SORTS, default=""),
         "all_link": _list_link(request, filter="all"),
@@ -583,6 +584,7 @@ def referral_list(request):
         "open_link": _list_link(request, filter="open"),
         "page": page,
         "rows": rows,
+        "rows_html": list_rows_html(rows),
         "open_only": open_only,
         "notices": list(selectors.notification_unread_for(actor=request.user)[:10]),
         "is_referrer": bool(own.referrer_ids),
