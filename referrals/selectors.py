@@ -5,6 +5,7 @@ actor see, so a view can never list another organisation's referral. Reading
 personal data is logged by the caller with ``services.access_log_record``.
 """
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -282,11 +283,25 @@ def _service_choices(qs: QuerySet[Service]) -> list[tuple[int, str]]:
 
 def service_choices_for_inbox(*, actor) -> list[tuple[int, str]]:
     """The services whose referrals reach the actor as a provider (its own, and
-    its onderaannemers' in the subcontracted percelen): one query."""
+    its onderaannemers' in the subcontracted percelen): one query, kept in the
+    cache under the catalogue version (which every service or organisation
+    write replaces) and the reach itself (whose percelen of which providers),
+    so a page after a rename or a new subcontract reads them again."""
     reach = perms.scope(actor).provider
     if not reach.organisation_ids:
         return []
-    return _service_choices(Service.objects.filter(reach.q("organisation", "perceel")))
+
+    def read() -> list[tuple[int, str]]:
+        return _service_choices(
+            Service.objects.filter(reach.q("organisation", "perceel"))
+        )
+
+    if not settings.SEARCH_COUNTS_CACHE_SECONDS:
+        return read()
+    covered = repr((sorted(reach.own), sorted(reach.via)))
+    digest = hashlib.sha256(covered.encode()).hexdigest()
+    key = f"referrals:inbox-services:{catalogue_version()}:{digest}"
+    return cache_get_or_compute(key, read, settings.SEARCH_COUNTS_CACHE_SECONDS)
 
 
 # Past this many services the referrer list's service filter is a search on
