@@ -5,6 +5,8 @@ page that shows a referral's personal data logs the read (access log). Another
 organisation's referral is "not found" (404), never "forbidden".
 """
 
+import hashlib
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,8 +17,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -429,6 +433,45 @@ def _sort_links(request, form: WorkingListForm, keys, default: str) -> dict:
     return links
 
 
+FILTERS_TEMPLATE = "referrals/_list_filters.html"
+# The filter block of a list page while no filter is used (page 1, and every
+# page after it by its "Volgende" link): the same HTML for everyone with the
+# same choices in the same language, so rendered once per process for each.
+_FILTERS_MEMO: OrderedDict[str, str] = OrderedDict()
+_FILTERS_MEMO_SIZE = 256
+
+
+def _filters_html(request, form: WorkingListForm, keep_filter: str, query: str) -> str:
+    """The list's search, filter and sort form (``FILTERS_TEMPLATE``). A form
+    with anything filled in (its values, its errors) is rendered every time
+    and never kept; an empty one is kept under everything its HTML depends on:
+    the language, the list, its choices (the actor's services) and the query
+    the CSV link carries."""
+    context = {"form": form, "keep_filter": keep_filter, "query": query}
+    if any(name in request.GET for name in form.fields):
+        return render_to_string(FILTERS_TEMPLATE, context)
+    shape = repr(
+        (
+            get_language(),
+            form.is_bound,
+            keep_filter,
+            query,
+            [
+                (name, [(str(k), str(v)) for k, v in getattr(field, "choices", ())])
+                for name, field in form.fields.items()
+            ],
+        )
+    )
+    key = hashlib.sha256(shape.encode()).hexdigest()
+    html = _FILTERS_MEMO.get(key)
+    if html is None:
+        html = render_to_string(FILTERS_TEMPLATE, context)
+        _FILTERS_MEMO[key] = html
+        if len(_FILTERS_MEMO) > _FILTERS_MEMO_SIZE:
+            _FILTERS_MEMO.popitem(last=False)
+    return html
+
+
 def _bad_csv_request(form: WorkingListForm) -> HttpResponse | None:
     """A CSV asked for with a bad filter or sort: say which field, send no rows
     (a spreadsheet in another order than asked for would mislead)."""
@@ -484,9 +527,11 @@ def inbox(request):
         actor=request.user, referrals=referrals, purpose="inbox"
     )
     rows = _inbox_rows(request.user, referrals, timezone.localdate(), table)
+    query = _list_query(request)
     context = {
         "form": form,
-        "query": _list_query(request),
+        "filters_html": _filters_html(request, form, "all" if show_all else "", query),
+        "query": query,
         "page": page,
         "rows": rows,
         "rows_html": inbox_rows_html(rows),
@@ -576,9 +621,13 @@ def referral_list(request):
         ],
         purpose="list",
     )
+    query = _list_query(request)
     context = {
         "form": form,
-        "query": _list_query(request),
+        "filters_html": _filters_html(
+            request, form, "open" if open_only else "", query
+        ),
+        "query": query,
         "sort_links": _sort_links(request, form, LIST_SORTS, default="-verwezen"),
         "all_link": _list_link(request, filter=None),
         "open_link": _list_link(request, filter="open"),
