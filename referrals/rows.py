@@ -76,9 +76,10 @@ _ROW_END = "</td>\n        </tr>\n        "
 _DASH = "–"
 
 
-def _labels(*msgids: str) -> list[str]:
-    """Translated and escaped once per page, as ``{% translate ... as x %}``."""
-    return [escape(_(msgid)) for msgid in msgids]
+def _labels(*texts: str) -> list[str]:
+    """Escaped once per page, as ``{% translate ... as x %}`` gave them (the
+    callers translate: literal msgids, so makemessages finds them)."""
+    return [escape(text) for text in texts]
 
 
 def _overdue_badges(timing, sentence: str) -> str:
@@ -93,15 +94,15 @@ def _overdue_badges(timing, sentence: str) -> str:
 def inbox_rows_html(rows: list[dict]) -> SafeString:
     """The inbox's rows (``views._inbox_rows``) as its table body."""
     reference, referred, child, service, status, days, following, new, urgent = _labels(
-        "Referentie",
-        "Verwezen op",
-        "Kind",
-        "Aanbod",
-        "Status",
-        "Dagen wachten",
-        "Volgende norm",
-        "Nieuw",
-        "Spoed",
+        _("Referentie"),
+        _("Verwezen op"),
+        _("Kind"),
+        _("Aanbod"),
+        _("Status"),
+        _("Dagen wachten"),
+        _("Volgende norm"),
+        _("Nieuw"),
+        _("Spoed"),
     )
     late = _("%(label)s te laat")
     new_badge = f'<span class="badge badge--new utrecht-status-badge">{new}</span> '
@@ -165,14 +166,14 @@ def list_rows_html(rows: list[dict]) -> SafeString:
     school sees the perceel, never the service; a declined referral shows its
     referrer the alternatives."""
     reference, referred, child, service, status, days, started, urgent = _labels(
-        "Referentie",
-        "Verwezen op",
-        "Kind",
-        "Aanbod",
-        "Status",
-        "Dagen sinds verwijzing",
-        "Hulp gestart op",
-        "Spoed",
+        _("Referentie"),
+        _("Verwezen op"),
+        _("Kind"),
+        _("Aanbod"),
+        _("Status"),
+        _("Dagen sinds verwijzing"),
+        _("Hulp gestart op"),
+        _("Spoed"),
     )
     passed = _("Norm verstreken: %(label)s")
     youth_care = _("Jeugdhulp (%(perceel)s)")
