@@ -5,6 +5,7 @@ actor see, so a view can never list another organisation's referral. Reading
 personal data is logged by the caller with ``services.access_log_record``.
 """
 
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -37,6 +38,22 @@ _LIST_RELATED = (
     "referrer_organisation",
     "previous_referral",
 )
+# The working lists (/verwijzingen, /inbox) show the service's and the
+# provider's name and the perceel: those rows only, without their long texts
+# and the service's search document (a page of full rows is mostly those).
+_WORKING_LIST_RELATED = ("service", "provider", "perceel")
+_WORKING_LIST_DEFERRED = (
+    "service__description",
+    "service__how_to_refer",
+    "service__search_text",
+    "service__search_vector",
+    "provider__description",
+    "perceel__description",
+)
+
+
+def _working_list_rows(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    return qs.select_related(*_WORKING_LIST_RELATED).defer(*_WORKING_LIST_DEFERRED)
 
 
 def _default_norms() -> dict[str, wf.Norms]:
@@ -187,7 +204,7 @@ def referral_list_for_referrer(*, actor, open_only: bool = False) -> QuerySet[Re
     )
     if open_only:
         qs = qs.filter(status__in=wf.OPEN_STATUSES)
-    return qs.select_related(*_LIST_RELATED).order_by("-referred_on", "-id")
+    return _working_list_rows(qs).order_by("-referred_on", "-id")
 
 
 def referral_inbox(
@@ -203,7 +220,7 @@ def referral_inbox(
     if open_only:
         # The same list as the partial index ``referral_inbox_open``.
         qs = qs.filter(status__in=sorted(wf.OPEN_STATUSES))
-    return qs.select_related(*_LIST_RELATED).order_by(URGENT_FIRST, "referred_on", "id")
+    return _working_list_rows(qs).order_by(URGENT_FIRST, "referred_on", "id")
 
 
 def referral_inbox_parts(*, actor, open_only: bool = True) -> list[QuerySet]:
@@ -281,11 +298,25 @@ def _service_choices(qs: QuerySet[Service]) -> list[tuple[int, str]]:
 
 def service_choices_for_inbox(*, actor) -> list[tuple[int, str]]:
     """The services whose referrals reach the actor as a provider (its own, and
-    its onderaannemers' in the subcontracted percelen): one query."""
+    its onderaannemers' in the subcontracted percelen): one query, kept in the
+    cache under the catalogue version (which every service or organisation
+    write replaces) and the reach itself (whose percelen of which providers),
+    so a page after a rename or a new subcontract reads them again."""
     reach = perms.scope(actor).provider
     if not reach.organisation_ids:
         return []
-    return _service_choices(Service.objects.filter(reach.q("organisation", "perceel")))
+
+    def read() -> list[tuple[int, str]]:
+        return _service_choices(
+            Service.objects.filter(reach.q("organisation", "perceel"))
+        )
+
+    if not settings.SEARCH_COUNTS_CACHE_SECONDS:
+        return read()
+    covered = repr((sorted(reach.own), sorted(reach.via)))
+    digest = hashlib.sha256(covered.encode()).hexdigest()
+    key = f"referrals:inbox-services:{catalogue_version()}:{digest}"
+    return cache_get_or_compute(key, read, settings.SEARCH_COUNTS_CACHE_SECONDS)
 
 
 # Past this many services the referrer list's service filter is a search on

@@ -5,6 +5,8 @@ page that shows a referral's personal data logs the read (access log). Another
 organisation's referral is "not found" (404), never "forbidden".
 """
 
+import hashlib
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -15,8 +17,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -35,7 +39,7 @@ from referrals.forms import (
     WorkingListForm,
     apply_errors,
 )
-from referrals.rows import RowTexts
+from referrals.rows import RowTexts, inbox_rows_html, list_rows_html
 from registry.models import Capacity, Service
 from sociale_kaart import csvsafe
 from sociale_kaart.clients import client_address
@@ -429,6 +433,45 @@ def _sort_links(request, form: WorkingListForm, keys, default: str) -> dict:
     return links
 
 
+FILTERS_TEMPLATE = "referrals/_list_filters.html"
+# The filter block of a list page while no filter is used (page 1, and every
+# page after it by its "Volgende" link): the same HTML for everyone with the
+# same choices in the same language, so rendered once per process for each.
+_FILTERS_MEMO: OrderedDict[str, str] = OrderedDict()
+_FILTERS_MEMO_SIZE = 256
+
+
+def _filters_html(request, form: WorkingListForm, keep_filter: str, query: str) -> str:
+    """The list's search, filter and sort form (``FILTERS_TEMPLATE``). A form
+    with anything filled in (its values, its errors) is rendered every time
+    and never kept; an empty one is kept under everything its HTML depends on:
+    the language, the list, its choices (the actor's services) and the query
+    the CSV link carries."""
+    context = {"form": form, "keep_filter": keep_filter, "query": query}
+    if any(name in request.GET for name in form.fields):
+        return render_to_string(FILTERS_TEMPLATE, context)
+    shape = repr(
+        (
+            get_language(),
+            form.is_bound,
+            keep_filter,
+            query,
+            [
+                (name, [(str(k), str(v)) for k, v in getattr(field, "choices", ())])
+                for name, field in form.fields.items()
+            ],
+        )
+    )
+    key = hashlib.sha256(shape.encode()).hexdigest()
+    html = _FILTERS_MEMO.get(key)
+    if html is None:
+        html = render_to_string(FILTERS_TEMPLATE, context)
+        _FILTERS_MEMO[key] = html
+        if len(_FILTERS_MEMO) > _FILTERS_MEMO_SIZE:
+            _FILTERS_MEMO.popitem(last=False)
+    return html
+
+
 def _bad_csv_request(form: WorkingListForm) -> HttpResponse | None:
     """A CSV asked for with a bad filter or sort: say which field, send no rows
     (a spreadsheet in another order than asked for would mislead)."""
@@ -456,7 +499,7 @@ def inbox(request):
         if is_provider
         else [],
     )
-    table = selectors.norms_table()
+    table = selectors.norms_table_cached()
     filters = form.filters()
     qs = selectors.referral_filter(
         selectors.referral_inbox(actor=request.user, open_only=not show_all),
@@ -483,12 +526,15 @@ def inbox(request):
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"
     )
-    today = timezone.localdate()
+    rows = _inbox_rows(request.user, referrals, timezone.localdate(), table)
+    query = _list_query(request)
     context = {
         "form": form,
-        "query": _list_query(request),
+        "filters_html": _filters_html(request, form, "all" if show_all else "", query),
+        "query": query,
         "page": page,
-        "rows": _inbox_rows(request.user, referrals, today, table),
+        "rows": rows,
+        "rows_html": inbox_rows_html(rows),
         # Urgent first, then oldest first: no one column, so no aria-sort.
         "sort_links": _sort_links(request, form, INBOX_SORTS, default=""),
         "all_link": _list_link(request, filter="all"),
@@ -519,9 +565,8 @@ def _inbox_rows(actor, referrals, today, table) -> list[dict]:
     return rows
 
 
-def _list_rows(actor, referrals, today):
+def _list_rows(actor, referrals, today, table):
     declined = {r.perceel_id for r in referrals if r.status == wf.DECLINED}
-    table = selectors.norms_table()
     per_perceel = {}
     if declined:
         per_perceel = selectors.service_alternatives(perceel_ids=declined)
@@ -552,18 +597,20 @@ def referral_list(request):
         services=selectors.service_choices_for_referrer(actor=request.user),
         services_max=selectors.SERVICE_CHOICES_MAX,
     )
+    table = selectors.norms_table_cached()
     qs = selectors.referral_filter(
         selectors.referral_list_for_referrer(actor=request.user, open_only=open_only),
         form.filters(),
+        table=table,
         service_within=Q(referrer_organisation_id__in=own.referrer_ids),
     )
     if request.GET.get("formaat") == "csv":
         return _bad_csv_request(form) or _csv_response(
-            request.user, qs, "verwijzingen.csv", selectors.norms_table()
+            request.user, qs, "verwijzingen.csv", table
         )
     page = _seek_page(request, qs)
     referrals = list(page.object_list)
-    rows = _list_rows(request.user, referrals, timezone.localdate())
+    rows = _list_rows(request.user, referrals, timezone.localdate(), table)
     # A school sees its pupils' initials and dates of birth: logged as well.
     services.access_log_record_many(
         actor=request.user,
@@ -574,14 +621,19 @@ def referral_list(request):
         ],
         purpose="list",
     )
+    query = _list_query(request)
     context = {
         "form": form,
-        "query": _list_query(request),
+        "filters_html": _filters_html(
+            request, form, "open" if open_only else "", query
+        ),
+        "query": query,
         "sort_links": _sort_links(request, form, LIST_SORTS, default="-verwezen"),
         "all_link": _list_link(request, filter=None),
         "open_link": _list_link(request, filter="open"),
         "page": page,
         "rows": rows,
+        "rows_html": list_rows_html(rows),
         "open_only": open_only,
         "notices": list(selectors.notification_unread_for(actor=request.user)[:10]),
         "is_referrer": bool(own.referrer_ids),

@@ -314,8 +314,8 @@ def test_a_filtered_inbox_keeps_its_query_count(
     client.force_login(provider_user)
     service = Referral.objects.first().service_id
     # session, user, memberships, subcontracts, the services for the service
-    # filter, norms, page count, page rows, access log INSERT
-    with django_assert_num_queries(9):
+    # filter, page count, page rows, access log INSERT (norms: the cache)
+    with django_assert_num_queries(8):
         client.get(
             INBOX,
             {
@@ -335,8 +335,8 @@ def test_a_sorted_and_filtered_referral_list_keeps_its_query_count(
         make_referral(days_ago=number + 1)
     client.force_login(referrer_user)
     service = Referral.objects.first().service_id
-    # session, user, memberships, the services for the service filter, norms,
-    # page count, page rows, access log INSERT, unread notices (no declined
-    # rows, so no alternatives)
-    with django_assert_num_queries(9):
+    # session, user, memberships, the services for the service filter, page
+    # count, page rows, access log INSERT, unread notices (no declined rows, so
+    # no alternatives; the norms come from the cache)
+    with django_assert_num_queries(8):
         client.get(LIST, {"sorteer": "-referentie", "aanbod": service, "q": "VW"})
