@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, QuerySet, Value, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
@@ -448,7 +450,7 @@ def service_alternatives(
     chosen = {pk: cache_get(key) if key else None for pk, key in keys.items()}
     missing = {pk for pk, ids in chosen.items() if ids is None}
     if missing:
-        pick = _alternatives_ranked(missing, limit).values("pk")
+        pick = _alternatives_ranked(missing, limit)
         services = Service.objects.filter(
             Q(pk__in=pick) | Q(pk__in=_cached_ids(chosen))
         )
@@ -474,7 +476,22 @@ def service_alternatives(
     return result
 
 
-def _alternatives_ranked(perceel_ids: set[int], limit: int) -> QuerySet[Service]:
+def _alternatives_ranked(perceel_ids: set[int], limit: int):
+    """The ids of the first ``limit`` open services of each perceel, as a
+    subquery. On PostgreSQL one short read per perceel of the partial index
+    ``service_alternatives_rank`` (a perceel with 20,000 open services costs
+    what one with ten does); elsewhere a row number over the perceel's open
+    services."""
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT ranked.id FROM unnest(%s::bigint[]) AS p(id)"
+            " CROSS JOIN LATERAL (SELECT s.id FROM registry_service s"
+            " WHERE s.perceel_id = p.id AND s.active AND s.search_open"
+            " ORDER BY COALESCE(s.search_total_wait, 0), s.name, s.id LIMIT %s)"
+            " AS ranked"
+        )
+        # A constant statement; the perceel ids and the limit are parameters.
+        return RawSQL(sql, [sorted(perceel_ids), limit])  # noqa: S611
     return (
         Service.objects.filter(
             perceel_id__in=perceel_ids, active=True, search_open=True
@@ -491,6 +508,7 @@ def _alternatives_ranked(perceel_ids: set[int], limit: int) -> QuerySet[Service]
             )
         )
         .filter(rank__lte=limit)
+        .values("pk")
     )
 
 

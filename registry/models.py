@@ -14,7 +14,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -675,6 +676,18 @@ class Service(models.Model):
         ordering = ["name"]
         verbose_name = _("aanbod")
         verbose_name_plural = _("aanbod")
+        indexes = [
+            # The alternatives for a declined referral: a perceel's open
+            # services, shortest wait first (referrals.selectors).
+            models.Index(
+                F("perceel"),
+                Coalesce(F("search_total_wait"), Value(0)),
+                F("name"),
+                F("id"),
+                name="service_alternatives_rank",
+                condition=Q(active=True, search_open=True),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "name"],
