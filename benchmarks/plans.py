@@ -60,6 +60,8 @@ EXPECTED = {
     "provider inbox, all, page 1 (keyset)": {"referral_inbox_all"},
     "provider inbox, all, page 3 (keyset)": {"referral_inbox_all"},
     "referrer list, service filter choices": {"referral_referrer_service"},
+    # One short read per perceel, not a rank over every open service.
+    "alternatives for declined referrals": {"service_alternatives_rank"},
 }
 PAGE = 25
 
