@@ -22,7 +22,7 @@ from dashboard.memo import live_memoised, memoised
 from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.tables import Column
-from registry.catalogue_version import catalogue_version
+from registry.catalogue_version import capacity_version
 from registry.models import Perceel
 
 OVERDUE_PREVIEW = 10
@@ -146,12 +146,12 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     overdue = selectors.overdue_referrals(f, table=norms)
     # Live figures that would read every open referral or every service: from
     # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
-    # at once when the catalogue, the day or the norms change.
+    # at once when the catalogue (capacity included), the day or the norms change.
     capacity = live_memoised(
         "capacity-now",
         f,
         lambda: selectors.capacity_now(f),
-        extra=(catalogue_version(),),
+        extra=(capacity_version(),),
     )
     overdue_count = live_memoised(
         "overdue-count", f, overdue.count, extra=(timezone.localdate(), repr(norms))

@@ -25,7 +25,7 @@ from referrals.models import (
     ReferralEvent,
     ResponseNorm,
 )
-from registry.catalogue_version import catalogue_version
+from registry.catalogue_version import capacity_version
 from registry.models import Capacity, Service
 from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
 
@@ -455,7 +455,8 @@ def _cached_ids(chosen: dict[int, list[int] | None]) -> list[int]:
 def _alternatives_key(perceel_id: int, limit: int) -> str | None:
     if not settings.SEARCH_COUNTS_CACHE_SECONDS:
         return None
-    return f"referrals:alternatives:{catalogue_version()}:{perceel_id}:{limit}"
+    # The ranking reads the services' room and waits: capacity writes change it.
+    return f"referrals:alternatives:{capacity_version()}:{perceel_id}:{limit}"
 
 
 def child_age(referral: Referral, today: date | None = None) -> int | None:

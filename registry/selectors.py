@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import cards, geo, pdok, permissions, search, search_text
-from registry.catalogue_version import catalogue_version
+from registry.catalogue_version import catalogue_version, catalogue_versions
 from registry.models import (
     ApiToken,
     Contract,
@@ -53,7 +53,12 @@ from registry.models import (
     ThesaurusEntry,
     in_language,
 )
-from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
+from sociale_kaart.cache_safe import (
+    cache_get,
+    cache_get_many,
+    cache_get_or_compute,
+    cache_set,
+)
 
 
 def perceel_list():
@@ -548,26 +553,65 @@ def facet_counts(*, filters, reference) -> dict:
     the "has room" filter, have room now; per group: option id -> the number of
     services matching all other filters and that option.
 
-    Cached per normalised search (``facet_counts_key``) under the catalogue
-    version, which every catalogue write replaces: a cached answer is never
-    older than the last write. On a miss, one query: one pass over the
-    services' stored bit sets, an aggregate per option. That pass grows with
-    the matching services; the cache is what keeps a search at 200k services
-    as cheap as at 5k.
+    Cached per normalised search (``facet_counts_key``). Counts that read no
+    capacity figure are cached under the catalogue version, which every
+    catalogue write replaces; the ``open`` count, and every count of a search
+    filtering on room or waiting time, under the capacity version, which
+    capacity writes replace too. A cached answer is never older than the last
+    write. After a capacity write only ``open`` is counted again (one narrow
+    count); on a miss of the rest, one query: one pass over the services'
+    stored bit sets, an aggregate per option. That pass grows with the
+    matching services; the cache is what keeps a search at 200k services as
+    cheap as at 5k.
     """
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
     if not seconds:
         return _facet_counts_uncached(filters, reference)
-    return cache_get_or_compute(
-        facet_counts_key(filters, reference),
-        lambda: _facet_counts_uncached(filters, reference),
-        seconds,
-    )
+    key, open_key = _facet_counts_keys(filters, reference, catalogue_versions())
+    if open_key is None:
+        return cache_get_or_compute(
+            key, lambda: _facet_counts_uncached(filters, reference), seconds
+        )
+    found = cache_get_many([key, open_key])
+    counts = found.get(key)
+    if counts is None:
+        counts = _facet_counts_uncached(filters, reference)
+        _facet_counts_store(key, open_key, counts, seconds)
+        return counts
+    open_count = found.get(open_key)
+    if open_count is None:
+        open_count = _filtered_services(filters).filter(search_open=True).count()
+        cache_set(open_key, open_count, seconds)
+    return {**counts, "open": open_count}
 
 
-def facet_counts_key(filters, reference) -> str:
+def _facet_counts_keys(filters, reference, versions) -> tuple[str, str | None]:
+    """The key of a search's counts and, when they read no capacity figure,
+    the key of its ``open`` count (None: the counts' key covers it)."""
+    if _reads_capacity(filters):
+        return facet_counts_key(filters, reference, versions.capacity), None
+    key = facet_counts_key(filters, reference, versions.catalogue)
+    return key, f"{key}:open:{versions.capacity}"
+
+
+def _facet_counts_store(key, open_key, counts, seconds) -> None:
+    cache_set(key, counts, seconds)
+    if open_key is not None:
+        cache_set(open_key, counts["open"], seconds)
+
+
+def _reads_capacity(filters, sort: bool = False) -> bool:
+    """Whether the services a search finds (or, with ``sort``, their order)
+    depend on capacity figures."""
+    if filters.has_room or filters.max_wait_weeks is not None:
+        return True
+    return sort and filters.sort in ("wachttijd", "bijgewerkt")
+
+
+def facet_counts_key(filters, reference, version: str) -> str:
     """The cache key of a search's counts: only what changes them (not the
-    sort, the page or how the URL spelt it), under the catalogue version."""
+    sort, the page or how the URL spelt it), under ``version`` (the catalogue
+    version, or the capacity version for a search filtering on capacity)."""
     units = sorted(
         sorted(" ".join(sorted(alternative)) for alternative in unit.alternatives)
         for unit in filters.units
@@ -589,7 +633,7 @@ def facet_counts_key(filters, reference) -> str:
         "options": options,
     }
     digest = hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()
-    return f"registry:facets:{catalogue_version()}:{digest}"
+    return f"registry:facets:{version}:{digest}"
 
 
 def facet_counts_warm() -> int:
@@ -603,11 +647,15 @@ def facet_counts_warm() -> int:
     for param, group in search.MULTI_PARAMS.items():
         for option in reference[group]:
             queries.append(QueryDict(urlencode({param: option.slug})))
-    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
+    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS or None
+    versions = catalogue_versions()
     for params in queries:
         filters, _errors = search.parse_params(params, reference)
-        key = facet_counts_key(filters, reference)
-        cache.set(key, _facet_counts_uncached(filters, reference), seconds or None)
+        key, open_key = _facet_counts_keys(filters, reference, versions)
+        counts = _facet_counts_uncached(filters, reference)
+        cache.set(key, counts, seconds)
+        if open_key is not None:
+            cache.set(open_key, counts["open"], seconds)
     return len(queries)
 
 
@@ -738,8 +786,9 @@ def _card_places(service_ids: list[int]) -> dict[int, list[cards.CardPlace]]:
 
 
 def _page_ids_key(filters, offset: int, limit: int) -> str | None:
-    """The cache key of a page's ids in order, under the catalogue version
-    (None when the cache is off). Ranking every match of a common word is
+    """The cache key of a page's ids in order, under the catalogue version, or
+    the capacity version when the matches or their order depend on capacity
+    figures (None when the cache is off). Ranking every match of a common word is
     most of a text search at 50k services; the page's rows themselves are
     always read fresh."""
     if not settings.SEARCH_COUNTS_CACHE_SECONDS:
@@ -763,7 +812,10 @@ def _page_ids_key(filters, offset: int, limit: int) -> str | None:
         "slice": [offset, limit],
     }
     digest = hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()
-    return f"registry:page:{catalogue_version()}:{digest}"
+    versions = catalogue_versions()
+    capacity = _reads_capacity(filters, sort=True)
+    version = versions.capacity if capacity else versions.catalogue
+    return f"registry:page:{version}:{digest}"
 
 
 _RESULT_RELATED = ("organisation", "perceel", "capacity")
