@@ -282,7 +282,8 @@ def main(argv=None) -> int:
     )
     path.write_text(json.dumps(record, indent=1, default=str))
     print(report.table(record))
-    print(f"\nwritten: {path.relative_to(ROOT)}")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"\nwritten: {shown}")
     for failure in failed:
         print(f"FAILED: {failure}")
     return 1 if failed else 0
