@@ -145,16 +145,15 @@ def capacity_summary(context, capacity):
         context.render_context["registry_norms"],
         labels=False,
     )
-    return format_html(
-        '<div class="capacity">{}<dl class="waits">{}</dl>{}</div>',
-        _status_html(language, capacity.status, places),
-        mark_safe(  # noqa: S308 - built by format_html
-            "".join(
-                _wait_html(language, number, w.weeks, w.norm, w.state)
-                for number, w in enumerate(waits)
-            )
-        ),
-        _freshness_html(capacity),
+    rows = "".join(
+        _wait_html(language, number, w.weeks, w.norm, w.state)
+        for number, w in enumerate(waits)
+    )
+    status = _status_html(language, capacity.status, places)
+    fresh = _freshness_html(language, capacity)
+    # Every part is built by format_html (the parts are cached per value).
+    return mark_safe(  # noqa: S308
+        f'<div class="capacity">{status}<dl class="waits">{rows}</dl>{fresh}</div>'
     )
 
 
@@ -190,16 +189,26 @@ def _note_html(note: str) -> str:
     return format_html(' <span class="badge-note">{}</span>', note) if note else ""
 
 
-def _freshness_html(capacity) -> str:
-    fresh = freshness(capacity.updated_at, stale_days=settings.CAPACITY_STALE_DAYS)
-    local = timezone.localtime(fresh.updated_at)
-    language = get_language()
+def _freshness_html(language: str, capacity) -> str:
+    days = settings.CAPACITY_STALE_DAYS
+    fresh = freshness(capacity.updated_at, stale_days=days)
+    zone = timezone.get_current_timezone_name()
+    return _freshness_text(language, zone, fresh.updated_at, fresh.stale, days)
+
+
+# The same services come back page after page: their "bijgewerkt op" is built
+# once per value (whether it is stale is decided before, on every call).
+@lru_cache(maxsize=4096)
+def _freshness_text(
+    language: str, zone: str, updated_at: datetime, stale: bool, days: int
+) -> str:
+    local = timezone.localtime(updated_at)
     return format_html(
         '<p class="freshness">{} <time datetime="{}">{}</time>{}</p>',
         _("Bijgewerkt op"),
         local.isoformat(),
         _day_text(language, local.date()),
-        _stale_html(language, settings.CAPACITY_STALE_DAYS) if fresh.stale else "",
+        _stale_html(language, days) if stale else "",
     )
 
 

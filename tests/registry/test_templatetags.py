@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from django.template import Context, Template
+from django.utils import timezone
 
 import pytest
 
@@ -85,3 +86,19 @@ def test_fresh_capacity_has_no_stale_warning(service):
         Context({"c": service.capacity})
     )
     assert "ouder dan" not in html
+
+
+@pytest.mark.django_db
+def test_the_same_figures_go_stale_as_time_passes(service, settings, time_machine):
+    """The "bijgewerkt op" text is built once per value, the staleness on
+    every render."""
+    settings.CAPACITY_STALE_DAYS = 14
+    capacity = service.capacity
+    capacity.updated_at = NOW
+    page = Template("{% load registry_tags %}{% capacity_summary c %}")
+    time_machine.move_to(NOW + timedelta(days=1))
+    assert "ouder dan" not in page.render(Context({"c": capacity}))
+    time_machine.move_to(NOW + timedelta(days=20))
+    later = page.render(Context({"c": capacity}))
+    assert "ouder dan 14 dagen" in later
+    assert f'datetime="{timezone.localtime(NOW).isoformat()}"' in later
