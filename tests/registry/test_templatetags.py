@@ -7,6 +7,7 @@ from django.utils import timezone
 
 import pytest
 
+from registry.search import FacetGroup, FacetOption
 from registry.templatetags import registry_tags as tags
 
 NORMS = (4, 10, 14)
@@ -102,3 +103,24 @@ def test_the_same_figures_go_stale_as_time_passes(service, settings, time_machin
     later = page.render(Context({"c": capacity}))
     assert "ouder dan 14 dagen" in later
     assert f'datetime="{timezone.localtime(NOW).isoformat()}"' in later
+
+
+def test_facet_options_are_checkboxes_with_escaped_names_and_counts():
+    group = FacetGroup(
+        "probleem",
+        "Problematiek",
+        [
+            FacetOption("angst", "Angst & <paniek>", 12, True),
+            FacetOption('x"y', "Gedrag", 0, False),
+        ],
+    )
+    assert tags.facet_options(group) == (
+        '<div class="choice"><input type="checkbox" id="f-probleem-angst" '
+        'name="probleem" value="angst" form="search-form" checked>'
+        '<label for="f-probleem-angst">Angst &amp; &lt;paniek&gt; '
+        '<span class="choice__count">(12)</span></label></div>'
+        '<div class="choice"><input type="checkbox" id="f-probleem-x&quot;y" '
+        'name="probleem" value="x&quot;y" form="search-form">'
+        '<label for="f-probleem-x&quot;y">Gedrag '
+        '<span class="choice__count">(0)</span></label></div>'
+    )
