@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.harness import report  # noqa: E402
+from benchmarks.harness import cache, report  # noqa: E402
 from benchmarks.harness.common import OUT, log  # noqa: E402
 from benchmarks.harness.database import (  # noqa: E402
     REFERRAL_SIZES,
@@ -80,6 +80,20 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         help="comma-separated parts of scenario names to run (the floors always run)",
+    )
+    parser.add_argument(
+        "--cache",
+        choices=cache.MODES,
+        default="auto",
+        help="auto: Redis when one answers on 127.0.0.1:6379 (as production), "
+        "else the database cache; redis: require it; database: force the "
+        "database cache",
+    )
+    parser.add_argument(
+        "--redis-db",
+        type=int,
+        default=cache.DEFAULT_REDIS_DB,
+        help="the benchmark's own Redis database number (emptied at the start)",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
@@ -243,8 +257,12 @@ def main(argv=None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     database_url = server_url(args.host, args.db)
     ensure_database(args.host, args.db)
-    setup_django(database_url)
+    chosen_cache = cache.choose(args.cache, args.redis_db)
+    setup_django(database_url, database_cache=chosen_cache["backend"] == "database")
+    chosen_cache["inprocess_backend"] = cache.in_use()
+    log(f"cache: {chosen_cache}")
     started, record = time.time(), {"load_average": {"start": os.getloadavg()}}
+    record["cache"] = chosen_cache
     record["preparation_s"] = prepare(args.size, generate=not args.skip_generate)
     record["data"] = data_summary()
     ctx = inprocess_context(args)
@@ -264,7 +282,8 @@ def main(argv=None) -> int:
     )
     path.write_text(json.dumps(record, indent=1, default=str))
     print(report.table(record))
-    print(f"\nwritten: {path.relative_to(ROOT)}")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"\nwritten: {shown}")
     for failure in failed:
         print(f"FAILED: {failure}")
     return 1 if failed else 0

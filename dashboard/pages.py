@@ -24,7 +24,7 @@ from dashboard.periods import month_start
 from dashboard.selectors import Figures, Filters
 from dashboard.selectors.capacity import add_reported
 from dashboard.tables import Column
-from registry.catalogue_version import catalogue_version
+from registry.catalogue_version import capacity_version
 from registry.models import Perceel
 
 OVERDUE_PREVIEW = 10
@@ -163,12 +163,12 @@ def figures_context(f: Filters, *, csv_query: str = "") -> dict:
     overdue = selectors.overdue_referrals(f, table=norms)
     # Live figures that would read every open referral or every service: from
     # the memo (``dashboard.memo``), at most LIVE_SECONDS old, and recomputed
-    # at once when the catalogue, the day or the norms change.
+    # at once when the catalogue (capacity included), the day or the norms change.
     capacity = live_memoised(
         "capacity-now",
         f,
         lambda: selectors.capacity_now(f),
-        extra=(catalogue_version(),),
+        extra=(capacity_version(),),
     )
     overdue_count = live_memoised(
         "overdue-count", f, overdue.count, extra=(timezone.localdate(), repr(norms))
@@ -534,13 +534,13 @@ def _csv_distribution(total: Figures, metric: d.Metric) -> tables.Table:
 def _csv_organisations(form, f: Filters) -> tables.Table:
     rows = organisation_rows(f, level=form.level, sort=form.sort)
     # What providers report now is live: memoised like the side-by-side page
-    # (at most LIVE_SECONDS old, anew after any catalogue write).
+    # (at most LIVE_SECONDS old, anew after any catalogue or capacity write).
     reported = memoised(
         "organisation-reported",
         f,
         lambda: _reported(rows, level=form.level, perceel=f.perceel),
         live=True,
-        extra=(form.level, form.sort, catalogue_version()),
+        extra=(form.level, form.sort, capacity_version()),
     )
     for row in rows:
         row.reported = reported.get(row.organisation_id)

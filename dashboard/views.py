@@ -25,7 +25,7 @@ from dashboard import permissions as perms
 from dashboard.forms import FilterForm, OrganisationTableForm, OverdueFilterForm
 from dashboard.memo import live_memoised, memoised
 from ijw import selectors as ijw_selectors
-from registry.catalogue_version import catalogue_version
+from registry.catalogue_version import capacity_version
 from registry.models import Organisation
 from sociale_kaart import csvsafe
 
@@ -177,7 +177,7 @@ def organisations(request):
             f, level=form.level, sort=form.sort, page=number
         ),
         live=True,
-        extra=(form.level, form.sort, number, catalogue_version()),
+        extra=(form.level, form.sort, number, capacity_version()),
     )
     query = pages.query_without(request.GET, "pagina", "niveau", "sorteer", "aanbieder")
     context = {

@@ -28,7 +28,7 @@ from referrals.models import (
     ReferralEvent,
     ResponseNorm,
 )
-from registry.catalogue_version import catalogue_version
+from registry.catalogue_version import capacity_version, catalogue_version
 from registry.models import Capacity, Service
 from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
 
@@ -434,13 +434,14 @@ def service_alternatives(
 
     ``limit`` is one more than shown so the caller can drop the declined service.
     Only the first ``limit`` per perceel are read in full: they are chosen first
-    by row number over the service's own narrow columns (``search_open`` and
-    ``search_total_wait``, which a trigger keeps equal to the capacity), not by
-    reading and sorting every open service of the perceel with its joins.
+    over the service's own narrow columns (``search_open`` and
+    ``search_total_wait``, which a trigger keeps equal to the capacity; see
+    ``_alternatives_ranked``), not by reading and sorting every open service of
+    the perceel with its joins.
 
-    Which services those are depends on the catalogue alone, so their ids are
-    kept in the cache per perceel under the catalogue version (which every
-    catalogue write, a capacity change included, replaces); the rows are always
+    Which services those are depends on the catalogue and its capacity figures,
+    so their ids are kept in the cache per perceel under the capacity version
+    (which every catalogue or capacity write replaces); the rows are always
     read fresh, so a list of declined referrals does not rank every open
     service of their percelen on each page view.
     """
@@ -519,7 +520,8 @@ def _cached_ids(chosen: dict[int, list[int] | None]) -> list[int]:
 def _alternatives_key(perceel_id: int, limit: int) -> str | None:
     if not settings.SEARCH_COUNTS_CACHE_SECONDS:
         return None
-    return f"referrals:alternatives:{catalogue_version()}:{perceel_id}:{limit}"
+    # The ranking reads the services' room and waits: capacity writes change it.
+    return f"referrals:alternatives:{capacity_version()}:{perceel_id}:{limit}"
 
 
 def child_age(referral: Referral, today: date | None = None) -> int | None:

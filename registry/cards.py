@@ -9,6 +9,7 @@ here, and ``cards_html`` writes the same markup the template wrote, with the
 links and the translated texts made once per page.
 """
 
+import html
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,6 @@ from decimal import Decimal
 
 from django.template.defaultfilters import floatformat
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -177,6 +177,13 @@ def cards_html(
     )
 
 
+def escape(value) -> str:
+    """Django's ``escape`` without its lazy-string check and SafeString: the
+    same text (both are ``html.escape``), for the few hundred values a page of
+    cards escapes."""
+    return html.escape(str(value))
+
+
 def _card_html(card, texts, service_url, organisation_url, capacity_html) -> str:
     url = service_url(card.pk)
     name = escape(card.name)
@@ -219,16 +226,19 @@ def _places_html(card, name: str, url: str) -> str:
         return ""
     count = len(card.places)
     summary = ngettext("%(n)s locatie", "%(n)s locaties", count) % {"n": count}
-    items = "".join(
-        f'<li data-lat="{place.latitude}" data-lng="{place.longitude}" '
-        f'data-label="{name} – {escape(place.name)}" data-href="{url}">'
-        f"{escape(place.name)}"
-        f"{', ' + escape(place.address) if place.address else ''}"
-        f"{', ' + escape(place.city) if place.city else ''}</li>"
-        for place in card.places
-    )
+    items = "".join(_place_html(place, name, url) for place in card.places)
     return (
         f'\n                <details class="result__places"><summary>{summary}'
         f"</summary>\n                  <ul>{items}</ul>\n"
         "                </details>\n              "
+    )
+
+
+def _place_html(place, name: str, url: str) -> str:
+    place_name = escape(place.name)
+    return (
+        f'<li data-lat="{place.latitude}" data-lng="{place.longitude}" '
+        f'data-label="{name} – {place_name}" data-href="{url}">{place_name}'
+        f"{', ' + escape(place.address) if place.address else ''}"
+        f"{', ' + escape(place.city) if place.city else ''}</li>"
     )

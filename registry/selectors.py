@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache, reduce
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,16 +29,20 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThan
 from django.http import Http404, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import cards, geo, pdok, permissions, search, search_text
-from registry.catalogue_version import catalogue_version
+from registry.catalogue_version import (
+    Versions,
+    catalogue_version,
+    catalogue_versions,
+)
 from registry.models import (
     ApiToken,
     Capacity,
@@ -54,7 +59,12 @@ from registry.models import (
     ThesaurusEntry,
     in_language,
 )
-from sociale_kaart.cache_safe import cache_get, cache_get_or_compute, cache_set
+from sociale_kaart.cache_safe import (
+    cache_get,
+    cache_get_many,
+    cache_get_or_compute,
+    cache_set,
+)
 
 
 def perceel_list():
@@ -254,13 +264,14 @@ _REFERENCE_GROUPS = ("perceel", "district", "problem", "form")
 _reference_memo: dict[str, dict[str, list]] = {}
 
 
-def search_reference() -> dict[str, list]:
+def search_reference(versions: Versions | None = None) -> dict[str, list]:
     """Every filter value by group ("perceel", "district", "problem", "form") as
     ``search.Option``s in display order, facet terms with their bit slot: one
     query (UNION ALL), once per catalogue version in each process (a write to a
     perceel, district, problem area or form bumps it; so does any catalogue
-    write, which only costs a new read)."""
-    version = catalogue_version()
+    write, which only costs a new read). ``versions``: as read for this
+    request already."""
+    version = versions.catalogue if versions else catalogue_version()
     reference = _reference_memo.get(version)
     if reference is None:
         reference = _search_reference_read()
@@ -297,17 +308,19 @@ def _search_reference_read() -> dict[str, list]:
 
 def search_run(params) -> search.SearchResult:
     """A whole search page from URL parameters: a fixed number of queries,
-    whatever the result size."""
-    reference = search_reference()
+    whatever the result size. The cache versions are read once for all of it."""
+    versions = catalogue_versions()
+    reference = search_reference(versions)
     filters, errors = search.parse_params(params, reference)
     filters = search_locate(search_prepare(filters, reference), errors)
-    counts = facet_counts(filters=filters, reference=reference)
+    counts = facet_counts(filters=filters, reference=reference, versions=versions)
     filters, pagination = search.clamp_page(filters, counts["total"], errors)
     page = service_search_page(
         filters=filters,
         offset=pagination.offset,
         limit=search.PAGE_SIZE,
         districts={o.slot: o.label for o in reference["district"]},
+        versions=versions,
     )
     return search.SearchResult(
         filters=filters,
@@ -572,33 +585,73 @@ def _facet_count_sql(conditions, skip: str, extra: str = "") -> str:
     return f"count(*) FILTER (WHERE {' AND '.join(parts)})" if parts else "count(*)"
 
 
-def facet_counts(*, filters, reference) -> dict:
+def facet_counts(*, filters, reference, versions: Versions | None = None) -> dict:
     """Counts for the result list and each filter group.
 
     ``total``: services matching all filters; ``open``: how many of them, ignoring
     the "has room" filter, have room now; per group: option id -> the number of
     services matching all other filters and that option.
 
-    Cached per normalised search (``facet_counts_key``) under the catalogue
-    version, which every catalogue write replaces: a cached answer is never
-    older than the last write. On a miss, one query: one pass over the
-    services' stored bit sets, an aggregate per option. That pass grows with
-    the matching services; the cache is what keeps a search at 200k services
-    as cheap as at 5k.
+    Cached per normalised search (``facet_counts_key``). Counts that read no
+    capacity figure are cached under the catalogue version, which every
+    catalogue write replaces; the ``open`` count, and every count of a search
+    filtering on room or waiting time, under the capacity version, which
+    capacity writes replace too. A cached answer is never older than the last
+    write. After a capacity write only ``open`` is counted again (one narrow
+    count); on a miss of the rest, one query: one pass over the services'
+    stored bit sets, an aggregate per option. That pass grows with the
+    matching services; the cache is what keeps a search at 200k services as
+    cheap as at 5k.
     """
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
     if not seconds:
         return _facet_counts_uncached(filters, reference)
-    return cache_get_or_compute(
-        facet_counts_key(filters, reference),
-        lambda: _facet_counts_uncached(filters, reference),
-        seconds,
-    )
+    versions = versions or catalogue_versions()
+    key, open_key = _facet_counts_keys(filters, reference, versions)
+    if open_key is None:
+        return cache_get_or_compute(
+            key, lambda: _facet_counts_uncached(filters, reference), seconds
+        )
+    found = cache_get_many([key, open_key])
+    counts = found.get(key)
+    if counts is None:
+        counts = _facet_counts_uncached(filters, reference)
+        _facet_counts_store(key, open_key, counts, seconds)
+        return counts
+    open_count = found.get(open_key)
+    if open_count is None:
+        open_count = _filtered_services(filters).filter(search_open=True).count()
+        cache_set(open_key, open_count, seconds)
+    return {**counts, "open": open_count}
 
 
-def facet_counts_key(filters, reference) -> str:
+def _facet_counts_keys(filters, reference, versions) -> tuple[str, str | None]:
+    """The key of a search's counts and, when they read no capacity figure,
+    the key of its ``open`` count (None: the counts' key covers it)."""
+    if _reads_capacity(filters):
+        return facet_counts_key(filters, reference, versions.capacity), None
+    key = facet_counts_key(filters, reference, versions.catalogue)
+    return key, f"{key}:open:{versions.capacity}"
+
+
+def _facet_counts_store(key, open_key, counts, seconds) -> None:
+    cache_set(key, counts, seconds)
+    if open_key is not None:
+        cache_set(open_key, counts["open"], seconds)
+
+
+def _reads_capacity(filters, sort: bool = False) -> bool:
+    """Whether the services a search finds (or, with ``sort``, their order)
+    depend on capacity figures."""
+    if filters.has_room or filters.max_wait_weeks is not None:
+        return True
+    return sort and filters.sort in ("wachttijd", "bijgewerkt")
+
+
+def facet_counts_key(filters, reference, version: str) -> str:
     """The cache key of a search's counts: only what changes them (not the
-    sort, the page or how the URL spelt it), under the catalogue version."""
+    sort, the page or how the URL spelt it), under ``version`` (the catalogue
+    version, or the capacity version for a search filtering on capacity)."""
     units = sorted(
         sorted(" ".join(sorted(alternative)) for alternative in unit.alternatives)
         for unit in filters.units
@@ -620,7 +673,7 @@ def facet_counts_key(filters, reference) -> str:
         "options": options,
     }
     digest = hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()
-    return f"registry:facets:{catalogue_version()}:{digest}"
+    return f"registry:facets:{version}:{digest}"
 
 
 def facet_counts_warm() -> int:
@@ -634,11 +687,15 @@ def facet_counts_warm() -> int:
     for param, group in search.MULTI_PARAMS.items():
         for option in reference[group]:
             queries.append(QueryDict(urlencode({param: option.slug})))
-    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
+    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS or None
+    versions = catalogue_versions()
     for params in queries:
         filters, _errors = search.parse_params(params, reference)
-        key = facet_counts_key(filters, reference)
-        cache.set(key, _facet_counts_uncached(filters, reference), seconds or None)
+        key, open_key = _facet_counts_keys(filters, reference, versions)
+        counts = _facet_counts_uncached(filters, reference)
+        cache.set(key, counts, seconds)
+        if open_key is not None:
+            cache.set(open_key, counts["open"], seconds)
     return len(queries)
 
 
@@ -711,7 +768,12 @@ def service_search(*, filters):
 
 
 def service_search_page(
-    *, filters, offset: int, limit: int, districts: dict[int, str] | None = None
+    *,
+    filters,
+    offset: int,
+    limit: int,
+    districts: dict[int, str] | None = None,
+    versions: Versions | None = None,
 ) -> list[cards.ResultCard]:
     """One page of ``service_search`` as result cards, in two queries.
 
@@ -722,7 +784,7 @@ def service_search_page(
     query reads the page's locations with coordinates (the overview map).
     ``districts`` (slot -> label) names where help is given.
     """
-    key = _page_ids_key(filters, offset, limit)
+    key = _page_ids_key(filters, offset, limit, versions)
     cached_ids = cache_get(key) if key else None
     if cached_ids is not None:
         ids = cached_ids
@@ -768,9 +830,10 @@ def _card_places(service_ids: list[int]) -> dict[int, list[cards.CardPlace]]:
     return places
 
 
-def _page_ids_key(filters, offset: int, limit: int) -> str | None:
-    """The cache key of a page's ids in order, under the catalogue version
-    (None when the cache is off). Ranking every match of a common word is
+def _page_ids_key(filters, offset: int, limit: int, versions=None) -> str | None:
+    """The cache key of a page's ids in order, under the catalogue version, or
+    the capacity version when the matches or their order depend on capacity
+    figures (None when the cache is off). Ranking every match of a common word is
     most of a text search at 50k services; the page's rows themselves are
     always read fresh."""
     if not settings.SEARCH_COUNTS_CACHE_SECONDS:
@@ -794,7 +857,10 @@ def _page_ids_key(filters, offset: int, limit: int) -> str | None:
         "slice": [offset, limit],
     }
     digest = hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()
-    return f"registry:page:{catalogue_version()}:{digest}"
+    versions = versions or catalogue_versions()
+    capacity = _reads_capacity(filters, sort=True)
+    version = versions.capacity if capacity else versions.catalogue
+    return f"registry:page:{version}:{digest}"
 
 
 _RESULT_RELATED = ("organisation", "perceel", "capacity")
@@ -899,43 +965,61 @@ def service_get_public(*, pk: int) -> Service:
     """An active service of an active organisation with what its page shows.
     Raises ``Service.DoesNotExist``. 3 queries: the service with its
     organisation, perceel and capacity; its problem areas, forms and
-    stadsdelen in one (``service.terms``, names in the active language by
-    group); its locations. An onderaannemer's service adds a fourth: the
-    contracts it works under (the page names their hoofdaanbieders)."""
+    stadsdelen (``service.terms``, names in the active language by group) with
+    the hoofdaanbieders its organisation works for as onderaannemer
+    (``service.main_contractors``, each once, in name order) in one; its
+    locations (``service.page_locations``). The last two are plain SQL: the
+    ORM took longer to compile and prefetch them than the database to answer.
+    """
     service = (
         _public_services()
         .select_related("organisation", "perceel", "capacity")
         .get(pk=pk)
     )
-    service.terms = _service_terms(service.pk)
-    relations = [
-        Prefetch("locations", queryset=Location.objects.select_related("district"))
-    ]
-    if service.organisation.kind == Organisation.Kind.ONDERAANNEMER:
-        subcontracts = Subcontract.objects.select_related("contract__organisation")
-        relations.append(Prefetch("organisation__subcontracts", queryset=subcontracts))
-    prefetch_related_objects([service], *relations)
+    service.terms, service.main_contractors = _service_terms(
+        service.pk, service.organisation_id
+    )
+    service.page_locations = _service_locations(service.pk)
     return service
 
 
-def _service_terms(pk: int) -> dict[str, list[str]]:
+class MainContractor(NamedTuple):
+    name: str
+    url: str
+
+
+def _service_terms(
+    pk: int, organisation_id: int
+) -> tuple[dict[str, list[str]], list[MainContractor]]:
     """The names of a service's problem areas, forms (in the active language)
-    and stadsdelen, each group in name order, in one query (UNION ALL of the
-    three link tables; plain SQL, which the ORM took longer to compile than
-    the database to answer)."""
+    and stadsdelen, each group in name order, and the hoofdaanbieders of its
+    organisation's subcontracts, in one query (UNION ALL)."""
     terms: dict[str, list[str]] = {"problem": [], "form": [], "district": []}
+    contractors = []
+    organisation_url = _organisation_url_maker()
     with connection.cursor() as cursor:
-        cursor.execute(_service_terms_sql(), [pk, pk, pk])
-        for group, name, name_en in cursor.fetchall():
-            # The page names stadsdelen by their (Dutch) name.
-            english = group != "district"
-            terms[group].append(in_language(name, name_en) if english else name)
-    return terms
+        cursor.execute(_service_terms_sql(), [pk, pk, pk, organisation_id])
+        for group, name, other in cursor.fetchall():
+            if group == "contractor":
+                contractors.append(MainContractor(name, organisation_url(other)))
+            elif group == "district":
+                terms[group].append(name)  # stadsdelen by their (Dutch) name
+            else:
+                terms[group].append(in_language(name, other))
+    return terms, contractors
+
+
+def _organisation_url_maker():
+    marker = "0-organisation-slug-0"
+    before, after = reverse(
+        "registry:organisation-detail", kwargs={"slug": marker}
+    ).split(marker)
+    return lambda slug: f"{before}{slug}{after}"
 
 
 @lru_cache(maxsize=1)
 def _service_terms_sql() -> str:
-    """Only table and column names from the models; the id is a parameter."""
+    """Only table and column names from the models; the ids are parameters."""
     parts = []
     for group, field in (
         ("problem", "problem_areas"),
@@ -950,7 +1034,48 @@ def _service_terms_sql() -> str:
         select = f"SELECT '{group}', t.name, t.name_en"
         tables = f"{through.db_table} l JOIN {term.db_table} t ON t.id = l.{link}"
         parts.append(f"{select} FROM {tables} WHERE l.{own} = %s")  # noqa: S608
+    subcontract, contract = Subcontract._meta, Contract._meta
+    organisation = Organisation._meta
+    parts.append(
+        "SELECT DISTINCT 'contractor', o.name, o.slug "  # noqa: S608
+        f"FROM {subcontract.db_table} s "
+        f"JOIN {contract.db_table} c "
+        f"ON c.id = s.{subcontract.get_field('contract').column} "
+        f"JOIN {organisation.db_table} o "
+        f"ON o.id = c.{contract.get_field('organisation').column} "
+        f"WHERE s.{subcontract.get_field('subcontractor').column} = %s"
+    )
     return " UNION ALL ".join(parts) + " ORDER BY 1, 2"
+
+
+def _service_locations(pk: int) -> list[Location]:
+    """A service's locations in their page order, each with its stadsdeel's
+    name as ``location.district`` (a District holding only its id and name)."""
+    locations = list(Location.objects.raw(_service_locations_sql(), [pk]))
+    for location in locations:
+        if location.district_id is not None:
+            location.district = District(
+                pk=location.district_id, name=location.district_name
+            )
+    return locations
+
+
+@lru_cache(maxsize=1)
+def _service_locations_sql() -> str:
+    """Only table and column names from the models; the id is a parameter.
+    The order is Location's own (main location first, then by name)."""
+    relation = Service._meta.get_field("locations")
+    through = relation.remote_field.through._meta
+    link = through.get_field(relation.m2m_reverse_field_name()).column
+    own = through.get_field(relation.m2m_field_name()).column
+    location, district = Location._meta, District._meta
+    return (
+        f"SELECT l.*, d.name AS district_name FROM {location.db_table} l "  # noqa: S608
+        f"JOIN {through.db_table} sl ON sl.{link} = l.id "
+        f"LEFT JOIN {district.db_table} d "
+        f"ON d.id = l.{location.get_field('district').column} "
+        f"WHERE sl.{own} = %s ORDER BY l.is_main DESC, l.name, l.id"
+    )
 
 
 def service_get_public_document(*, pk: int) -> Service:

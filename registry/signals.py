@@ -1,15 +1,22 @@
-"""Catalogue writes through the ORM bump the catalogue version (see
-``registry.catalogue_version``); connected in ``RegistryConfig.ready``."""
+"""Catalogue writes through the ORM bump the catalogue version, capacity
+writes only the capacity version (see ``registry.catalogue_version``);
+connected in ``RegistryConfig.ready``."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from registry.catalogue_version import catalogue_version_bump
+from registry.catalogue_version import capacity_version_bump, catalogue_version_bump
 
 
 def _bump(sender, **kwargs) -> None:
     if kwargs.get("raw"):
         return  # loaddata: the fixture's own bump follows via the importer/commands
     catalogue_version_bump()
+
+
+def _bump_capacity(sender, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return
+    capacity_version_bump()
 
 
 def _bump_on_links(sender, action, **kwargs) -> None:
@@ -23,7 +30,6 @@ def connect() -> None:
     for model in (
         models.Organisation,
         models.Service,
-        models.Capacity,
         models.Location,
         models.Perceel,
         models.District,
@@ -32,6 +38,10 @@ def connect() -> None:
     ):
         post_save.connect(_bump, sender=model, dispatch_uid=f"catalogue-{model}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"catalogue-d-{model}")
+    post_save.connect(_bump_capacity, sender=models.Capacity, dispatch_uid="capacity")
+    post_delete.connect(
+        _bump_capacity, sender=models.Capacity, dispatch_uid="capacity-d"
+    )
     for field in ("districts", "problem_areas", "forms", "locations"):
         through = getattr(models.Service, field).through
         m2m_changed.connect(

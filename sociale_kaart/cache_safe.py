@@ -23,6 +23,14 @@ def cache_get(key: str, default=None):
         return default
 
 
+def cache_get_many(keys: list[str]) -> dict:
+    try:
+        return cache.get_many(keys)
+    except Exception:  # noqa: BLE001 - whatever the backend raises
+        logger.warning("cache unreachable: %s computed instead of read", keys)
+        return {}
+
+
 def cache_set(key: str, value, timeout=MISSING) -> None:
     try:
         if timeout is MISSING:

@@ -74,9 +74,9 @@ def _new_catalogue_version():
     catalogue must not leave its cached search counts to the next test."""
     from django.core.cache import cache
 
-    from registry.catalogue_version import CACHE_KEY
+    from registry.catalogue_version import CACHE_KEY, CAPACITY_CACHE_KEY
 
-    cache.delete(CACHE_KEY)
+    cache.delete_many([CACHE_KEY, CAPACITY_CACHE_KEY])
 
 
 @pytest.fixture(autouse=True)

@@ -77,10 +77,13 @@ def app_environment(database_url: str) -> dict[str, str]:
     }
 
 
-def setup_django(database_url: str) -> None:
+def setup_django(database_url: str, *, database_cache: bool = False) -> None:
     """Django in this process: production settings except test-only secrets and
     plain static storage (TESTING), one long-lived connection (so its database
-    process can be measured) and no parallel query workers (see below)."""
+    process can be measured) and no parallel query workers (see below).
+    The cache is Redis when ``REDIS_URL`` is set (``harness.cache.choose``),
+    else process memory, or with ``database_cache`` the database's cache
+    table, as a deployment without REDIS_URL."""
     os.environ.update(app_environment(database_url))
     os.environ["TESTING"] = "1"
     os.environ["DATABASE_CONN_MAX_AGE"] = "3600"
@@ -94,6 +97,13 @@ def setup_django(database_url: str) -> None:
 
     # In-process only (gunicorn gets the project's own URLs): adds the floor view.
     settings.ROOT_URLCONF = "benchmarks.harness.urls"
+    if database_cache and not os.environ.get("REDIS_URL"):
+        from django.test.utils import override_settings
+
+        from benchmarks.harness.cache import database_cache_settings
+
+        # For the rest of the process (setting_changed resets the caches).
+        override_settings(CACHES=database_cache_settings()).enable()
 
     connection_created.connect(_serial_queries)
 

@@ -116,6 +116,8 @@ def table(record: dict) -> str:
     if "load" in record:
         lines += _load_table(record["load"]) + _checks_table(record["checks"])
     averages = record["load_average"]
+    if "cache" in record:
+        lines.append(f"\ncache: {record['cache']['backend']}")
     lines.append(
         "\nload average (1/5/15 min) at start "
         + " / ".join(f"{v:.2f}" for v in averages["start"])

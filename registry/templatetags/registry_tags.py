@@ -13,7 +13,7 @@ from django import template
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -145,16 +145,15 @@ def capacity_summary(context, capacity):
         context.render_context["registry_norms"],
         labels=False,
     )
-    return format_html(
-        '<div class="capacity">{}<dl class="waits">{}</dl>{}</div>',
-        _status_html(language, capacity.status, places),
-        mark_safe(  # noqa: S308 - built by format_html
-            "".join(
-                _wait_html(language, number, w.weeks, w.norm, w.state)
-                for number, w in enumerate(waits)
-            )
-        ),
-        _freshness_html(capacity),
+    rows = "".join(
+        _wait_html(language, number, w.weeks, w.norm, w.state)
+        for number, w in enumerate(waits)
+    )
+    status = _status_html(language, capacity.status, places)
+    fresh = _freshness_html(language, capacity)
+    # Every part is built by format_html (the parts are cached per value).
+    return mark_safe(  # noqa: S308
+        f'<div class="capacity">{status}<dl class="waits">{rows}</dl>{fresh}</div>'
     )
 
 
@@ -190,16 +189,26 @@ def _note_html(note: str) -> str:
     return format_html(' <span class="badge-note">{}</span>', note) if note else ""
 
 
-def _freshness_html(capacity) -> str:
-    fresh = freshness(capacity.updated_at, stale_days=settings.CAPACITY_STALE_DAYS)
-    local = timezone.localtime(fresh.updated_at)
-    language = get_language()
+def _freshness_html(language: str, capacity) -> str:
+    days = settings.CAPACITY_STALE_DAYS
+    fresh = freshness(capacity.updated_at, stale_days=days)
+    zone = timezone.get_current_timezone_name()
+    return _freshness_text(language, zone, fresh.updated_at, fresh.stale, days)
+
+
+# The same services come back page after page: their "bijgewerkt op" is built
+# once per value (whether it is stale is decided before, on every call).
+@lru_cache(maxsize=4096)
+def _freshness_text(
+    language: str, zone: str, updated_at: datetime, stale: bool, days: int
+) -> str:
+    local = timezone.localtime(updated_at)
     return format_html(
         '<p class="freshness">{} <time datetime="{}">{}</time>{}</p>',
         _("Bijgewerkt op"),
         local.isoformat(),
         _day_text(language, local.date()),
-        _stale_html(language, settings.CAPACITY_STALE_DAYS) if fresh.stale else "",
+        _stale_html(language, days) if stale else "",
     )
 
 
@@ -217,22 +226,19 @@ def _stale_html(language: str, days: int) -> str:
 @register.simple_tag
 def facet_options(group):
     """The checkboxes of one filter group, each with its count (built in Python:
-    a search page has some forty of them)."""
-    return format_html_join(
-        "",
-        '<div class="choice"><input type="checkbox" id="f-{0}-{1}" name="{0}" '
-        'value="{1}" form="search-form"{2}><label for="f-{0}-{1}">{3} '
-        '<span class="choice__count">({4})</span></label></div>',
-        (
-            (
-                group.param,
-                option.slug,
-                mark_safe(" checked") if option.checked else "",  # noqa: S308
-                option.name,
-                option.count,
-            )
+    a search page has some forty of them; values escaped as ``cards.escape``)."""
+    escape = cards.escape
+    param = escape(group.param)
+    return mark_safe(  # noqa: S308 - every value is escaped
+        "".join(
+            f'<div class="choice"><input type="checkbox" id="f-{param}-{slug}" '
+            f'name="{param}" value="{slug}" form="search-form"'
+            f'{" checked" if option.checked else ""}><label for="f-{param}-{slug}">'
+            f"{escape(option.name)} "
+            f'<span class="choice__count">({escape(option.count)})</span></label></div>'
             for option in group.options
-        ),
+            for slug in (escape(option.slug),)
+        )
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import translation
 import pytest
 
 from registry import selectors
-from registry.models import Location, Subcontract
+from registry.models import Contract, District, Location, Perceel, Subcontract
 from tests import factories
 from tests.registry.search_data import build_catalogue, make_service
 from tests.security.csv_cells import HOSTILE_CELLS
@@ -198,10 +198,10 @@ def test_service_page_query_count_is_fixed(
             factories.LocationFactory(organisation=subcontractor_service.organisation)
         )
     assert Subcontract.objects.count() == 1 and Location.objects.count() == 3
-    # service + organisation + perceel + capacity, its problem areas, forms
-    # and districts (one UNION ALL), locations, the organisation's
-    # subcontracts (an onderaannemer's page names its hoofdaanbieders)
-    with django_assert_num_queries(4):
+    # service + organisation + perceel + capacity; its problem areas, forms
+    # and districts with the organisation's hoofdaanbieders (an onderaannemer's
+    # page names them; one UNION ALL); locations
+    with django_assert_num_queries(3):
         response = client.get(subcontractor_service.get_absolute_url())
     assert response.status_code == 200
     assert "Onderaannemer van" in response.text
@@ -291,3 +291,53 @@ def test_the_search_page_speaks_english_when_asked(client, catalogue, back_to_du
     assert "Age: enter a number from 0 to 23." in page
     assert "Waiting list" in page
     assert "Zoeken in het aanbod" not in page
+
+
+def test_a_service_page_names_each_hoofdaanbieder_once_in_name_order(client, perceel):
+    other_perceel = Perceel.objects.exclude(pk=perceel.pk).first()
+    zeta = factories.HoofdaanbiederFactory(
+        name="Zeta Zorg", percelen=[perceel, other_perceel]
+    )
+    alfa = factories.HoofdaanbiederFactory(name="Alfa Hulp", percelen=[perceel])
+    sub = factories.OnderaannemerFactory(
+        main_contractor=zeta, percelen=[perceel, other_perceel]
+    )
+    Subcontract.objects.create(
+        contract=Contract.objects.get(organisation=alfa), subcontractor=sub
+    )
+    service = factories.ServiceFactory(organisation=sub, perceel=perceel)
+    contractors = selectors.service_get_public(pk=service.pk).main_contractors
+    assert contractors == [
+        (alfa.name, alfa.get_absolute_url()),
+        (zeta.name, zeta.get_absolute_url()),
+    ]
+    page = client.get(service.get_absolute_url()).text
+    assert (
+        f'Onderaannemer van <a class="utrecht-link" href="{alfa.get_absolute_url()}">'
+        f'Alfa Hulp</a>, <a class="utrecht-link" href="{zeta.get_absolute_url()}">'
+        "Zeta Zorg</a></span>"
+    ) in page
+
+
+def test_a_service_page_lists_only_its_own_locations_main_first(
+    client, provider_org, service
+):
+    haven = District.objects.get(slug="almere-haven")
+    side = factories.LocationFactory(
+        organisation=provider_org, name="Bijlocatie", district=None
+    )
+    main = factories.LocationFactory(
+        organisation=provider_org, name="Zuidpunt", is_main=True, district=haven
+    )
+    factories.LocationFactory(organisation=provider_org, name="Niet van dit aanbod")
+    service.locations.add(side, main)
+    found = selectors.service_get_public(pk=service.pk).page_locations
+    assert [(loc.pk, loc.address) for loc in found] == [
+        (main.pk, main.address),
+        (side.pk, side.address),
+    ]
+    assert found[0].district.name == haven.name and found[1].district is None
+    page = client.get(service.get_absolute_url()).text
+    assert page.index("Zuidpunt") < page.index("Bijlocatie")
+    assert f"· {haven.name}" in page
+    assert "Niet van dit aanbod" not in page

@@ -3,9 +3,11 @@
 from datetime import UTC, datetime, timedelta
 
 from django.template import Context, Template
+from django.utils import timezone
 
 import pytest
 
+from registry.search import FacetGroup, FacetOption
 from registry.templatetags import registry_tags as tags
 
 NORMS = (4, 10, 14)
@@ -85,3 +87,40 @@ def test_fresh_capacity_has_no_stale_warning(service):
         Context({"c": service.capacity})
     )
     assert "ouder dan" not in html
+
+
+@pytest.mark.django_db
+def test_the_same_figures_go_stale_as_time_passes(service, settings, time_machine):
+    """The "bijgewerkt op" text is built once per value, the staleness on
+    every render."""
+    settings.CAPACITY_STALE_DAYS = 14
+    capacity = service.capacity
+    capacity.updated_at = NOW
+    page = Template("{% load registry_tags %}{% capacity_summary c %}")
+    time_machine.move_to(NOW + timedelta(days=1))
+    assert "ouder dan" not in page.render(Context({"c": capacity}))
+    time_machine.move_to(NOW + timedelta(days=20))
+    later = page.render(Context({"c": capacity}))
+    assert "ouder dan 14 dagen" in later
+    assert f'datetime="{timezone.localtime(NOW).isoformat()}"' in later
+
+
+def test_facet_options_are_checkboxes_with_escaped_names_and_counts():
+    group = FacetGroup(
+        "probleem",
+        "Problematiek",
+        [
+            FacetOption("angst", "Angst & <paniek>", 12, True),
+            FacetOption('x"y', "Gedrag", 0, False),
+        ],
+    )
+    assert tags.facet_options(group) == (
+        '<div class="choice"><input type="checkbox" id="f-probleem-angst" '
+        'name="probleem" value="angst" form="search-form" checked>'
+        '<label for="f-probleem-angst">Angst &amp; &lt;paniek&gt; '
+        '<span class="choice__count">(12)</span></label></div>'
+        '<div class="choice"><input type="checkbox" id="f-probleem-x&quot;y" '
+        'name="probleem" value="x&quot;y" form="search-form">'
+        '<label for="f-probleem-x&quot;y">Gedrag '
+        '<span class="choice__count">(0)</span></label></div>'
+    )

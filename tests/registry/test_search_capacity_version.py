@@ -1,0 +1,202 @@
+"""Capacity writes (status, free places, waits, "nog actueel") replace only the
+capacity version: a search's next request shows the new figures, while the
+counts and pages that read no capacity figure stay cached."""
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+import pytest
+from rest_framework.test import APIClient
+
+from registry import catalogue_version, selectors, services
+from tests import factories
+from tests.registry.search_data import build_catalogue
+from tests.registry.test_provider_pages import _capacity_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue():
+    return build_catalogue()
+
+
+def searched(query: str = ""):
+    """The search and the SQL of its queries."""
+    with CaptureQueriesContext(connection) as ctx:
+        result = selectors.search_run(QueryDict(query))
+    return result, [q["sql"].upper() for q in ctx.captured_queries]
+
+
+def facet_pass(queries) -> bool:
+    """Whether the search counted every facet (one FILTER aggregate each)."""
+    return any("FILTER (WHERE" in sql for sql in queries)
+
+
+def open_recount(queries) -> bool:
+    return any("COUNT(*)" in sql and "FILTER" not in sql for sql in queries)
+
+
+def ranked(queries) -> bool:
+    """Whether the search chose its page's ids (rather than reading them)."""
+    return any("LIMIT" in sql and "REGISTRY_SERVICE" in sql for sql in queries)
+
+
+def make_room(service):
+    services.capacity_update(
+        capacity=service.capacity,
+        actor=None,
+        data={"status": "open", "free_places": 2},
+    )
+
+
+def test_a_capacity_write_replaces_only_the_capacity_version(catalogue):
+    before = catalogue_version.catalogue_versions()
+    make_room(catalogue["autisme"])
+    after = catalogue_version.catalogue_versions()
+    assert after.catalogue == before.catalogue
+    assert after.capacity != before.capacity
+
+
+def test_a_catalogue_write_replaces_both_versions(catalogue):
+    before = catalogue_version.catalogue_versions()
+    service = catalogue["autisme"]
+    service.name = "Autisme thuis"
+    service.save()
+    after = catalogue_version.catalogue_versions()
+    assert after.catalogue != before.catalogue
+    assert after.capacity != before.capacity
+
+
+def test_after_a_capacity_write_only_the_open_count_is_counted_again(catalogue):
+    first, queries = searched("stadsdeel=almere-haven")
+    assert facet_pass(queries)
+    assert first.open_count == 1
+    make_room(catalogue["autisme"])
+    again, queries = searched("stadsdeel=almere-haven")
+    assert not facet_pass(queries)
+    assert open_recount(queries)
+    assert again.open_count == 2
+    assert again.facets == first.facets
+    assert again.pagination.count == first.pagination.count == 2
+    # And then the open count is cached too.
+    _result, queries = searched("stadsdeel=almere-haven")
+    assert not facet_pass(queries) and not open_recount(queries)
+
+
+def test_a_warm_search_after_a_capacity_write_runs_one_more_query(
+    catalogue, django_assert_num_queries
+):
+    searched("stadsdeel=almere-haven")
+    # Counts and page ids from the cache: the page's rows (1), their places (1).
+    with django_assert_num_queries(2):
+        selectors.search_run(QueryDict("stadsdeel=almere-haven"))
+    make_room(catalogue["autisme"])
+    # The same, and the open count (1).
+    with django_assert_num_queries(3):
+        result = selectors.search_run(QueryDict("stadsdeel=almere-haven"))
+    assert result.open_count == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "before", "after"),
+    [("plek=1", 1, 2), ("wachttijd=10", 1, 2), ("plek=1&stadsdeel=almere-haven", 1, 2)],
+)
+def test_searches_filtering_on_capacity_are_counted_again(
+    catalogue, query, before, after
+):
+    first, _queries = searched(query)
+    assert first.pagination.count == before
+    services.capacity_update(
+        capacity=catalogue["autisme"].capacity,
+        actor=None,
+        data={
+            "status": "open",
+            "free_places": 2,
+            "intake_wait_weeks": 1,
+            "treatment_wait_weeks": 1,
+        },
+    )
+    again, queries = searched(query)
+    assert facet_pass(queries)
+    assert again.pagination.count == after
+    assert "Autisme begeleiding thuis" in [s.name for s in again.services]
+
+
+def test_a_text_search_keeps_its_ranked_page_after_a_capacity_write(catalogue):
+    first, queries = searched("q=angst")
+    assert ranked(queries)
+    make_room(catalogue["autisme"])
+    again, queries = searched("q=angst")
+    assert not ranked(queries)
+    assert [s.name for s in again.services] == [s.name for s in first.services]
+
+
+@pytest.mark.parametrize("sort", ["wachttijd", "bijgewerkt"])
+def test_a_page_sorted_by_capacity_is_chosen_again(catalogue, sort):
+    _first, queries = searched(f"sorteer={sort}")
+    assert ranked(queries)
+    services.capacity_confirm_current(
+        capacity=catalogue["depressie"].capacity, actor=None
+    )
+    again, queries = searched(f"sorteer={sort}")
+    assert ranked(queries)
+    if sort == "bijgewerkt":
+        assert again.services[0].name == "Behandeling van depressie"
+
+
+def test_a_capacity_patch_through_the_api_shows_in_the_next_search(catalogue):
+    assert searched()[0].open_count == 1
+    service = catalogue["autisme"]
+    _token, key = services.api_token_create(
+        organisation=service.organisation, actor=None, name="Planning"
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.patch(
+        reverse("registry-api:service-capacity", args=[service.pk]),
+        {"status": "open", "free_places": 3},
+        format="json",
+        HTTP_IF_MATCH=f'"{service.capacity.pk}-{service.capacity.version}"',
+    )
+    assert response.status_code == 200, response.content
+    result, queries = searched()
+    assert result.open_count == 2
+    assert not facet_pass(queries)
+    assert searched("plek=1")[0].pagination.count == 2
+
+
+def test_a_capacity_form_post_shows_in_the_next_search(client, catalogue):
+    assert searched("plek=1")[0].pagination.count == 1
+    assert searched()[0].open_count == 1
+    service = catalogue["autisme"]
+    client.force_login(
+        factories.MembershipFactory(organisation=service.organisation).user
+    )
+    response = client.post(
+        reverse("provider:capacity-update", args=[service.pk]),
+        _capacity_post(service, status="open", intake_wait_weeks=1, free_places=2),
+    )
+    assert response.status_code == 302
+    result, queries = searched()
+    assert result.open_count == 2
+    assert not facet_pass(queries)
+    assert searched("plek=1")[0].pagination.count == 2
+
+
+def test_a_lost_capacity_version_counts_open_again(catalogue):
+    searched()
+    cache.delete(catalogue_version.CAPACITY_CACHE_KEY)
+    result, queries = searched()
+    assert open_recount(queries) and not facet_pass(queries)
+    assert result.open_count == 1
+
+
+def test_warming_caches_the_open_counts_too(catalogue):
+    selectors.facet_counts_warm()
+    for query in ("", "stadsdeel=almere-haven", "plek=1"):
+        _result, queries = searched(query)
+        assert not facet_pass(queries) and not open_recount(queries), query
