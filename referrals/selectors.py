@@ -460,6 +460,16 @@ def service_alternatives(
     services = (
         services.filter(capacity__status=Capacity.Status.OPEN)
         .select_related("organisation", "capacity")
+        # What an alternative shows: its name and link, its provider, its wait
+        # (not the long texts and search document of 20-odd services a page).
+        .only(
+            "name",
+            "perceel_id",
+            "organisation__name",
+            "capacity__status",
+            "capacity__intake_wait_weeks",
+            "capacity__treatment_wait_weeks",
+        )
         .annotate(
             wait=Coalesce(F("capacity__intake_wait_weeks"), Value(0))
             + Coalesce(F("capacity__treatment_wait_weeks"), Value(0))

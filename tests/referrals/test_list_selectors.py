@@ -15,6 +15,7 @@ import pytest
 
 from referrals import selectors
 from referrals.models import Referral
+from referrals.rows import _alternatives_html
 from registry.models import Perceel, Service
 from tests import factories
 from tests.referrals.fixtures import (  # noqa: F401 - fixtures
@@ -70,6 +71,10 @@ def test_alternatives_are_one_query(provider_org, perceel, django_assert_num_que
     with django_assert_num_queries(1):
         found = selectors.service_alternatives(perceel_ids={perceel.pk})
     assert len(found[perceel.pk]) == selectors.ALTERNATIVES_PER_REFERRAL + 1
+    # The list writes name, link, provider and wait from that one read.
+    with django_assert_num_queries(0):
+        html = _alternatives_html(found[perceel.pk])
+    assert provider_org.name in html and "Aanbod 0" in html
 
 
 def test_the_inbox_is_urgent_first_then_oldest_first(provider_user, make_referral):
