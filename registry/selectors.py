@@ -117,6 +117,9 @@ def capacity_get_for_editor(*, actor, service_id: int) -> Capacity:
     in Python (``permissions.can_edit_capacity``), so the scope is not compiled
     into SQL for one row and the service's search columns are not read.
     """
+    if not 0 < service_id < 2**63:
+        # No such row; SQLite would refuse the number rather than find nothing.
+        raise Http404
     capacity = (
         Capacity.objects.select_related("service__organisation")
         .only(
