@@ -91,9 +91,30 @@ def _overdue_badges(timing, sentence: str) -> str:
     )
 
 
+def _leading_cells(labels, referral, text, flags: str, who: str, offer: str) -> str:
+    """The five cells both lists start with (reference with ``flags`` after
+    its link, referred on, child, offer, status), up to the status's end;
+    ``labels`` starts with their five escaped column names."""
+    reference, referred, child, service, status = labels[:5]
+    return (
+        _ROW_START
+        + f'<td data-label="{reference}" class="nowrap"><a class="utrecht-link" '
+        f'href="{escape(text["url"])}">{escape(referral.reference)}</a>{flags}'
+        + _CELL_BREAK
+        + f'<td data-label="{referred}" class="nowrap">'
+        f"{escape(text['referred_on'])}"
+        + _CELL_BREAK
+        + f'<td data-label="{child}">{who}'
+        + _CELL_BREAK
+        + f'<td data-label="{service}">{offer}'
+        + _CELL_BREAK
+        + f'<td data-label="{status}">{conditional_escape(text["status"])}'
+    )
+
+
 def inbox_rows_html(rows: list[dict]) -> SafeString:
     """The inbox's rows (``views._inbox_rows``) as its table body."""
-    reference, referred, child, service, status, days, following, new, urgent = _labels(
+    labels = _labels(
         _("Referentie"),
         _("Verwezen op"),
         _("Kind"),
@@ -104,6 +125,7 @@ def inbox_rows_html(rows: list[dict]) -> SafeString:
         _("Nieuw"),
         _("Spoed"),
     )
+    days, following, new, urgent = labels[5:]
     late = _("%(label)s te laat")
     new_badge = f'<span class="badge badge--new utrecht-status-badge">{new}</span> '
     urgent_badge = (
@@ -139,18 +161,7 @@ def inbox_rows_html(rows: list[dict]) -> SafeString:
         else:
             next_norm = _DASH
         parts.append(
-            _ROW_START
-            + f'<td data-label="{reference}" class="nowrap"><a class="utrecht-link" '
-            f'href="{escape(text["url"])}">{escape(referral.reference)}</a>{flags}'
-            + _CELL_BREAK
-            + f'<td data-label="{referred}" class="nowrap">'
-            f"{escape(text['referred_on'])}"
-            + _CELL_BREAK
-            + f'<td data-label="{child}">{who}'
-            + _CELL_BREAK
-            + f'<td data-label="{service}">{offer}'
-            + _CELL_BREAK
-            + f'<td data-label="{status}">{conditional_escape(text["status"])}'
+            _leading_cells(labels, referral, text, flags, who, offer)
             + _CELL_BREAK
             + f'<td data-label="{days}" class="numeric">'
             f"{escape(localize(timing.days_waiting))}"
@@ -165,7 +176,7 @@ def list_rows_html(rows: list[dict]) -> SafeString:
     """The referrer list's rows (``views._list_rows``) as its table body: a
     school sees the perceel, never the service; a declined referral shows its
     referrer the alternatives."""
-    reference, referred, child, service, status, days, started, urgent = _labels(
+    labels = _labels(
         _("Referentie"),
         _("Verwezen op"),
         _("Kind"),
@@ -175,6 +186,7 @@ def list_rows_html(rows: list[dict]) -> SafeString:
         _("Hulp gestart op"),
         _("Spoed"),
     )
+    days, started, urgent = labels[5:]
     passed = _("Norm verstreken: %(label)s")
     youth_care = _("Jeugdhulp (%(perceel)s)")
     urgent_badge = f'<span class="badge utrecht-status-badge">{urgent}</span>'
@@ -209,18 +221,7 @@ def list_rows_html(rows: list[dict]) -> SafeString:
                 + "</div>"
             )
         parts.append(
-            _ROW_START
-            + f'<td data-label="{reference}" class="nowrap"><a class="utrecht-link" '
-            f'href="{escape(text["url"])}">{escape(referral.reference)}</a>'
-            + _CELL_BREAK
-            + f'<td data-label="{referred}" class="nowrap">'
-            f"{escape(text['referred_on'])}"
-            + _CELL_BREAK
-            + f'<td data-label="{child}">{who}'
-            + _CELL_BREAK
-            + f'<td data-label="{service}">{offer}'
-            + _CELL_BREAK
-            + f'<td data-label="{status}">{conditional_escape(text["status"])}'
+            _leading_cells(labels, referral, text, "", who, offer)
             + f"\n            {flags}"
             + _CELL_BREAK
             + f'<td data-label="{days}" class="numeric">'
