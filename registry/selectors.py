@@ -892,16 +892,25 @@ def _in_search_order(qs, filters):
 
 
 def _postgres_rank(units):
-    """Cover density over the weighted vector (name A, tags B, body C), the
-    words as typed counting double against what the thesaurus, compound parts
-    or a correction added."""
+    """Cover density of the words as typed over the weighted vector (name A,
+    tags B, body C), doubled, plus the plain rank of everything the thesaurus,
+    compound parts or a correction added. Cover density of that wider query (an
+    OR of several prefixes per word) cost 10-14 us per matching row, most of a
+    text search's first visit at 50k services (64 -> 19 ms for "angst", 4,659
+    matches); the plain rank tie-breaks as well on the judged queries
+    (benchmarks/search_relevance.py: recall@10 0.995 -> 0.997, nDCG@10 0.991
+    -> 0.995 on PostgreSQL)."""
 
-    def rank(raw):
-        query = SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
-        return SearchRank(F("search_vector"), query, cover_density=True)
+    def query(raw):
+        return SearchQuery(raw, search_type="raw", config=search.SEARCH_CONFIG)
 
-    as_typed = rank(search_text.tsquery(units, as_typed=True))
-    return as_typed * Value(2.0) + rank(search_text.tsquery(units))
+    as_typed = SearchRank(
+        F("search_vector"),
+        query(search_text.tsquery(units, as_typed=True)),
+        cover_density=True,
+    )
+    added = SearchRank(F("search_vector"), query(search_text.tsquery(units)))
+    return as_typed * Value(2.0) + added
 
 
 def _sqlite_rank(units):

@@ -219,7 +219,10 @@ def test_english_names_of_problem_areas_are_searched(compounds):
     # "Anxiety" is the English name of the problem area Angst.
     make_service(compounds[0].organisation, "begeleiding", "Moed", problems=["angst"])
     service_refresh_search(services=Service.objects.all())
-    assert found("q=anxiety") == ["Hulp bij angststoornissen", "Moed"]
+    # Both: "Moed" by its problem area's English name, the other by the Dutch
+    # name the thesaurus adds (which of the two ranks first is relevance, judged
+    # in benchmarks/search_relevance.py, not what this test is about).
+    assert sorted(found("q=anxiety")) == ["Hulp bij angststoornissen", "Moed"]
     assert "Autisme" in selectors.search_run(QueryDict("q=autism")).also
 
 
