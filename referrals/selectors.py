@@ -110,8 +110,9 @@ def regular_norm_weeks() -> dict[str, int | float]:
 
 
 def norms(urgency: str = codes.Urgency.REGULAR, table: NormsTable | None = None):
-    """The norms for a referral of ``urgency`` (reads the table unless given)."""
-    table = norms_table() if table is None else table
+    """The norms for a referral of ``urgency`` (from ``table``, else the cached
+    table every page's footer states: no query)."""
+    table = norms_table_cached() if table is None else table
     return table.get(urgency) or table[codes.Urgency.REGULAR]
 
 
@@ -138,7 +139,8 @@ class Timing:
 def referral_timing(
     referral: Referral, *, today: date | None = None, table: NormsTable | None = None
 ) -> Timing:
-    """Pass ``table`` (``norms_table()``) on list pages: one query, not one a row."""
+    """How ``referral`` stands against the norms of ``table`` (default: the
+    cached table, ``norms``)."""
     today = today or timezone.localdate()
     derived = stored_derived(referral)
     kwargs = {

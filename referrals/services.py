@@ -12,16 +12,17 @@ Notices go through the outbox in ``referrals.notifications``.
 """
 
 import hashlib
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import partial, reduce
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -955,12 +956,15 @@ def _limits(code: str, client_address: str) -> list[_Limit]:
 
 
 def _over_limit(limits: list[_Limit], since) -> bool:
+    """Whether any limit's attempts since ``since`` exceed its maximum (one
+    query: a count per limit)."""
+    each = [Q(scope=limit.scope, key=limit.key) for limit in limits]
+    attempts = StatusLookupFailure.objects.filter(reduce(operator.or_, each))
+    counts = attempts.filter(at__gte=since).aggregate(
+        **{f"n{number}": Count("pk", filter=q) for number, q in enumerate(each)}
+    )
     return any(
-        StatusLookupFailure.objects.filter(
-            scope=limit.scope, key=limit.key, at__gte=since
-        ).count()
-        > limit.maximum
-        for limit in limits
+        counts[f"n{number}"] > limit.maximum for number, limit in enumerate(limits)
     )
 
 

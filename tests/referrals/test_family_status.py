@@ -3,6 +3,8 @@
 import re
 from datetime import date, timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -223,3 +225,22 @@ def test_the_client_address_trusts_only_our_own_proxies(
 def test_the_status_page_is_never_cached(client, referral):
     response = check(client, referral.family_code)
     assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_a_right_answer_takes_six_statements(client, referral):
+    """The attempt stored, both limits counted in one query, the referral, its
+    attempt removed, the read logged, the steps; the norms come from the cached
+    table the page's footer already read (the GET warms it)."""
+    client.get(URL)
+    with CaptureQueriesContext(connection) as captured:
+        response = check(client, referral.family_code)
+    assert response.status_code == 200
+    statements = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].split()[0].upper()
+        not in {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"}
+    ]
+    assert len(statements) == 6, statements
+    assert StatusLookupFailure.objects.count() == 0
