@@ -15,6 +15,10 @@ Runs, one after the other, each in its own process and scratch database:
 5. ``import_catalogue.py``: 5,000 organisations / 50,000 services against a
    COPY of the same rows.
 
+Before each part it waits (at most ``--settle-seconds``) for the 1-minute load
+average to fall below ``--settle-load``, so no part starts in the wake of the
+previous one's load run.
+
 Then prints the goals as a Markdown table (goal, measured, floor, ratio, met or
 missed by how much) and writes it with the parts' file names to
 ``benchmarks/out/goals.json`` and ``benchmarks/out/goals.md``. The data is
@@ -82,6 +86,7 @@ def run_parts(args) -> dict:
     for name, command, path in parts(args):
         if args.only and not any(p.strip() in name for p in args.only.split(",")):
             continue
+        waited = settle(args.settle_load, args.settle_seconds)
         started = time.monotonic()
         print(f"==> {name}: {' '.join(command[1:])}", flush=True)
         before = os.getloadavg()
@@ -91,8 +96,22 @@ def run_parts(args) -> dict:
             "seconds": round(time.monotonic() - started),
             "load_average_before": before,
             "load_average_after": os.getloadavg(),
+            "waited_for_quiet_s": waited,
         }
     return done
+
+
+def settle(below: float, most: float) -> float:
+    """Wait until the 1-minute load average is under ``below`` (at most ``most``
+    seconds), so a part does not start in the wake of the one before it (the
+    load run leaves the machine at 5 for a minute). Returns the seconds waited."""
+    started = time.monotonic()
+    while os.getloadavg()[0] >= below and time.monotonic() - started < most:
+        time.sleep(5)
+    waited = round(time.monotonic() - started)
+    if waited:
+        print(f"    waited {waited} s for the load average ({os.getloadavg()[0]:.2f})")
+    return waited
 
 
 # --- the goals ------------------------------------------------------------------------
@@ -343,6 +362,11 @@ def markdown(rows: list[dict], about: dict) -> str:
             f"- {name}: {part['seconds']} s, `{part['file']}`, load average "
             f"{part['load_average_before'][0]:.2f} before, "
             f"{part['load_average_after'][0]:.2f} after"
+            + (
+                f" (waited {part['waited_for_quiet_s']} s for it to settle)"
+                if part.get("waited_for_quiet_s")
+                else ""
+            )
         )
     return "\n".join(lines)
 
@@ -352,6 +376,18 @@ def main(argv=None) -> int:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--load-seconds", type=int, default=60)
     parser.add_argument("--only", help="comma-separated parts of the parts' names")
+    parser.add_argument(
+        "--settle-load",
+        type=float,
+        default=1.5,
+        help="before each part, wait for the 1-minute load average to fall below this",
+    )
+    parser.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=180,
+        help="but wait at most this long (0: never wait)",
+    )
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
