@@ -56,7 +56,7 @@ EXPECTED = {
     },
     "referrer list by reference, page 3 (keyset)": {"referral_referrer_reference"},
     "provider inbox, open, page 3 (keyset)": {"referral_inbox_open"},
-    # Merged from one index scan per provider (selectors.referral_inbox_parts).
+    # Merged from one index scan per provider (selectors.referral_inbox_branches).
     "provider inbox, all, page 1 (keyset)": {"referral_inbox_all"},
     "provider inbox, all, page 3 (keyset)": {"referral_inbox_all"},
     "referrer list, service filter choices": {"referral_referrer_service"},
@@ -171,7 +171,8 @@ def statements() -> dict[str, tuple[str, list]]:
         actor=cast.provider_user, open_only=False
     )
     parts = referral_selectors.referral_inbox_parts(actor=cast.provider_user)
-    every = referral_selectors.referral_inbox_parts(
+    # What the inbox page uses for the whole history: one LATERAL statement.
+    every = referral_selectors.referral_inbox_branches(
         actor=cast.provider_user, open_only=False
     )
     mine = referral_selectors.referral_list_for_referrer(actor=cast.referrer_user)

@@ -15,6 +15,7 @@ import base64
 import binascii
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,6 +36,56 @@ class _Term:
     descending: bool
     nullable: bool
     attname: str | None  # the model attribute holding the value, if a field
+
+
+@dataclass(frozen=True)
+class Branches:
+    """A list that is the union of disjoint branches, one per provider (and,
+    for an onderaannemer, its subcontracted percelen), each answered by an
+    index in the list's order: what ``parts`` are, without building and
+    compiling one QuerySet per branch. On PostgreSQL the merge and the count
+    are one statement each: the ``template`` (the list restricted to the
+    branch of the current row) compiled once, run per row of a VALUES list
+    ``_b(provider, percelen)`` by a LATERAL join.
+    Elsewhere ``build()`` gives the parts as QuerySets.
+
+    ``rows``: (provider id, perceel ids or None for every perceel)."""
+
+    template: QuerySet
+    rows: tuple[tuple[int, tuple[int, ...] | None], ...]
+    build: Callable[[], list[QuerySet]]
+
+    def map(self, change: Callable[[QuerySet], QuerySet]) -> "Branches":
+        """The same branches with ``change`` applied to each (a filter)."""
+        build = self.build
+        return Branches(
+            template=change(self.template),
+            rows=self.rows,
+            build=lambda: [change(part) for part in build()],
+        )
+
+
+def _lateral(branches: Branches, inner: QuerySet, db: str) -> tuple[str, list]:
+    """``inner`` (made from the template) run for every branch: FROM clause and
+    parameters. Ids only, as parameters; our own SQL around Django's."""
+    sql, params = inner.query.get_compiler(using=db).as_sql()
+    values, row_params = [], []
+    for provider, percelen in branches.rows:
+        values.append("(%s::bigint, %s::bigint[])")
+        row_params += [int(provider), None if percelen is None else list(percelen)]
+    source = (
+        f"(VALUES {', '.join(values)}) AS _b(provider, percelen) "  # noqa: S608
+        f"CROSS JOIN LATERAL ({sql}) AS _m"
+    )
+    return source, [*row_params, *params]
+
+
+def _as_parts(parts, db: str):
+    """``parts`` as QuerySets, unless they are ``Branches`` the database can
+    run as one LATERAL statement (PostgreSQL)."""
+    if isinstance(parts, Branches) and connections[db].vendor != "postgresql":
+        return parts.build()
+    return parts
 
 
 def _terms(qs: QuerySet) -> list[_Term]:
@@ -192,7 +243,11 @@ def _union(parts: list[QuerySet], db: str) -> tuple[str, list]:
 
 
 def _merged_ids(
-    parts: list[QuerySet], terms: list[_Term], reverse: bool, size: int, db: str
+    parts: "list[QuerySet] | Branches",
+    terms: list[_Term],
+    reverse: bool,
+    size: int,
+    db: str,
 ) -> RawSQL:
     """The first ``size`` + 1 ids of the list in its order, as the top of a
     merge: each part (together they are the list) gives its own first ``size``
@@ -201,13 +256,22 @@ def _merged_ids(
     and each onderaannemer's percelen) then reads O(parts x page) rows, not
     every row it reaches."""
     columns = {f"_mk{number}": F(term.alias) for number, term in enumerate(terms)}
-    merged, params = _union(
-        [
-            _ordered(part, terms, reverse).values(_mpk=F("pk"), **columns)[: size + 1]
-            for part in parts
-        ],
-        db,
-    )
+    if isinstance(parts, Branches):
+        inner = _ordered(parts.template, terms, reverse)
+        merged, params = _lateral(
+            parts, inner.values(_mpk=F("pk"), **columns)[: size + 1], db
+        )
+        merged = f"SELECT _m.* FROM {merged}"  # noqa: S608 - see _lateral
+    else:
+        merged, params = _union(
+            [
+                _ordered(part, terms, reverse).values(_mpk=F("pk"), **columns)[
+                    : size + 1
+                ]
+                for part in parts
+            ],
+            db,
+        )
     order = ", ".join(
         f"_mk{number} DESC NULLS FIRST"
         if term.descending != reverse
@@ -219,15 +283,21 @@ def _merged_ids(
     return RawSQL(top, [*params, size + 1])  # noqa: S611
 
 
-def _capped_count(qs: QuerySet, parts: list[QuerySet] | None) -> int:
+def _capped_count(qs: QuerySet, parts: "list[QuerySet] | Branches | None") -> int:
     """The rows of the list up to ``COUNT_CAP`` + 1. With parts, counted part
     after part (each by its own index), stopping at the cap, rather than
     gathering every row the list reaches first."""
+    parts = _as_parts(parts, qs.db)
     if not parts:
         return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
-    merged, params = _union(
-        [part.order_by().values("pk")[: COUNT_CAP + 1] for part in parts], qs.db
-    )
+    if isinstance(parts, Branches):
+        inner = parts.template.order_by().values("pk")[: COUNT_CAP + 1]
+        source, params = _lateral(parts, inner, qs.db)
+        merged = f"SELECT _m.* FROM {source}"  # noqa: S608 - see _lateral
+    else:
+        merged, params = _union(
+            [part.order_by().values("pk")[: COUNT_CAP + 1] for part in parts], qs.db
+        )
     sql = f"SELECT COUNT(*) FROM ({merged} LIMIT %s) AS _counted"  # noqa: S608
     with connections[qs.db].cursor() as cursor:
         cursor.execute(sql, [*params, COUNT_CAP + 1])
@@ -239,7 +309,7 @@ def _fetch(
     terms: list[_Term],
     reverse: bool,
     size: int,
-    parts: list[QuerySet] | None = None,
+    parts: "list[QuerySet] | Branches | None" = None,
 ) -> list:
     """``size`` + 1 rows of ``qs`` in its order: the ids first (on the index
     alone, no join; merged from the ``parts`` if given), then those rows with
@@ -275,7 +345,7 @@ def _with_terms(qs: QuerySet, terms: list[_Term]) -> QuerySet:
     ).annotate(**{term.alias: term.expression for term in terms if not term.attname})
 
 
-def count_capped(qs: QuerySet, parts: list[QuerySet] | None = None) -> int:
+def count_capped(qs: QuerySet, parts: "list[QuerySet] | Branches | None" = None) -> int:
     """The rows of ``qs``, counted up to ``COUNT_CAP`` + 1 (one query that
     stops there, however long the history; see ``_capped_count``)."""
     return _capped_count(qs, parts)
@@ -285,7 +355,7 @@ def seek_page(
     qs: QuerySet,
     position: Position | None,
     size: int,
-    parts: list[QuerySet] | None = None,
+    parts: "list[QuerySet] | Branches | None" = None,
 ) -> tuple[list, Position | None, Position | None]:
     """The rows of the page of ``qs`` (ordered, ending on a unique column)
     that starts at ``position`` (None: the first page), in one query, with the
@@ -300,7 +370,11 @@ def seek_page(
     only pick among them."""
     terms = _terms(qs)
     qs = _with_terms(qs, terms)
-    parts = [_with_terms(part, terms) for part in parts or ()] or None
+    parts = _as_parts(parts, qs.db)
+    if isinstance(parts, Branches):
+        parts = parts.map(lambda part: _with_terms(part, terms))
+    else:
+        parts = [_with_terms(part, terms) for part in parts or ()] or None
     if position is None:
         number, forward = 1, True
         rows = _fetch(qs, terms, False, size, parts)
@@ -312,7 +386,7 @@ def seek_page(
             terms,
             not forward,
             size,
-            parts and [part.filter(beyond) for part in parts],
+            _filtered(parts, beyond),
         )
     more = len(rows) > size
     rows = rows[:size]
@@ -326,11 +400,17 @@ def seek_page(
     return rows, previous, following
 
 
+def _filtered(parts, condition: Q):
+    if isinstance(parts, Branches):
+        return parts.map(lambda part: part.filter(condition))
+    return parts and [part.filter(condition) for part in parts]
+
+
 def keyset_page(
     qs: QuerySet,
     token: str | None,
     size: int,
-    parts: list[QuerySet] | None = None,
+    parts: "list[QuerySet] | Branches | None" = None,
 ) -> KeysetPage:
     """The page of ``qs`` (ordered, ending on a unique column) that ``token``
     points to; the first page without one. Two queries: the capped count and

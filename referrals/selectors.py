@@ -11,13 +11,13 @@ from datetime import date
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value, Window
+from django.db.models import BooleanField, F, Q, QuerySet, Value, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils import timezone
 
-from referrals import codes, identifiers
+from referrals import codes, identifiers, keyset
 from referrals import permissions as perms
 from referrals import workflow as wf
 from referrals.models import (
@@ -237,6 +237,43 @@ def referral_inbox_parts(*, actor, open_only: bool = True) -> list[QuerySet]:
         referral_inbox(actor=actor, open_only=open_only, within=branch)
         for branch in branches
     ]
+
+
+def referral_inbox_branches(*, actor, open_only: bool = True):
+    """``referral_inbox_parts`` as ``keyset.Branches`` (one statement for the
+    merge on PostgreSQL, however many onderaannemers); None when there is only
+    one provider."""
+    reach = perms.scope(actor).provider
+    rows = [(org, None) for org in sorted(reach.own)]
+    rows += [
+        (org, tuple(sorted(reach.percelen_of(org))))
+        for org in sorted(reach.organisation_ids - reach.own)
+    ]
+    if len(rows) < 2:
+        return None
+    return keyset.Branches(
+        template=referral_inbox(actor=actor, open_only=open_only, within=_branch()),
+        rows=tuple(rows),
+        build=lambda: referral_inbox_parts(actor=actor, open_only=open_only),
+    )
+
+
+def _branch() -> Q:
+    """The branch of the LATERAL row ``_b`` (``keyset.Branches``): its provider
+    and, unless NULL (every perceel), its percelen. Table and column names
+    from the model only."""
+    quote = connection.ops.quote_name
+    perceel = (
+        f"{quote(Referral._meta.db_table)}."
+        f"{quote(Referral._meta.get_field('perceel').column)}"
+    )
+    return Q(provider_id=RawSQL('"_b"."provider"', ())) & Q(
+        RawSQL(  # noqa: S611 - names from the model, no input
+            f'("_b"."percelen" IS NULL OR {perceel} = ANY("_b"."percelen"))',
+            (),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def inbox_branches(*, actor) -> list[Q]:

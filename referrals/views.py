@@ -512,16 +512,16 @@ def inbox(request):
         )
     # The whole history by one index scan per provider; the open inbox is
     # small (its partial index) and pays less for one plain statement.
-    parts = (
-        selectors.referral_inbox_parts(actor=request.user, open_only=False)
+    branches = (
+        selectors.referral_inbox_branches(actor=request.user, open_only=False)
         if show_all
-        else []
+        else None
     )
-    page = _seek_page(
-        request,
-        qs,
-        [selectors.referral_filter(p, filters, table=table) for p in parts],
-    )
+    if branches is not None:
+        branches = branches.map(
+            lambda part: selectors.referral_filter(part, filters, table=table)
+        )
+    page = _seek_page(request, qs, branches)
     referrals = list(page.object_list)
     services.access_log_record_many(
         actor=request.user, referrals=referrals, purpose="inbox"

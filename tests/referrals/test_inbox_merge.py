@@ -4,6 +4,7 @@ and gives exactly the rows and the order of the straightforward query."""
 
 # ruff: noqa: F811
 
+from django.db import connection
 from django.urls import reverse
 
 import pytest
@@ -100,11 +101,24 @@ def test_the_branches_split_the_scope_per_provider(provider_user, provider_org, 
     assert sum(len(p) for p in parts) == len(wide)  # disjoint
 
 
+def _split(actor, open_only: bool, how: str, change):
+    """The inbox's parts as QuerySets, or as ``keyset.Branches`` (one LATERAL
+    statement on PostgreSQL; the same QuerySets elsewhere)."""
+    if how == "branches":
+        branches = selectors.referral_inbox_branches(actor=actor, open_only=open_only)
+        assert len(branches.rows) == 3
+        return branches.map(change)
+    parts = selectors.referral_inbox_parts(actor=actor, open_only=open_only)
+    assert len(parts) == 3
+    return [change(part) for part in parts]
+
+
+@pytest.mark.parametrize("how", ["parts", "branches"])
 @pytest.mark.parametrize("sort", [None, *selectors.SORTS])
 @pytest.mark.parametrize("open_only", [True, False])
 @pytest.mark.parametrize("size", [1, 7])
 def test_the_merged_inbox_is_the_straightforward_query(
-    provider_user, wide, sort, open_only, size
+    provider_user, wide, sort, open_only, size, how
 ):
     qs = selectors.referral_filter(
         selectors.referral_inbox(actor=provider_user, open_only=open_only),
@@ -112,28 +126,30 @@ def test_the_merged_inbox_is_the_straightforward_query(
     )
     expected = _straight(qs)
     assert set(expected) <= wide and (open_only or set(expected) == wide)
-    parts = [
-        selectors.referral_filter(part, {"sorteer": sort})
-        for part in selectors.referral_inbox_parts(
-            actor=provider_user, open_only=open_only
-        )
-    ]
-    assert len(parts) == 3
+    parts = _split(
+        provider_user,
+        open_only,
+        how,
+        lambda part: selectors.referral_filter(part, {"sorteer": sort}),
+    )
     pages, back = _walk(qs, parts, size)
     assert [r.pk for page in pages for r in page] == expected
     assert [[r.pk for r in p] for p in back] == [[r.pk for r in p] for p in pages]
     assert all(page.count == len(expected) for page in pages)
 
 
-def test_the_merged_inbox_keeps_the_filters(provider_user, wide):
+@pytest.mark.parametrize("how", ["parts", "branches"])
+def test_the_merged_inbox_keeps_the_filters(provider_user, wide, how):
     filters = {"urgentie": "urgent", "sorteer": "-verwezen"}
     qs = selectors.referral_filter(
         selectors.referral_inbox(actor=provider_user, open_only=False), filters
     )
-    parts = [
-        selectors.referral_filter(part, filters)
-        for part in selectors.referral_inbox_parts(actor=provider_user, open_only=False)
-    ]
+    parts = _split(
+        provider_user,
+        False,
+        how,
+        lambda part: selectors.referral_filter(part, filters),
+    )
     pages, _ = _walk(qs, parts, 2)
     shown = [r.pk for page in pages for r in page]
     assert shown == _straight(qs)
@@ -188,11 +204,38 @@ def test_others_still_get_nothing_from_the_hoofdaanbieders_inbox(
     assert AccessLogEntry.objects.count() == before
 
 
+@pytest.mark.parametrize("how", ["parts", "branches"])
 @pytest.mark.parametrize("cap", [1, 5, 15, 100])
-def test_the_merged_count_stops_at_the_cap(provider_user, wide, monkeypatch, cap):
+def test_the_merged_count_stops_at_the_cap(provider_user, wide, monkeypatch, cap, how):
     monkeypatch.setattr(keyset, "COUNT_CAP", cap)
     qs = selectors.referral_inbox(actor=provider_user, open_only=False)
-    parts = selectors.referral_inbox_parts(actor=provider_user, open_only=False)
+    parts = _split(provider_user, False, how, lambda part: part)
     page = keyset.keyset_page(qs, None, 2, parts)
     assert page.count == min(len(wide), cap + 1)
     assert page.more_than == (len(wide) > cap)
+
+
+def test_one_provider_has_no_branches(provider_user, service, make_referral):
+    make_referral(service=service)
+    assert selectors.referral_inbox_branches(actor=provider_user) is None
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the LATERAL statement is PostgreSQL's"
+)
+def test_the_branches_compile_one_part_for_every_provider(
+    provider_user, wide, django_assert_num_queries
+):
+    """On PostgreSQL the merge does not build the per-provider QuerySets; the
+    capped count and the page are one statement each."""
+    branches = selectors.referral_inbox_branches(actor=provider_user, open_only=False)
+
+    def refuse():
+        raise AssertionError("the parts were built")
+
+    branches = keyset.Branches(branches.template, branches.rows, refuse)
+    qs = selectors.referral_inbox(actor=provider_user, open_only=False)
+    with django_assert_num_queries(2) as captured:
+        page = keyset.keyset_page(qs, None, 3, branches)
+    assert "LATERAL" in captured.captured_queries[0]["sql"]
+    assert [r.pk for r in page] == _straight(qs)[:3]
