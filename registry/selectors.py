@@ -679,12 +679,16 @@ def facet_counts_key(filters, reference, version: str) -> str:
     return f"registry:facets:{version}:{digest}"
 
 
-def facet_counts_warm() -> int:
+def facet_counts_warm(*, only_missing: bool = True) -> int:
     """Count and cache the searches most visits start with: the empty search
     and every single-filter one (one perceel, stadsdeel, problem area or form,
-    or "has room"). One count query each; returns how many. Run after an
-    import or nightly (``manage.py warm_search_counts``); a search not warmed
-    is counted on its first visit and cached then."""
+    or "has room"); returns how many were counted. With ``only_missing``
+    (the default) a search whose counts are cached is skipped, and one whose
+    ``open`` count alone is gone (after a capacity write) gets only that narrow
+    count again: run every few minutes (``manage.py warm_search_counts``), it
+    costs one cache read when nothing changed, and after a catalogue write,
+    an import or a restart the common searches are counted before their
+    first visitor comes. A search not warmed is counted on its first visit."""
     reference = search_reference()
     queries = [QueryDict(""), QueryDict("plek=1")]
     for param, group in search.MULTI_PARAMS.items():
@@ -692,14 +696,29 @@ def facet_counts_warm() -> int:
             queries.append(QueryDict(urlencode({param: option.slug})))
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS or None
     versions = catalogue_versions()
+    wanted = []
     for params in queries:
         filters, _errors = search.parse_params(params, reference)
-        key, open_key = _facet_counts_keys(filters, reference, versions)
-        counts = _facet_counts_uncached(filters, reference)
-        cache.set(key, counts, seconds)
-        if open_key is not None:
-            cache.set(open_key, counts["open"], seconds)
-    return len(queries)
+        wanted.append((filters, *_facet_counts_keys(filters, reference, versions)))
+    present = {}
+    if only_missing:
+        present = cache.get_many(
+            [key for _f, *keys in wanted for key in keys if key is not None]
+        )
+    counted = 0
+    for filters, key, open_key in wanted:
+        if key in present:
+            if open_key is None or open_key in present:
+                continue
+            open_count = _filtered_services(filters).filter(search_open=True).count()
+            cache.set(open_key, open_count, seconds)
+        else:
+            counts = _facet_counts_uncached(filters, reference)
+            cache.set(key, counts, seconds)
+            if open_key is not None:
+                cache.set(open_key, counts["open"], seconds)
+        counted += 1
+    return counted
 
 
 def _facet_counts_uncached(filters, reference) -> dict:

@@ -200,3 +200,50 @@ def test_warming_caches_the_open_counts_too(catalogue):
     for query in ("", "stadsdeel=almere-haven", "plek=1"):
         _result, queries = searched(query)
         assert not facet_pass(queries) and not open_recount(queries), query
+
+
+def warmed(**kwargs):
+    """``facet_counts_warm``: how many it counted, and the SQL it ran."""
+    with CaptureQueriesContext(connection) as ctx:
+        counted = selectors.facet_counts_warm(**kwargs)
+    return counted, [q["sql"].upper() for q in ctx.captured_queries]
+
+
+def test_warming_again_counts_nothing_that_is_cached(catalogue):
+    first, _queries = warmed()
+    assert first > 10
+    again, queries = warmed()
+    assert again == 0
+    assert not facet_pass(queries) and not open_recount(queries)
+    # --all counts every one of them again.
+    assert warmed(only_missing=False)[0] == first
+
+
+def test_warming_after_a_capacity_write_counts_only_the_open_counts(catalogue):
+    warmed()
+    make_room(catalogue["autisme"])
+    counted, queries = warmed()
+    assert counted > 0 and open_recount(queries)
+    # Searches filtering on room are counted whole; the others only their open count.
+    facet_passes = sum("FILTER (WHERE" in sql for sql in queries)
+    assert 0 < facet_passes < counted
+    result, queries = searched()
+    assert not facet_pass(queries) and not open_recount(queries)
+    assert (
+        result.open_count
+        == selectors._filtered_services(  # noqa: SLF001
+            selectors.search.parse_params(QueryDict(""), selectors.search_reference())[
+                0
+            ]
+        )
+        .filter(search_open=True)
+        .count()
+    )
+
+
+def test_warming_after_a_catalogue_write_counts_them_all_again(catalogue):
+    first, _queries = warmed()
+    service = catalogue["autisme"]
+    service.name = "Autisme, nieuw"
+    service.save()
+    assert warmed()[0] == first
