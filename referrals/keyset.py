@@ -66,18 +66,19 @@ class Branches:
 
 
 def _lateral(branches: Branches, inner: QuerySet, db: str) -> tuple[str, list]:
-    """``inner`` (made from the template) run for every branch: FROM clause and
-    parameters. Ids only, as parameters; our own SQL around Django's."""
+    """``inner`` (made from the template) run for every branch, its rows one
+    SELECT, and its parameters. Ids only, as parameters; our own SQL around
+    Django's."""
     sql, params = inner.query.get_compiler(using=db).as_sql()
     values, row_params = [], []
     for provider, percelen in branches.rows:
         values.append("(%s::bigint, %s::bigint[])")
         row_params += [int(provider), None if percelen is None else list(percelen)]
-    source = (
-        f"(VALUES {', '.join(values)}) AS _b(provider, percelen) "  # noqa: S608
-        f"CROSS JOIN LATERAL ({sql}) AS _m"
+    merged = (
+        f"SELECT _m.* FROM (VALUES {', '.join(values)}) "  # noqa: S608
+        f"AS _b(provider, percelen) CROSS JOIN LATERAL ({sql}) AS _m"
     )
-    return source, [*row_params, *params]
+    return merged, [*row_params, *params]
 
 
 def _as_parts(parts, db: str):
@@ -261,7 +262,6 @@ def _merged_ids(
         merged, params = _lateral(
             parts, inner.values(_mpk=F("pk"), **columns)[: size + 1], db
         )
-        merged = f"SELECT _m.* FROM {merged}"  # noqa: S608 - see _lateral
     else:
         merged, params = _union(
             [
@@ -292,8 +292,7 @@ def _capped_count(qs: QuerySet, parts: "list[QuerySet] | Branches | None") -> in
         return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
     if isinstance(parts, Branches):
         inner = parts.template.order_by().values("pk")[: COUNT_CAP + 1]
-        source, params = _lateral(parts, inner, qs.db)
-        merged = f"SELECT _m.* FROM {source}"  # noqa: S608 - see _lateral
+        merged, params = _lateral(parts, inner, qs.db)
     else:
         merged, params = _union(
             [part.order_by().values("pk")[: COUNT_CAP + 1] for part in parts], qs.db
@@ -416,6 +415,7 @@ def keyset_page(
     points to; the first page without one. Two queries: the capped count and
     the page's rows (``size`` + 1, to know whether a next page exists).
     ``parts``: see ``seek_page``."""
+    parts = _as_parts(parts, qs.db)  # built once for the count and the page
     count = count_capped(qs, parts)
     decoded = _decode(token, len(qs.query.order_by)) if token else None
     position, found = None, None

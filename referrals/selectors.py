@@ -243,12 +243,7 @@ def referral_inbox_branches(*, actor, open_only: bool = True):
     """``referral_inbox_parts`` as ``keyset.Branches`` (one statement for the
     merge on PostgreSQL, however many onderaannemers); None when there is only
     one provider."""
-    reach = perms.scope(actor).provider
-    rows = [(org, None) for org in sorted(reach.own)]
-    rows += [
-        (org, tuple(sorted(reach.percelen_of(org))))
-        for org in sorted(reach.organisation_ids - reach.own)
-    ]
+    rows = _branch_rows(actor)
     if len(rows) < 2:
         return None
     return keyset.Branches(
@@ -282,13 +277,24 @@ def inbox_branches(*, actor) -> list[Q]:
     Disjoint, together the whole scope, and each one ordered by the inbox
     indexes (provider first), so ``keyset.keyset_page`` merges a page from
     each one's first rows instead of sorting everything the inbox reaches."""
+    return [
+        Q(provider_id=org)
+        if percelen is None
+        else Q(provider_id=org, perceel_id__in=percelen)
+        for org, percelen in _branch_rows(actor)
+    ]
+
+
+def _branch_rows(actor) -> list[tuple[int, tuple[int, ...] | None]]:
+    """(provider, its percelen in the scope or None for every perceel): the
+    actor's own organisations first, then each onderaannemer, by id."""
     reach = perms.scope(actor).provider
-    branches = [Q(provider_id=org) for org in sorted(reach.own)]
-    for org in sorted(reach.organisation_ids - reach.own):
-        branches.append(
-            Q(provider_id=org, perceel_id__in=sorted(reach.percelen_of(org)))
-        )
-    return branches
+    rows = [(org, None) for org in sorted(reach.own)]
+    rows += [
+        (org, tuple(sorted(reach.percelen_of(org))))
+        for org in sorted(reach.organisation_ids - reach.own)
+    ]
+    return rows
 
 
 def overdue_q(today: date, table: NormsTable) -> Q:

@@ -623,9 +623,15 @@ def facet_counts(*, filters, reference, versions: Versions | None = None) -> dic
         return counts
     open_count = found.get(open_key)
     if open_count is None:
-        open_count = _filtered_services(filters).filter(search_open=True).count()
+        open_count = _open_count(filters)
         cache_set(open_key, open_count, seconds)
     return {**counts, "open": open_count}
+
+
+def _open_count(filters) -> int:
+    """How many of the services matching ``filters`` have room now (one narrow
+    count: what a capacity write changes)."""
+    return _filtered_services(filters).filter(search_open=True).count()
 
 
 def _facet_counts_keys(filters, reference, versions) -> tuple[str, str | None]:
@@ -710,7 +716,7 @@ def facet_counts_warm(*, only_missing: bool = True) -> int:
         if key in present:
             if open_key is None or open_key in present:
                 continue
-            open_count = _filtered_services(filters).filter(search_open=True).count()
+            open_count = _open_count(filters)
             cache.set(open_key, open_count, seconds)
         else:
             counts = _facet_counts_uncached(filters, reference)
