@@ -410,7 +410,8 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend with one client per pool (sociale_kaart.redis_cache).
+            "BACKEND": "sociale_kaart.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
         }
     }

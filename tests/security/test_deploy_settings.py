@@ -156,7 +156,7 @@ def test_without_a_tile_url_the_csp_allows_no_tile_host(tmp_path):
 
 def test_with_redis_the_login_throttle_and_cache_move_to_redis(tmp_path):
     values = _production_settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
-    assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE_BACKEND"] == "sociale_kaart.redis_cache.RedisCache"
     assert values["AXES_HANDLER"] == "axes.handlers.cache.AxesCacheHandler"
 
 
