@@ -461,6 +461,31 @@ def _capacity_trend(months):
 # --- CSV ---------------------------------------------------------------------------
 
 
+def csv_content(name: str, form, f: Filters) -> bytes | None:
+    """The CSV file of the table called ``name`` (``csv_table``), or None.
+
+    Every organisation side by side (thousands of formatted rows) is memoised
+    as the finished file, like the reported waits in it: at most LIVE_SECONDS
+    old and anew after a refresh or a capacity write, per selection, level,
+    sort, language (the headers) and norms (the headers state them)."""
+    if name == "aanbieders":
+        return memoised(
+            "organisations-csv",
+            f,
+            lambda: tables.csv_content(_csv_organisations(form, f)),
+            live=True,
+            extra=(
+                form.level,
+                form.sort,
+                get_language(),
+                d.norms_fingerprint(d.norms_table_in_force()),
+                capacity_version(),
+            ),
+        )
+    table = csv_table(name, form, f)
+    return None if table is None else tables.csv_content(table)
+
+
 def csv_table(name: str, form, f: Filters) -> tables.Table | None:
     """The table called ``name`` (as on the page, with the raw counts too).
     The figures from the refreshed tables come from the page's memo

@@ -5,6 +5,7 @@ reading, ``csv_value`` for a spreadsheet. Cells never hold personal data:
 organisation names, references, counts and waiting times only.
 """
 
+import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,6 +22,7 @@ from dashboard.selectors import (
     OverdueRow,
 )
 from registry.models import Capacity
+from sociale_kaart import csvsafe
 
 # Column kinds: text, int, days (may be fractional), weeks, share (0..1),
 # month (a date), date, link ((text, url) pairs), wait (a waiting time held in
@@ -366,6 +368,22 @@ def csv_value(value, kind: str) -> str:
 
 
 _UNITS = {"share": "%", "days": _("dagen"), "weeks": _("weken"), "wait": _("dagen")}
+
+
+def csv_content(table: Table) -> bytes:
+    """The table as a CSV file for a Dutch spreadsheet: semicolons, decimal
+    comma (``csv_value``), UTF-8 with a byte order mark, every cell through
+    ``sociale_kaart.csvsafe`` (no formulas). Written to a buffer and encoded
+    once: thousands of rows (every provider) cost one encode, not one per row."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # so spreadsheet programs read UTF-8
+    writer = csvsafe.writer(buffer, delimiter=";")
+    writer.writerow([csv_header(c) for c in table.columns])
+    for row in table.rows:
+        writer.writerow(
+            [csv_value(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
+        )
+    return buffer.getvalue().encode("utf-8")
 
 
 def csv_header(column: Column) -> str:

@@ -444,6 +444,171 @@ def test_csv_cells_cannot_start_a_formula(client, municipality_user, perceel, ho
     assert rows[1][0] == "'" + hostile
 
 
+# --- the download of every organisation: the finished file memoised -------------
+
+EVERY_PROVIDER = {"niveau": "aanbieder", "van": "2026-01", "tot": "2026-01"}
+
+
+def refuse_to_build(monkeypatch):
+    """From here on, building the organisations' file fails the test."""
+    from dashboard import pages
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the file was built again")
+
+    monkeypatch.setattr(pages, "_csv_organisations", fail)
+
+
+def reported_intake(response, name: str) -> str:
+    header, *rows = csv_rows(response)
+    column = header.index("Gemeld nu (mediaan, weken): Aanmeldwachttijd (weken)")
+    return next(row[column] for row in rows if row[0] == name)
+
+
+def test_a_repeat_download_of_every_organisation_is_the_memoised_file(
+    client,
+    municipality_user,
+    referrals,
+    monkeypatch,
+    django_assert_max_num_queries,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", **EVERY_PROVIDER)
+    with CaptureQueriesContext(connection) as cold:
+        first = client.get(path)
+    assert any("registry_capacity" in q["sql"] for q in cold.captured_queries)
+    refuse_to_build(monkeypatch)
+    # session, user, memberships and the norms; no figures, no capacity.
+    with django_assert_max_num_queries(4) as warm:
+        second = client.get(path)
+    read = " ".join(q["sql"] for q in warm.captured_queries)
+    assert "dashboard_" not in read and "registry_capacity" not in read
+    assert second.content == first.content
+    assert second["Content-Disposition"] == first["Content-Disposition"]
+    assert len(csv_rows(second)) == 3  # the header and the two of January
+
+
+def test_the_download_names_the_day_it_is_asked_not_the_day_it_was_built(
+    client, municipality_user, referrals
+):
+    path = url("csv", "aanbieders", **EVERY_PROVIDER)
+    with time_machine.travel(datetime(2026, 3, 15, 23, 58, tzinfo=NOW.tzinfo)):
+        client.force_login(municipality_user)
+        first = client.get(path)
+    with time_machine.travel(datetime(2026, 3, 16, 0, 1, tzinfo=NOW.tzinfo)):
+        second = client.get(path)
+    assert second.content == first.content  # memoised
+    assert "-2026-03-15.csv" in first["Content-Disposition"]
+    assert "-2026-03-16.csv" in second["Content-Disposition"]
+
+
+def test_a_capacity_write_gives_a_fresh_download(
+    client, municipality_user, provider_user, provider_org, service, referrals
+):
+    from registry.services import capacity_update
+
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", **EVERY_PROVIDER)
+    before = client.get(path)
+    assert reported_intake(before, provider_org.name) == "2"
+
+    capacity_update(
+        capacity=service.capacity, actor=provider_user, data={"intake_wait_weeks": 3}
+    )
+
+    assert reported_intake(client.get(path), provider_org.name) == "3"
+
+
+def test_a_refresh_gives_a_fresh_download(
+    client, municipality_user, provider_org, service, referrals
+):
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", **EVERY_PROVIDER)
+    before = client.get(path)
+    history(service, "2026-01-09", [("received", "2026-01-09")])
+    # The memoised file until the refresh: its figures are as of the last one.
+    assert client.get(path).content == before.content
+
+    dashboard_refresh()
+
+    referred = {row[0]: row[1] for row in csv_rows(client.get(path))[1:]}
+    assert referred[provider_org.name] == "2"
+    assert {row[0]: row[1] for row in csv_rows(before)[1:]}[provider_org.name] == "1"
+
+
+def test_a_changed_norm_gives_headers_that_state_it(
+    client, municipality_user, referrals
+):
+    from referrals.models import ResponseNorm
+
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", **EVERY_PROVIDER)
+    assert "Aanmelding (norm 4 wk): Mediaan (dagen)" in csv_rows(client.get(path))[0]
+    norm = ResponseNorm.objects.get(urgency="regular", step="intake")
+    norm.amount = 5
+    norm.save()
+
+    assert "Aanmelding (norm 5 wk): Mediaan (dagen)" in csv_rows(client.get(path))[0]
+
+
+def test_each_language_gets_its_own_download(client, municipality_user, referrals):
+    from django.conf import settings
+
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", **EVERY_PROVIDER)
+    dutch = client.get(path)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(path)
+    assert csv_rows(dutch)[0][:2] == ["Aanbieder", "Verwezen"]
+    assert csv_rows(english)[0][:2] == ["Provider", "Referred"]
+    assert csv_rows(english)[1:] == csv_rows(dutch)[1:]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+    assert client.get(path).content == dutch.content
+
+
+@pytest.mark.parametrize(
+    "who, status",
+    [
+        ("provider_user", 404),
+        ("subcontractor_user", 404),
+        ("outsider_user", 404),
+        ("referrer_user", 403),
+        ("school_user", 403),
+        ("anonymous", 302),
+    ],
+)
+def test_only_the_municipality_gets_the_memoised_download(
+    client, municipality_user, referrals, request, monkeypatch, who, status
+):
+    """A refused request neither reads nor builds the file, nor changes what
+    the municipality gets next."""
+    # Made first: a new organisation is a catalogue write (a fresh file).
+    if who == "school_user":
+        school = factories.OrganisationFactory(kind="school")
+        user = factories.MembershipFactory(organisation=school).user
+    elif who != "anonymous":
+        user = request.getfixturevalue(who)
+    client.force_login(municipality_user)
+    path = url("csv", "aanbieders", **EVERY_PROVIDER)
+    memoised = client.get(path)
+    refuse_to_build(monkeypatch)
+    client.logout()
+    if who != "anonymous":
+        client.force_login(user)
+
+    for query in (EVERY_PROVIDER, {**EVERY_PROVIDER, "aanbieder": "x"}):
+        response = client.get(url("csv", "aanbieders", **query))
+        assert response.status_code == status
+        assert response.content != memoised.content
+        assert b"Aanbieder;Verwezen" not in response.content
+
+    client.force_login(municipality_user)
+    assert client.get(path).content == memoised.content
+
+
 # --- query counts -------------------------------------------------------------
 
 
