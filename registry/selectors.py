@@ -4,7 +4,7 @@ import hashlib
 import json
 import math
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import timedelta
 from functools import lru_cache, reduce
@@ -728,34 +728,16 @@ def facet_counts_warm(*, only_missing: bool = True) -> int:
 
 
 def _facet_counts_uncached(filters, reference) -> dict:
-    row = _facet_row(filters, _facet_columns(filters, reference))
-    counts = {"total": row["total"], "open": row["open"]}
-    for group in _REFERENCE_GROUPS:
-        counts[group] = {o.id: row[f"{group}_{o.id}"] for o in reference[group]}
-    return counts
+    source, params = _facet_source(filters)
+    if connection.vendor == "postgresql" and not _facet_sql_conditions(filters):
+        return _facet_counts_grouped(reference, source, params)
+    return _facet_counts_filtered(filters, reference, source, params)
 
 
-def _facet_columns(filters, reference) -> list[tuple[str, str]]:
-    """(name, SQL) of every count the facet query selects."""
-    conditions = _facet_sql_conditions(filters)
-    columns = [
-        ("total", _facet_count_sql(conditions, "all")),
-        ("open", _facet_count_sql(conditions, "room", "b.is_open")),
-    ]
-    for option in reference["perceel"]:
-        extra = f"b.perceel_ref = {int(option.id)}"
-        columns.append(
-            (f"perceel_{option.id}", _facet_count_sql(conditions, "perceel", extra))
-        )
-    for group, column in _FACET_COLUMNS.items():
-        for option in reference[group]:
-            extra = f"(b.{column} & {1 << int(option.slot)}) <> 0"
-            sql = _facet_count_sql(conditions, group, extra)
-            columns.append((f"{group}_{option.id}", sql))
-    return columns
-
-
-def _facet_row(filters, columns) -> dict[str, int]:
+def _facet_source(filters) -> tuple[str, list]:
+    """The rows the counts read, as SQL ``(...) AS b`` and its parameters: per
+    base service (text, age, wait) its perceel, bit sets and whether it has
+    room, and with chosen groups one flag per "every chosen group but one"."""
     base = _base_services(filters).order_by()
     base = base.values(
         perceel_ref=F("perceel_id"),
@@ -779,13 +761,114 @@ def _facet_row(filters, columns) -> dict[str, int]:
         source = f"(SELECT b.*, {flags} FROM {source}{fence}) AS b"  # noqa: S608
         # A row with no flag set counts nowhere: drop it before the counting.
         source += " WHERE " + " OR ".join(f"b.ok_{skip}" for skip in _FACET_FLAGS)
+    return source, list(params)
+
+
+def _facet_counts_filtered(filters, reference, source, params) -> dict:
+    """One ``count(*) FILTER (...)`` per option over the rows: SQLite, and
+    PostgreSQL when groups are chosen (their flags make most counts skip the
+    row early; grouping on them as well made the pass slower, not faster)."""
+    columns = _facet_columns(filters, reference)
     select = ", ".join(sql for _name, sql in columns)
     # Only code-made SQL and integers are joined in; values are parameters.
     query = f"SELECT {select} FROM {source}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(query, params)
-        values = cursor.fetchone()
-    return dict(zip([name for name, _sql in columns], values, strict=True))
+        row = dict(
+            zip([name for name, _sql in columns], cursor.fetchone(), strict=True)
+        )
+    counts = {"total": row["total"], "open": row["open"]}
+    for group in _REFERENCE_GROUPS:
+        counts[group] = {o.id: row[f"{group}_{o.id}"] for o in reference[group]}
+    return counts
+
+
+def _facet_columns(filters, reference) -> list[tuple[str, str]]:
+    """(name, SQL) of every count the filtered facet query selects."""
+    conditions = _facet_sql_conditions(filters)
+    columns = [
+        ("total", _facet_count_sql(conditions, "all")),
+        ("open", _facet_count_sql(conditions, "room", "b.is_open")),
+    ]
+    for option in reference["perceel"]:
+        extra = f"b.perceel_ref = {int(option.id)}"
+        columns.append(
+            (f"perceel_{option.id}", _facet_count_sql(conditions, "perceel", extra))
+        )
+    for group, column in _FACET_COLUMNS.items():
+        for option in reference[group]:
+            extra = f"(b.{column} & {1 << int(option.slot)}) <> 0"
+            sql = _facet_count_sql(conditions, group, extra)
+            columns.append((f"{group}_{option.id}", sql))
+    return columns
+
+
+# Per facet: the column whose values it counts (None: the total).
+_GROUPED = {
+    "all": None,
+    "room": "is_open",
+    "perceel": "perceel_ref",
+    "district": "d",
+    "problem": "p",
+    "form": "f",
+}
+_GROUPED_COLUMNS = ("is_open", "perceel_ref", "d", "p", "f")
+
+
+def _facet_counts_grouped(reference, source, params) -> dict:
+    """The counts of a search without chosen groups (only words, age or
+    waiting time) from one pass of ``GROUPING SETS`` (PostgreSQL): the rows
+    grouped per facet by the value of its column (a perceel, a bit set; some
+    thousands of groups at most), whose bits are then added up here. Each
+    row goes into six hash tables instead of through forty filtered
+    aggregates: at 50k and 200k services the empty search is counted in
+    0.7 of the time, a search by words in 0.9 (issue 18)."""
+    sets = [f"(b.{column})" if column else "()" for column in _GROUPED.values()]
+    columns = ", ".join(f"b.{column}" for column in _GROUPED_COLUMNS)
+    query = (
+        f"SELECT GROUPING({columns}), {columns}, count(*) FROM {source}"  # noqa: S608
+        f" GROUP BY GROUPING SETS ({', '.join(sets)})"
+    )
+    facet_of_mask = {_grouping_mask(column): skip for skip, column in _GROUPED.items()}
+    position = {column: index for index, column in enumerate(_GROUPED_COLUMNS)}
+    # Per facet: the number of rows per value of its column.
+    per_value: dict[str, Counter] = {skip: Counter() for skip in _GROUPED}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for mask, *values, number in cursor.fetchall():
+            skip = facet_of_mask[mask]
+            column = _GROUPED[skip]
+            per_value[skip][None if column is None else values[position[column]]] += (
+                number
+            )
+    counts = {"total": per_value["all"][None], "open": per_value["room"][True]}
+    counts["perceel"] = {o.id: per_value["perceel"][o.id] for o in reference["perceel"]}
+    for group in _FACET_COLUMNS:
+        per_slot = _per_bit(per_value[group])
+        counts[group] = {o.id: per_slot[int(o.slot)] for o in reference[group]}
+    return counts
+
+
+def _grouping_mask(column: str | None) -> int:
+    """What ``GROUPING(<_GROUPED_COLUMNS>)`` gives in the groups of ``column``:
+    a bit per column not grouped on, the first column the highest bit."""
+    width = len(_GROUPED_COLUMNS)
+    mask = (1 << width) - 1
+    if column is not None:
+        mask &= ~(1 << (width - 1 - _GROUPED_COLUMNS.index(column)))
+    return mask
+
+
+def _per_bit(per_value: Counter) -> Counter:
+    """Counts per bit set -> counts per bit slot."""
+    per_slot: Counter = Counter()
+    for value, number in per_value.items():
+        value = int(value or 0)
+        while value:
+            lowest = value & -value
+            per_slot[lowest.bit_length() - 1] += number
+            value ^= lowest
+    return per_slot
 
 
 def service_search(*, filters):
