@@ -315,7 +315,7 @@ def search_run(params) -> search.SearchResult:
     versions = catalogue_versions()
     reference = search_reference(versions)
     filters, errors = search.parse_params(params, reference)
-    filters = search_locate(search_prepare(filters, reference), errors)
+    filters = search_locate(search_prepare(filters, reference, versions), errors)
     counts = facet_counts(filters=filters, reference=reference, versions=versions)
     filters, pagination = search.clamp_page(filters, counts["total"], errors)
     page = service_search_page(
@@ -346,14 +346,15 @@ def search_csv_services(params):
     return service_search(filters=filters)
 
 
-def search_prepare(filters, reference):
+def search_prepare(filters, reference, versions: Versions | None = None):
     """``filters`` with what its words ask for resolved: the thesaurus and the
     English names of the reference terms applied, misspelt words corrected
-    (``search_text.QueryUnit``). With words: the thesaurus (1 query) and, when
-    a word is unknown, the spelling vocabulary (1 query)."""
+    (``search_text.QueryUnit``). With words: the thesaurus (once per catalogue
+    version in each process) and, when a word is unknown, the spelling
+    vocabulary (1 query). ``versions``: as read for this request already."""
     if not filters.words:
         return filters
-    thesaurus = search_thesaurus(reference)
+    thesaurus = _thesaurus_memoised(reference, versions)
     units = search_text.query_units(filters.words, thesaurus, {})
     corrections = search_corrections(
         [u.text for u in units if len(u.alternatives) == 1 and " " not in u.text]
@@ -389,6 +390,21 @@ def search_locate(filters, errors):
     )
     sort = "relevantie" if filters.sort == "afstand" else filters.sort
     return replace(filters, postcode="", radius_km=None, sort=sort)
+
+
+# The thesaurus of the catalogue version it was read under (one entry, as
+# ``_reference_memo``; a thesaurus write bumps the version too).
+_thesaurus_memo: dict[str, dict[str, list[str]]] = {}
+
+
+def _thesaurus_memoised(reference, versions: Versions | None):
+    version = versions.catalogue if versions else catalogue_version()
+    thesaurus = _thesaurus_memo.get(version)
+    if thesaurus is None:
+        thesaurus = search_thesaurus(reference)
+        _thesaurus_memo.clear()
+        _thesaurus_memo[version] = thesaurus
+    return thesaurus
 
 
 def search_thesaurus(reference) -> dict[str, list[str]]:

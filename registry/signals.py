@@ -35,6 +35,8 @@ def connect() -> None:
         models.District,
         models.ProblemArea,
         models.DeliveryForm,
+        # What a search's words also look for (memoised per catalogue version).
+        models.ThesaurusEntry,
     ):
         post_save.connect(_bump, sender=model, dispatch_uid=f"catalogue-{model}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"catalogue-d-{model}")

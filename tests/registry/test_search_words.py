@@ -194,6 +194,27 @@ def test_a_thesaurus_entry_from_the_admin_applies_at_once(compounds):
     assert found("q=ontwrichting") == ["Traumabehandeling"]
 
 
+def test_a_changed_or_deleted_thesaurus_entry_applies_at_once(compounds):
+    entry = ThesaurusEntry.objects.create(term="ontwrichting", related="trauma")
+    assert found("q=ontwrichting") == ["Traumabehandeling"]
+    entry.related = "lvb"
+    entry.save()
+    assert found("q=ontwrichting") == ["Behandeling bij LVB"]
+    entry.delete()
+    assert found("q=ontwrichting") == []
+
+
+def test_the_thesaurus_is_read_once_per_catalogue_version(compounds):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    found("q=trauma")
+    with CaptureQueriesContext(connection) as queries:
+        assert found("q=angst") != []
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "registry_thesaurusentry" not in read
+
+
 def test_a_narrower_term_is_not_found_the_other_way_round(compounds):
     ThesaurusEntry.objects.create(
         term="zorgen", related="cognitieve", relation=ThesaurusEntry.Relation.NARROWER
