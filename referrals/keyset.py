@@ -19,7 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    ValidationError,
+)
 from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy, RawSQL
@@ -309,22 +313,27 @@ def _fetch(
     reverse: bool,
     size: int,
     parts: "list[QuerySet] | Branches | None" = None,
+    named: tuple[str, ...] | None = None,
 ) -> list:
     """``size`` + 1 rows of ``qs`` in its order: the ids first (on the index
     alone, no join; merged from the ``parts`` if given), then those rows with
     their related rows, always through ``qs`` itself (its scope holds whatever
     the parts pick). One statement; joining before the sort would join every
-    row the list reaches."""
+    row the list reaches. ``named``: see ``seek_page``."""
     if parts:
         ids = _merged_ids(parts, terms, reverse, size, qs.db)
-        return list(_ordered(qs.filter(pk__in=ids), terms, reverse))
+        return list(_ordered(_shaped(qs.filter(pk__in=ids), named), terms, reverse))
     ids = _ordered(qs, terms, reverse).values("pk")[: size + 1]
     rows = qs.model._base_manager.all()
     rows.query.select_related = qs.query.select_related
     rows.query.deferred_loading = qs.query.deferred_loading
     rows._prefetch_related_lookups = qs._prefetch_related_lookups
-    rows = _with_terms(rows.filter(pk__in=ids), terms)
+    rows = _with_terms(_shaped(rows.filter(pk__in=ids), named), terms)
     return list(_ordered(rows, terms, reverse))
+
+
+def _shaped(rows: QuerySet, named: tuple[str, ...] | None) -> QuerySet:
+    return rows if named is None else rows.values_list(*named, named=True)
 
 
 @dataclass(frozen=True)
@@ -355,6 +364,8 @@ def seek_page(
     position: Position | None,
     size: int,
     parts: "list[QuerySet] | Branches | None" = None,
+    *,
+    named: tuple[str, ...] | None = None,
 ) -> tuple[list, Position | None, Position | None]:
     """The rows of the page of ``qs`` (ordered, ending on a unique column)
     that starts at ``position`` (None: the first page), in one query, with the
@@ -362,12 +373,18 @@ def seek_page(
     previous page numbered 1 is the first page). Sort values of the wrong type
     raise ``ValidationError``, ``ValueError`` or ``TypeError``.
 
+    ``named``: the page's rows as named tuples of these columns (``values_list
+    (*named, named=True)``) instead of model instances; only the page's
+    statement reads their relations. The order must be on fields, among them.
+
     ``parts``: disjoint QuerySets, in ``qs``'s order, whose union is ``qs``,
     each answered by an index that matches the order (a hoofdaanbieder's
     inbox per provider); the page is then merged from each one's first rows
     (``_merged_ids``). The rows are still read through ``qs``: a part can
     only pick among them."""
     terms = _terms(qs)
+    if named is not None and any(term.attname is None for term in terms):
+        raise ImproperlyConfigured("Named rows need a list ordered on fields.")
     qs = _with_terms(qs, terms)
     parts = _as_parts(parts, qs.db)
     if isinstance(parts, Branches):
@@ -376,7 +393,7 @@ def seek_page(
         parts = [_with_terms(part, terms) for part in parts or ()] or None
     if position is None:
         number, forward = 1, True
-        rows = _fetch(qs, terms, False, size, parts)
+        rows = _fetch(qs, terms, False, size, parts, named)
     else:
         number, forward = position.number, position.forward
         beyond = _seek(terms, position.values, forward)
@@ -386,6 +403,7 @@ def seek_page(
             not forward,
             size,
             _filtered(parts, beyond),
+            named,
         )
     more = len(rows) > size
     rows = rows[:size]

@@ -148,18 +148,29 @@ def acting_organisation_id(actor, referral, event_type: str | None = None):
     organisation, the provider, the hoofdaanbieder whose subcontract covers the
     referral's perceel, or the following school. None for outsiders.
     """
-    provider_side = scope(actor).provider.entitled_through(
+    if event_type is None:
+        return reading_organisation_id(actor, referral, referral_view(actor, referral))
+    if event_type in wf.REFERRER_EVENTS:
+        return referral.referrer_organisation_id
+    return _provider_side(actor, referral)
+
+
+def reading_organisation_id(actor, referral, view: str | None):
+    """``acting_organisation_id`` of a read whose ``referral_view`` the caller
+    has decided already (a list page decides each row's view once)."""
+    if view == REFERRER:
+        return referral.referrer_organisation_id
+    if view == PROVIDER:
+        return _provider_side(actor, referral)
+    if view == SCHOOL:
+        return referral.follower_school_id
+    return None
+
+
+def _provider_side(actor, referral):
+    return scope(actor).provider.entitled_through(
         referral.provider_id, referral.perceel_id
     )
-    if event_type is not None:
-        if event_type in wf.REFERRER_EVENTS:
-            return referral.referrer_organisation_id
-        return provider_side
-    return {
-        REFERRER: referral.referrer_organisation_id,
-        PROVIDER: provider_side,
-        SCHOOL: referral.follower_school_id,
-    }.get(referral_view(actor, referral))
 
 
 def recordable_events(actor, referral) -> set[str]:

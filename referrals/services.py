@@ -861,21 +861,24 @@ def _mark_retracted(locked, event, events, *, reason: str, by) -> wf.Derived:
 # --- access log ---------------------------------------------------------------
 
 
-def _log_organisation_id(actor, referral: Referral) -> int | None:
+def _log_organisation_id(actor, referral: Referral, views=None) -> int | None:
     """The organisation through which the reader was entitled: for a
     hoofdaanbieder's user (or key) reading an onderaannemer's referral, the
-    hoofdaanbieder, not the onderaannemer."""
+    hoofdaanbieder, not the onderaannemer. ``views``: see
+    ``access_log_record_many``."""
     if actor is None:
         return None
+    if views is not None:
+        return perms.reading_organisation_id(actor, referral, views[referral.pk])
     return perms.acting_organisation_id(actor, referral)
 
 
-def _log_entry(actor, referral: Referral, purpose: str) -> AccessLogEntry:
+def _log_entry(actor, referral: Referral, purpose: str, views=None) -> AccessLogEntry:
     user = actor if isinstance(actor, User) else None
     return AccessLogEntry(
-        referral=referral,
+        referral_id=referral.pk,  # a Referral, or a list's row of one
         user=user,
-        organisation_id=_log_organisation_id(actor, referral),
+        organisation_id=_log_organisation_id(actor, referral, views),
         purpose=purpose,
     )
 
@@ -888,9 +891,13 @@ def access_log_record(*, actor, referral: Referral, purpose: str) -> AccessLogEn
     return entry
 
 
-def access_log_record_many(*, actor, referrals, purpose: str) -> None:
+def access_log_record_many(
+    *, actor, referrals, purpose: str, views: dict | None = None
+) -> None:
     """The same for a list page: one INSERT for all its rows, each with the
-    organisation of its own entitlement.
+    organisation of its own entitlement. ``views``: each referral's
+    ``perms.referral_view`` for ``actor`` by pk, when the caller has decided
+    them already (the API list, for its lines as well); otherwise decided here.
 
     On PostgreSQL the rows go as two arrays (referral, organisation) with the
     reader, purpose and moment once: no model object per row, so logging a
@@ -901,7 +908,9 @@ def access_log_record_many(*, actor, referrals, purpose: str) -> None:
     if not referrals:
         return
     if connection.vendor != "postgresql":
-        entries = [_log_entry(actor, referral, purpose) for referral in referrals]
+        entries = [
+            _log_entry(actor, referral, purpose, views) for referral in referrals
+        ]
         AccessLogEntry.objects.bulk_create(entries)
         return
     user = actor if isinstance(actor, User) else None
@@ -920,7 +929,10 @@ def access_log_record_many(*, actor, referrals, purpose: str) -> None:
                 purpose,
                 timezone.now(),
                 [referral.pk for referral in referrals],
-                [_log_organisation_id(actor, referral) for referral in referrals],
+                [
+                    _log_organisation_id(actor, referral, views)
+                    for referral in referrals
+                ],
             ],
         )
 

@@ -330,11 +330,29 @@ class Norms:
         return (self.first_contact, self.intake, self.treatment, self.total)
 
 
+# Translated when shown, in the language of the request that shows them.
+DEADLINE_LABELS = {
+    FIRST_CONTACT: _("Eerste contact"),
+    INTAKE: _("Intake"),
+    STARTED: _("Start hulp"),
+}
+
+
 @dataclass(frozen=True)
 class Deadline:
-    code: str  # first_contact | intake | start
-    label: str
+    code: str  # first_contact | intake | started
     due_on: date
+
+    @property
+    def label(self) -> str:
+        """In the active language. A list shows it from ``deadline_labels``,
+        translated once, rather than once for every deadline it computes."""
+        return str(DEADLINE_LABELS[self.code])
+
+
+def deadline_labels() -> dict[str, str]:
+    """Each deadline's label by code, in the active language."""
+    return {code: str(label) for code, label in DEADLINE_LABELS.items()}
 
 
 def deadlines(derived: Derived, *, referred_on: date, norms: Norms) -> list[Deadline]:
@@ -350,14 +368,14 @@ def deadlines(derived: Derived, *, referred_on: date, norms: Norms) -> list[Dead
     result = []
     if not derived.first_contact_on and not derived.intake_on:
         due = norms.first_contact.due(referred_on)
-        result.append(Deadline(FIRST_CONTACT, str(_("Eerste contact")), due))
+        result.append(Deadline(FIRST_CONTACT, due))
     if not derived.intake_on:
         due = norms.intake.due(referred_on)
-        result.append(Deadline(INTAKE, str(_("Intake")), due))
+        result.append(Deadline(INTAKE, due))
     start_due = norms.total.due(referred_on)
     if derived.intake_on:
         start_due = min(start_due, norms.treatment.due(derived.intake_on))
-    result.append(Deadline(STARTED, str(_("Start hulp")), start_due))
+    result.append(Deadline(STARTED, start_due))
     return sorted(result, key=lambda d: d.due_on)
 
 

@@ -70,6 +70,8 @@ class ReferralPagination(ApiPagination):
         self._check(params)
         self.request = request
         size = self.get_page_size(request)
+        # The view's ``row_columns``: its rows as named tuples of these.
+        self.named = getattr(view, "row_columns", None)
         position = None
         if CURSOR in params:
             if "page" in params:
@@ -87,7 +89,7 @@ class ReferralPagination(ApiPagination):
 
     def _sought(self, queryset, position, size):
         try:
-            return keyset.seek_page(queryset, position, size)
+            return keyset.seek_page(queryset, position, size, named=self.named)
         except (ValidationError, ValueError, TypeError) as exc:
             # Signed by us, so only a changed list order gets here.
             raise exceptions.ValidationError(
@@ -98,7 +100,10 @@ class ReferralPagination(ApiPagination):
         """Page ``number`` by OFFSET (clients of the page numbers); beyond the
         last page is 404, as before."""
         start = (number - 1) * size
-        rows = list(queryset[start : start + size + 1])
+        shaped = queryset
+        if self.named is not None:
+            shaped = queryset.values_list(*self.named, named=True)
+        rows = list(shaped[start : start + size + 1])
         if not rows:
             raise exceptions.NotFound(
                 self.invalid_page_message.format(page_number=number, message="")

@@ -4,6 +4,8 @@ A school following a referral (with consent) gets the same document with every
 personal field (child, help question, consent, parent contact, notes) null.
 """
 
+from functools import cached_property
+
 from django.utils import timezone
 
 from drf_spectacular.utils import extend_schema_field
@@ -197,7 +199,8 @@ class EventCreatedSerializer(EventSerializer):
 
 class ReferralSerializer(serializers.ModelSerializer):
     """A referral as its referrer or provider sees it (personal fields null for a
-    following school)."""
+    following school). This class serialises the list's rows, named rows of
+    ``selectors.REFERRAL_LINE_COLUMNS``; its subclasses one Referral."""
 
     service_name = serializers.CharField(source="service.name", allow_null=True)
     provider = serializers.IntegerField(source="provider_id", allow_null=True)
@@ -242,17 +245,38 @@ class ReferralSerializer(serializers.ModelSerializer):
             "parent_email": {"allow_null": True, "allow_blank": False},
         }
 
+    # What every line of a request shares is looked up once: this serializer
+    # is the one child of the list's serializer, and lives for one request.
+
+    @cached_property
+    def _clock(self) -> tuple:
+        """The norms (through the cache every norm change clears) and today."""
+        return selectors.norms_table_cached(), timezone.localdate()
+
+    @cached_property
+    def _timings(self) -> dict:
+        return {}
+
     def _timing(self, referral):
-        cache = self.context.setdefault("_timing", {})
-        if referral.pk not in cache:
-            if "_norms" not in self.context:
-                # Once a request, through the cache every norm change clears.
-                self.context["_norms"] = selectors.norms_table_cached()
-                self.context["_today"] = timezone.localdate()
-            cache[referral.pk] = selectors.referral_timing(
-                referral, today=self.context["_today"], table=self.context["_norms"]
-            )
-        return cache[referral.pk]
+        """Once per referral: DRF's fields ask twice (next deadline, overdue)."""
+        if referral.pk not in self._timings:
+            self._timings[referral.pk] = self._timing_now(referral)
+        return self._timings[referral.pk]
+
+    def _timing_now(self, referral):
+        table, today = self._clock
+        return selectors.referral_timing(referral, today=today, table=table)
+
+    @cached_property
+    def _labels(self) -> dict[str, str]:
+        """The deadlines' labels in the request's language, translated once."""
+        return wf.deadline_labels()
+
+    @cached_property
+    def _views(self) -> dict | None:
+        """Context ``views``: each row's ``perms.referral_view`` by pk, as the
+        list decided it for its page (and its access log)."""
+        return self.context.get("views")
 
     @extend_schema_field(DeadlineSerializer(allow_null=True))
     def get_next_deadline(self, referral):
@@ -265,14 +289,15 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         # The declared fields are the contract (and the OpenAPI schema); a
-        # list builds the same dict directly, as DRF's fields cost more than
-        # the list's SQL at 100 a page. Subclasses (one referral) use DRF's way.
+        # list builds the same dict directly from its rows, as DRF's fields
+        # (and model instances) cost more than the list's SQL at 100 a page.
+        # Subclasses (one referral) use DRF's way.
         if type(self) is ReferralSerializer:
             data = self._line(instance)
         else:
             data = super().to_representation(instance)
             data["parent_email"] = data["parent_email"] or None
-        view = perms.referral_view(self.context["request"].user, instance)
+        view = self._view(instance)
         if view not in (perms.REFERRER, perms.PROVIDER):  # can_see_personal_data
             data.update(dict.fromkeys(PERSONAL))
         if view == perms.SCHOOL:
@@ -283,22 +308,28 @@ class ReferralSerializer(serializers.ModelSerializer):
             data.update(dict.fromkeys(SCHOOL_HIDDEN))
         return data
 
-    def _line(self, r: Referral) -> dict:
-        """What DRF's declared fields give for ``r`` (a parity test holds them
-        equal), from the row and the relations the list selects."""
-        service, provider, previous = r.service, r.provider, r.previous_referral
-        timing = self._timing(r)
+    def _view(self, referral) -> str | None:
+        if self._views is not None:
+            return self._views[referral.pk]
+        return perms.referral_view(self.context["request"].user, referral)
+
+    def _line(self, r) -> dict:
+        """What DRF's declared fields give for the referral of ``r``, a named
+        row of the list (``selectors.referral_list_for_actor``; a parity test
+        holds them equal)."""
+        timing = self._timing_now(r)  # asked once per line
         deadline = timing.next_deadline
+        previous = r.previous_referral__reference
         line = {
             "reference": str(r.reference),
-            "previous_referral": None if previous is None else str(previous.reference),
+            "previous_referral": None if previous is None else str(previous),
             "status": r.status,
             "service": r.service_id,
-            "service_name": None if service is None else str(service.name),
+            "service_name": _str_or_none(r.service__name),
             "provider": r.provider_id,
-            "provider_name": None if provider is None else str(provider.name),
-            "perceel": str(r.perceel.code),
-            "referrer_organisation": str(r.referrer_organisation.name),
+            "provider_name": _str_or_none(r.provider__name),
+            "perceel": str(r.perceel__code),
+            "referrer_organisation": str(r.referrer_organisation__name),
             "referrer_role": r.referrer_role,
             "referrer_type": r.referrer_type,
             "urgency": r.urgency,
@@ -315,7 +346,7 @@ class ReferralSerializer(serializers.ModelSerializer):
             if deadline is None
             else {
                 "code": str(deadline.code),
-                "label": str(deadline.label),
+                "label": self._labels[deadline.code],
                 "due_on": _iso(deadline.due_on),
             }
         )
@@ -333,6 +364,10 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 _BOOLEANS = frozenset({"bridging_care"})
+
+
+def _str_or_none(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _iso(day) -> str | None:

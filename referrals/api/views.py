@@ -102,6 +102,7 @@ class ReferralViewSet(
     }
     serializer_class = s.ReferralSerializer
     pagination_class = ReferralPagination
+    row_columns = selectors.REFERRAL_LINE_COLUMNS  # a page's rows, for the lines
     filterset_class = ReferralFilter
     lookup_field = "reference"
     lookup_value_regex = "[^/]+"
@@ -117,14 +118,19 @@ class ReferralViewSet(
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
+        # Each row's view, decided once for its log entry and its line.
+        views = {r.pk: perms.referral_view(request.user, r) for r in page}
         services.access_log_record_many(
             actor=request.user,
             # Every view shows some personal data (a school: its pupil's
             # initials and date of birth).
-            referrals=[r for r in page if perms.can_see_referral(request.user, r)],
+            referrals=[r for r in page if views[r.pk] is not None],
             purpose="api_list",
+            views=views,
         )
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "views": views}
+        lines = self.get_serializer(page, many=True, context=context).data
+        return self.get_paginated_response(lines)
 
     def retrieve(self, request, *args, **kwargs):
         referral = self.get_object()

@@ -246,14 +246,16 @@ def test_a_list_line_is_what_the_declared_fields_give(
     for user in (referrer_user, provider_user, school_user):
         request = rf.get(LIST)
         request.user = user
-        rows = list(selectors.referral_list_for_actor(actor=user))
+        listed = selectors.referral_list_for_actor(actor=user)
+        rows = list(listed.values_list(*selectors.REFERRAL_LINE_COLUMNS, named=True))
         assert rows
         for row in rows:
             fast = s.ReferralSerializer(context={"request": request})
             generic = _Generic(context={"request": request})
-            line = fast.to_representation(row)
-            assert line == generic.to_representation(row)
-            assert list(line) == list(generic.to_representation(row))
+            line = fast.to_representation(row)  # the list's named row
+            expected = generic.to_representation(Referral.objects.get(pk=row.pk))
+            assert line == expected
+            assert list(line) == list(expected)
 
 
 def test_a_page_logs_each_row_it_returns_under_the_entitling_organisation(
@@ -288,3 +290,102 @@ def test_a_key_reading_a_page_is_logged_without_a_user(referrer_org, make_referr
     assert sorted(
         AccessLogEntry.objects.values_list("referral_id", "user", "organisation")
     ) == sorted((r.pk, None, referrer_org.pk) for r in made)
+
+
+# Each row's view is decided once a request, for its log entry and its line.
+
+
+def test_a_school_sees_its_pupils_line_without_personal_data_logged_under_it(
+    referrer_user, school_user, school_org, make_referral
+):
+    referral = make_referral(days_ago=3)
+    full = logged_in(referrer_user).get(LIST).json()["results"]
+    AccessLogEntry.objects.all().delete()
+    body = logged_in(school_user).get(LIST).json()
+    # The school knows its pupil's initials and date of birth; nothing else
+    # personal, nor the service or provider (they reveal the problem).
+    hidden = [n for n in s.PERSONAL if n not in ("child_initials", "child_birth_date")]
+    expected = {**full[0], **dict.fromkeys([*hidden, *s.SCHOOL_HIDDEN])}
+    assert body["results"] == [expected]
+    assert (expected["child_initials"], expected["child_birth_date"]) == (
+        "J.B.",
+        "2015-05-17",
+    )
+    assert list(
+        AccessLogEntry.objects.values_list("referral_id", "user", "organisation")
+    ) == [(referral.pk, school_user.pk, school_org.pk)]
+
+
+def test_a_hoofdaanbieder_reads_its_onderaannemers_line_in_full_logged_under_it(
+    referrer_user,
+    provider_user,
+    provider_org,
+    make_referral,
+    subcontractor_service,
+):
+    referral = make_referral(service=subcontractor_service)
+    full = logged_in(referrer_user).get(LIST).json()["results"]
+    AccessLogEntry.objects.all().delete()
+    body = logged_in(provider_user).get(LIST).json()
+    assert body["results"] == full
+    assert body["results"][0]["help_question"] == referral.help_question
+    assert list(
+        AccessLogEntry.objects.values_list("referral_id", "user", "organisation")
+    ) == [(referral.pk, provider_user.pk, provider_org.pk)]
+
+
+def test_a_row_beyond_the_callers_view_is_neither_logged_nor_shown_in_person(
+    outsider_referrer_user, make_referral, monkeypatch
+):
+    # Cannot happen through the selector; should a list ever hand one over,
+    # its line carries no personal data and nothing logs it as read.
+    from referrals import selectors
+
+    theirs = make_referral()
+    everything = Referral.objects.order_by("-referred_on", "-id")
+    monkeypatch.setattr(
+        selectors, "referral_list_for_actor", lambda *, actor: everything
+    )
+    (line,) = logged_in(outsider_referrer_user).get(LIST).json()["results"]
+    assert line["reference"] == theirs.reference
+    assert all(line[name] is None for name in s.PERSONAL)
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_a_page_decides_each_rows_view_once(provider_user, make_referral, monkeypatch):
+    from referrals import permissions as perms
+
+    for days in range(3):
+        make_referral(days_ago=days + 1)
+    asked = []
+    decide = perms.referral_view
+
+    def counted(actor, referral):
+        asked.append(referral.pk)
+        return decide(actor, referral)
+
+    monkeypatch.setattr(perms, "referral_view", counted)
+    body = logged_in(provider_user).get(LIST).json()
+    assert len(body["results"]) == 3
+    assert len(asked) == len(set(asked)) == 3  # once per row
+    assert AccessLogEntry.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [(None, ["Eerste contact", "Intake"]), ("en", ["First contact", "Intake"])],
+)
+def test_deadline_labels_are_in_the_callers_language(
+    settings, referrer_user, make_referral, language, labels
+):
+    make_referral(days_ago=1)
+    make_referral(days_ago=2, first_contact=True)
+    client = logged_in(referrer_user)
+    if language:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    lines = client.get(LIST).json()["results"]
+    assert [line["next_deadline"]["label"] for line in lines] == labels
+    assert [line["next_deadline"]["code"] for line in lines] == [
+        "first_contact",
+        "intake",
+    ]

@@ -207,3 +207,49 @@ def test_the_service_filter_escapes_names_and_keeps_the_choice(
         in response.text
     )
     assert "<b>" not in response.text.split('name="aanbod"')[1].split("</select>")[0]
+
+
+def _seek_walk(qs, *, parts=None, named=None, size=2):
+    """Every page by ``seek_page``, forwards: (ids, previous, next) per page."""
+    pages, position = [], None
+    while True:
+        rows, previous, following = keyset.seek_page(
+            qs, position, size, parts, named=named
+        )
+        pages.append(([row.pk for row in rows], previous, following))
+        if following is None:
+            return pages, rows
+        position = following
+
+
+@pytest.mark.parametrize("merged", [False, True])
+def test_named_rows_page_as_the_model_instances_do(
+    history, provider_user, service, make_referral, merged
+):
+    """The API list reads its pages as named rows (``named``): the same rows
+    and positions, by the plain page and by the merge of parts."""
+    make_referral(service=factories.ServiceFactory(perceel=service.perceel))
+    qs = Referral.objects.order_by("-referred_on", "-id")
+    parts = [qs.filter(service=service), qs.exclude(service=service)]
+    parts = parts if merged else None
+    named = ("pk", "id", "referred_on", "reference", "service__name")
+    expected, _rows = _seek_walk(qs, parts=parts)
+    pages, rows = _seek_walk(qs, parts=parts, named=named)
+    assert pages == expected
+    assert len(expected) == 4
+    last = Referral.objects.select_related("service").get(pk=rows[-1].pk)
+    assert (rows[-1].reference, rows[-1].service__name) == (
+        last.reference,
+        last.service.name,
+    )
+    # Back from the last page: the same rows again.
+    back = keyset.seek_page(qs, expected[-1][1], 2, parts, named=named)[0]
+    assert [row.pk for row in back] == expected[-2][0]
+
+
+def test_named_rows_need_a_list_ordered_on_fields(provider_user):
+    from django.core.exceptions import ImproperlyConfigured
+
+    inbox = selectors.referral_inbox(actor=provider_user)  # urgent first
+    with pytest.raises(ImproperlyConfigured):
+        keyset.seek_page(inbox, None, 2, named=("pk", "id"))
