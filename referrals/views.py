@@ -434,21 +434,30 @@ def _sort_links(request, form: WorkingListForm, keys, default: str) -> dict:
 
 
 FILTERS_TEMPLATE = "referrals/_list_filters.html"
-# The filter block of a list page while no filter is used (page 1, and every
-# page after it by its "Volgende" link): the same HTML for everyone with the
-# same choices in the same language, so rendered once per process for each.
+# The filter block of a list page while no words are typed in it (page 1,
+# every page after it by its "Volgende" link, a list sorted or filtered by
+# its choices): the same HTML for everyone with the same choices and values
+# in the same language, so rendered once per process for each.
 _FILTERS_MEMO: OrderedDict[str, str] = OrderedDict()
 _FILTERS_MEMO_SIZE = 256
+# Typed by the reader (a reference, a name): such a form is never kept.
+_FILTERS_TYPED = ("q", "aanbod_naam")
 
 
 def _filters_html(request, form: WorkingListForm, keep_filter: str, query: str) -> str:
     """The list's search, filter and sort form (``FILTERS_TEMPLATE``). A form
-    with anything filled in (its values, its errors) is rendered every time
-    and never kept; an empty one is kept under everything its HTML depends on:
-    the language, the list, its choices (the actor's services) and the query
-    the CSV link carries."""
+    with words typed in it, or with errors, is rendered every time and never
+    kept; any other is kept under everything its HTML depends on: the
+    language, the list, its choices (the actor's services), the values chosen
+    and the query the CSV link carries."""
     context = {"form": form, "keep_filter": keep_filter, "query": query}
-    if any(name in request.GET for name in form.fields):
+    chosen = sorted(
+        (name, request.GET.getlist(name)) for name in form.fields if name in request.GET
+    )
+    typed = any(
+        value.strip() for name in _FILTERS_TYPED for value in request.GET.getlist(name)
+    )
+    if typed or (chosen and not form.is_valid()):
         return render_to_string(FILTERS_TEMPLATE, context)
     shape = repr(
         (
@@ -456,6 +465,7 @@ def _filters_html(request, form: WorkingListForm, keep_filter: str, query: str) 
             form.is_bound,
             keep_filter,
             query,
+            chosen,
             [
                 (name, [(str(k), str(v)) for k, v in getattr(field, "choices", ())])
                 for name, field in form.fields.items()

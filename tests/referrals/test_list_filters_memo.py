@@ -81,3 +81,52 @@ def test_the_form_follows_the_language(client, referrer_user):
     assert dutch != english
     assert "Sorteer op" in dutch
     assert "Sort by" in english
+
+
+def test_a_list_sorted_or_filtered_by_its_choices_keeps_its_form(
+    client, referrer_user, monkeypatch
+):
+    client.force_login(referrer_user)
+    by_reference = {"sorteer": "referentie", "status": "sent"}
+    first = _filters(client.get(LIST, by_reference))
+    assert len(views._FILTERS_MEMO) == 1
+    assert 'value="referentie" selected' in first
+    assert 'value="sent" selected' in first
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the kept form was rendered again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(views, "render_to_string", fail)
+        assert _filters(client.get(LIST, by_reference)) == first
+    views._FILTERS_MEMO.clear()
+    monkeypatch.setattr(views, "_FILTERS_MEMO_SIZE", -1)  # nothing kept
+    assert _filters(client.get(LIST, by_reference)) == first
+
+
+def test_another_choice_keeps_another_form(client, referrer_user):
+    client.force_login(referrer_user)
+    by_reference = _filters(client.get(LIST, {"sorteer": "referentie"}))
+    newest = _filters(client.get(LIST, {"sorteer": "-verwezen"}))
+    assert by_reference != newest
+    assert 'value="-verwezen" selected' in newest
+    assert 'value="referentie" selected' not in newest
+    assert len(views._FILTERS_MEMO) == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "AB-12"},  # valid, but typed: never kept
+        {"aanbod_naam": "Trauma", "sorteer": "referentie"},
+        {"sorteer": "bestaat-niet"},  # an error to show
+    ],
+)
+def test_typed_words_or_errors_are_never_kept(client, referrer_user, params):
+    client.force_login(referrer_user)
+    filters = _filters(client.get(LIST, params))
+    assert views._FILTERS_MEMO == {}
+    if "q" in params:
+        assert 'value="AB-12"' in filters
+    if params.get("sorteer") == "bestaat-niet":
+        assert "aria-invalid" in filters or "utrecht-select--invalid" in filters
