@@ -175,6 +175,20 @@ def server_traces(log_path) -> list[str]:
     return [line for line in lines if any(mark in line for mark in TRACE_MARKS)][:20]
 
 
+# The key of a parent's exited (reaped) children in a CPU snapshot.
+REAPED = -1
+
+
+def reaped_cpu_ms(pid: int) -> float:
+    """CPU time (user + system) of the exited children ``pid`` has waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[13]) + int(fields[14])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _children(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
     return [int(child) for child in children.split()]
@@ -201,10 +215,19 @@ def _cpu(pids) -> dict[int, float]:
 
 
 def cpu_snapshot(server: "Server", database_url: str) -> dict:
-    """CPU ms so far of the gunicorn workers and the database's backends."""
+    """CPU ms so far of the gunicorn workers and the database's backends, and
+    of their parents' exited children (``REAPED``): gunicorn recycles a
+    worker after ``max_requests`` (its database connections end with it)."""
+    backends = _database_pids(database_url)
     return {
-        "app": _cpu(_children(server.process.pid)),
-        "db": _cpu(_database_pids(database_url)),
+        "app": {
+            **_cpu(_children(server.process.pid)),
+            REAPED: reaped_cpu_ms(server.process.pid),
+        },
+        "db": {
+            **_cpu(backends),
+            REAPED: reaped_cpu_ms(_parent(backends[0])) if backends else 0.0,
+        },
     }
 
 
@@ -229,13 +252,18 @@ def worker_rss_mb(server: "Server") -> dict:
 
 def cpu_used(before: dict, after: dict, requests: int) -> dict:
     """CPU per request under load: what the workers and their PostgreSQL
-    backends used between the snapshots (a process that exited meanwhile is
-    missed; one that started counts whole), on a busy machine the cost that
-    wall times hide."""
-    used = {
-        side: sum(ms - before[side].get(pid, 0) for pid, ms in after[side].items())
-        for side in ("app", "db")
-    }
+    backends used between the snapshots. A process that exited meanwhile
+    counts through its parent's reaped children (its whole life, so what it
+    had used before the first snapshot is taken off); one that started
+    counts whole. The database side's parent is the postmaster: a backend of
+    another database that ends meanwhile would count too (the goals run has
+    the machine to itself)."""
+    used = {}
+    for side in ("app", "db"):
+        was, now = before[side], after[side]
+        running = sum(ms - was.get(pid, 0) for pid, ms in now.items() if pid != REAPED)
+        gone = sum(ms for pid, ms in was.items() if pid != REAPED and pid not in now)
+        used[side] = running + (now[REAPED] - was[REAPED]) - gone
     per = max(requests, 1)
     return {
         "app_cpu_ms_per_request": round(used["app"] / per, 2),
