@@ -32,6 +32,7 @@ import platform
 import random
 import sys
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -225,6 +226,9 @@ def load_plan(args, ctx: Context) -> dict:
         "max": args.max_requests,
         "threads": args.threads,
         "seed": args.seed,
+        # In every Idempotency-Key: the seed makes the same keys in every run,
+        # and a key an earlier run stored (for another step) is rightly 409.
+        "run": uuid.uuid4().hex[:8],
         "write_share": 0.2,
         "retry_share": 0.1,
         "search_paths": list(inprocess.SEARCH_PAGES),

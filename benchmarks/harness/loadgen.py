@@ -189,7 +189,8 @@ def referral_step(client: Client, rng: random.Random, queue: deque) -> bool:
     if index + 1 < len(plan["steps"]):
         queue.append((plan, index + 1))
     shared = client.shared
-    key = f"load-{plan['referral']}-{index}-{rng.getrandbits(32):08x}"
+    run, nonce = shared.plan["run"], f"{rng.getrandbits(32):08x}"
+    key = f"load-{run}-{plan['referral']}-{index}-{nonce}"
     path = f"/api/v1/referrals/{plan['reference']}/events"
     headers = {
         "Authorization": f"Token {shared.plan['tokens'][str(plan['provider'])]}",
