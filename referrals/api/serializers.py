@@ -199,8 +199,11 @@ class EventCreatedSerializer(EventSerializer):
 
 class ReferralSerializer(serializers.ModelSerializer):
     """A referral as its referrer or provider sees it (personal fields null for a
-    following school). This class serialises the list's rows, named rows of
-    ``selectors.REFERRAL_LINE_COLUMNS``; its subclasses one Referral."""
+    following school)."""
+
+    # (Not in the docstring, which is the OpenAPI description.) This class
+    # serialises the list's rows, named rows of
+    # ``selectors.REFERRAL_LINE_COLUMNS``; its subclasses one Referral.
 
     service_name = serializers.CharField(source="service.name", allow_null=True)
     provider = serializers.IntegerField(source="provider_id", allow_null=True)
