@@ -828,7 +828,7 @@ _GROUPED = {
     "problem": "p",
     "form": "f",
 }
-_GROUPED_COLUMNS = ("is_open", "perceel_ref", "d", "p", "f")
+_GROUPED_COLUMNS = tuple(column for column in _GROUPED.values() if column)
 
 
 def _facet_counts_grouped(reference, source, params) -> dict:
@@ -845,18 +845,13 @@ def _facet_counts_grouped(reference, source, params) -> dict:
         f"SELECT GROUPING({columns}), {columns}, count(*) FROM {source}"  # noqa: S608
         f" GROUP BY GROUPING SETS ({', '.join(sets)})"
     )
-    facet_of_mask = {_grouping_mask(column): skip for skip, column in _GROUPED.items()}
-    position = {column: index for index, column in enumerate(_GROUPED_COLUMNS)}
     # Per facet: the number of rows per value of its column.
     per_value: dict[str, Counter] = {skip: Counter() for skip in _GROUPED}
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         for mask, *values, number in cursor.fetchall():
-            skip = facet_of_mask[mask]
-            column = _GROUPED[skip]
-            per_value[skip][None if column is None else values[position[column]]] += (
-                number
-            )
+            skip, position = _GROUPING_SETS[mask]
+            per_value[skip][None if position is None else values[position]] += number
     counts = {"total": per_value["all"][None], "open": per_value["room"][True]}
     counts["perceel"] = {o.id: per_value["perceel"][o.id] for o in reference["perceel"]}
     for group in _FACET_COLUMNS:
@@ -873,6 +868,16 @@ def _grouping_mask(column: str | None) -> int:
     if column is not None:
         mask &= ~(1 << (width - 1 - _GROUPED_COLUMNS.index(column)))
     return mask
+
+
+# ``GROUPING(...)`` of a row -> (its facet, the position of its column).
+_GROUPING_SETS = {
+    _grouping_mask(column): (
+        skip,
+        None if column is None else _GROUPED_COLUMNS.index(column),
+    )
+    for skip, column in _GROUPED.items()
+}
 
 
 def _per_bit(per_value: Counter) -> Counter:
