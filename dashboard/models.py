@@ -60,19 +60,10 @@ def _counter(label):
     return models.PositiveIntegerField(label, default=0)
 
 
-class ReferralMonthlyCounts(_ReferralMonthly):
-    """Referrals made in a month and where they stand, plus norm counts.
+class _NormCounts(models.Model):
+    """Per metric: ``<metric>_n`` measured (the step happened), ``_within`` of
+    those within the norm, ``_late`` still open and already past the norm."""
 
-    ``made = open + started + declined + withdrawn`` (status at refresh time).
-    Per metric: ``<metric>_n`` measured (the step happened), ``_within`` of
-    those within the norm, ``_late`` still open and already past the norm.
-    """
-
-    made = _counter(_("verwezen"))
-    open = _counter(_("open"))
-    started = _counter(_("gestart"))
-    declined = _counter(_("afgewezen"))
-    withdrawn = _counter(_("ingetrokken"))
     contact_n = _counter(_("eerste contact gemeten"))
     contact_within = _counter(_("eerste contact binnen norm"))
     contact_late = _counter(_("eerste contact te laat, nog open"))
@@ -87,6 +78,21 @@ class ReferralMonthlyCounts(_ReferralMonthly):
     total_late = _counter(_("totale wachttijd te laat, nog open"))
 
     class Meta:
+        abstract = True
+
+
+class ReferralMonthlyCounts(_ReferralMonthly, _NormCounts):
+    """Referrals made in a month and where they stand, plus norm counts
+    (``_NormCounts``). ``made = open + started + declined + withdrawn`` (status
+    at refresh time)."""
+
+    made = _counter(_("verwezen"))
+    open = _counter(_("open"))
+    started = _counter(_("gestart"))
+    declined = _counter(_("afgewezen"))
+    withdrawn = _counter(_("ingetrokken"))
+
+    class Meta:
         verbose_name = _("maandcijfers verwijzingen")
         verbose_name_plural = _("maandcijfers verwijzingen")
         indexes = [
@@ -94,6 +100,36 @@ class ReferralMonthlyCounts(_ReferralMonthly):
                 fields=["level", "organisation", "month"], name="dash_counts_key"
             ),
         ]
+
+
+class ProviderRunningCounts(_NormCounts):
+    """Per organisation and month: its norm counts (level ``provider``, summed
+    over percelen and referrer types) of every month up to and including this
+    one. A period's counts are then one row minus another: the overview's
+    comparison of every provider reads two or three rows per provider,
+    whatever the period's length, instead of one per provider, month, perceel
+    and referrer type.
+
+    Dense: every organisation with referral figures has a row for every month
+    from the first to the last month with figures, so "the latest row at or
+    before a month" is that month's, or the last one after it. Rebuilt whole
+    by every refresh (``services.running_counts_rebuild``).
+    """
+
+    organisation = _derived_fk("registry.Organisation", _("organisatie"))
+    month = models.DateField(_("maand"))
+
+    class Meta:
+        verbose_name = _("lopende totalen per aanbieder")
+        verbose_name_plural = _("lopende totalen per aanbieder")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "organisation"], name="dash_running_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.month:%Y-%m}"
 
 
 class ReferralDayHistogram(_ReferralMonthly):

@@ -4,7 +4,8 @@
 It works set-based (``INSERT ... SELECT ... GROUP BY``) on PostgreSQL and
 SQLite alike: first the figures per organisation (level ``provider``), then
 the rollups to hoofdaanbieders (level ``group``, a join on ``RollupMember``)
-and to the whole city (level ``city``).
+and to the whole city (level ``city``), and last each provider's running totals
+(``ProviderRunningCounts``, a window sum over a calendar of months).
 """
 
 import time
@@ -20,6 +21,7 @@ from dashboard.memo import memo_version_bump
 from dashboard.models import (
     CapacityMonthly,
     DashboardRefresh,
+    ProviderRunningCounts,
     ReferralDayHistogram,
     ReferralDeclineCounts,
     ReferralMonthlyCounts,
@@ -108,6 +110,7 @@ def dashboard_refresh(
             _roll_up(cursor, model, keys, values, level=d.GROUP, since=since)
             _roll_up(cursor, model, keys, values, level=d.CITY, since=since)
         _insert_city_all_referrers(cursor, since=since)
+        _insert_running_counts(cursor)
         _analyze(cursor)
         referrals = Referral.objects.filter(**_since_filter(since)).count()
         refresh = DashboardRefresh.objects.create(
@@ -149,7 +152,7 @@ def _tidy(*, full: bool) -> None:
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
-        for model in (*(t[0] for t in _TABLES), RollupMember):
+        for model in (*(t[0] for t in _TABLES), RollupMember, ProviderRunningCounts):
             cursor.execute(f"VACUUM (ANALYZE) {sql.table(model)}")
 
 
@@ -157,7 +160,7 @@ def _analyze(cursor) -> None:
     """Fresh planner statistics: a rebuild changes the tables wholesale."""
     if connection.vendor != "postgresql":
         return
-    for model in (*(t[0] for t in _TABLES), RollupMember):
+    for model in (*(t[0] for t in _TABLES), RollupMember, ProviderRunningCounts):
         cursor.execute(f"ANALYZE {sql.table(model)}")
 
 
@@ -413,6 +416,55 @@ def _month_ends(months: list[date], now: datetime) -> tuple[str, list]:
         )
         params += [None, None, None]
     return " UNION ALL ".join(selects), params
+
+
+# --- Running totals per provider ---
+
+_RUNNING_VALUES = tuple(
+    f"{m.code}_{part}" for m in d.METRICS for part in ("n", "within", "late")
+)
+
+
+def running_counts_rebuild() -> None:
+    """Rebuild ``ProviderRunningCounts`` whole from the level ``provider`` rows
+    of ``ReferralMonthlyCounts`` (a partial refresh changes the running totals
+    of every later month too). Part of ``dashboard_refresh``; on its own only
+    for rows written another way (tests)."""
+    with connection.cursor() as cursor:
+        _insert_running_counts(cursor)
+
+
+def _insert_running_counts(cursor) -> None:
+    """Every organisation with figures, every month from the first to the last
+    with figures (a calendar, so months without referrals get a row too), each
+    with the sum of its months so far: a window sum over a left join."""
+    ProviderRunningCounts.objects.all()._raw_delete(connection.alias)
+    provider_rows = ReferralMonthlyCounts.objects.filter(level=d.PROVIDER)
+    first = provider_rows.order_by("month").values_list("month", flat=True).first()
+    if first is None:
+        return
+    last = provider_rows.order_by("-month").values_list("month", flat=True).first()
+    months = months_between(first, last)
+    calendar = " UNION ALL ".join(
+        [f"SELECT {sql.typed('date')} AS month"] * len(months)
+    )
+    counts = sql.table(ReferralMonthlyCounts)
+    summed = ", ".join(f"SUM({v}) AS {v}" for v in _RUNNING_VALUES)
+    running = ", ".join(f"SUM(COALESCE(t.{v}, 0)) OVER w" for v in _RUNNING_VALUES)
+    target = ", ".join(("organisation_id", "month", *_RUNNING_VALUES))
+    cursor.execute(
+        f"INSERT INTO {sql.table(ProviderRunningCounts)} ({target}) "  # noqa: S608
+        f"SELECT o.organisation_id, m.month, {running} "
+        f"FROM (SELECT DISTINCT organisation_id FROM {counts} WHERE level = %s "
+        "AND organisation_id IS NOT NULL) o "
+        f"CROSS JOIN ({calendar}) m "
+        f"LEFT JOIN (SELECT organisation_id, month, {summed} FROM {counts} "
+        "WHERE level = %s GROUP BY organisation_id, month) t "
+        "ON t.organisation_id = o.organisation_id AND t.month = m.month "
+        "WINDOW w AS (PARTITION BY o.organisation_id ORDER BY m.month) "
+        "ORDER BY m.month, o.organisation_id",
+        [d.PROVIDER, *(sql.param(month) for month in months), d.PROVIDER],
+    )
 
 
 # --- Rollups (levels "group" and "city") ---

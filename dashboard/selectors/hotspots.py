@@ -14,7 +14,8 @@ from django.db import connection
 from django.db.models import Case, F, Sum, When
 
 from dashboard import definitions as d
-from dashboard.models import ReferralMonthlyCounts
+from dashboard import sql
+from dashboard.models import ProviderRunningCounts, ReferralMonthlyCounts
 from dashboard.periods import add_months
 from dashboard.selectors.base import Filters, period_rows
 from registry.models import Organisation, Perceel
@@ -64,11 +65,20 @@ def hotspots(f: Filters) -> list[MetricHotspots]:
         f, first=add_months(f.first, -months), last=add_months(f.first, -1)
     )
     wide = dc_replace(f, first=before.first)
-    worst = _worst(
-        period_rows(ReferralMonthlyCounts, wide).filter(level=d.PROVIDER),
-        "organisation",
-        f,
-    )
+    worst = None
+    if _every_perceel_and_referrer(f):
+        # None when the running totals are not built yet (no refresh since
+        # they were added): then the monthly rows answer.
+        worst = _chosen(
+            *_running_sums(f, before.first),
+            unless_empty=sql.table(ProviderRunningCounts),
+        )
+    if worst is None:
+        worst = _worst(
+            period_rows(ReferralMonthlyCounts, wide).filter(level=d.PROVIDER),
+            "organisation",
+            f,
+        )
     worst_percelen = _worst(
         period_rows(ReferralMonthlyCounts, wide).filter(level=d.CITY), "perceel", f
     )
@@ -119,7 +129,45 @@ def _worst(rows, key: str, f: Filters) -> dict[str, list[tuple]]:
         .values(k=F(key), cur=Case(When(month__gte=f.first, then=1), default=0))
         .annotate(**sums)
     )
-    inner, params = grouped.query.sql_with_params()
+    return _chosen(*grouped.query.sql_with_params())
+
+
+def _every_perceel_and_referrer(f: Filters) -> bool:
+    return f.perceel is None and f.percelen is None and not f.referrer_type
+
+
+def _running_sums(f: Filters, before_first) -> tuple[str, list]:
+    """The per-provider sums of ``_worst`` from the running totals: the chosen
+    period is the total at its last month minus the total before its first,
+    the period before likewise (signed rows, summed by ``_chosen``). "At a
+    month" is the latest row at or before it: past the last month with
+    figures the totals stay; before the first there is no row (nothing yet)."""
+    table = sql.table(ProviderRunningCounts)
+    at = f"(SELECT MAX(month) FROM {table} WHERE month <= %s)"  # noqa: S608
+    points = (
+        (1, "", f.last),
+        (1, "-", add_months(f.first, -1)),
+        (0, "", add_months(f.first, -1)),
+        (0, "-", add_months(before_first, -1)),
+    )
+    selects, params = [], []
+    for period, sign, month in points:
+        columns = ", ".join(f"{sign}{c} AS s_{c}" for c in _COUNTED)
+        selects.append(
+            f"SELECT organisation_id AS k, {period} AS cur, {columns} "  # noqa: S608
+            f"FROM {table} WHERE month = {at}"
+        )
+        params.append(sql.param(month))
+    return " UNION ALL ".join(selects), params
+
+
+def _chosen(
+    inner: str, params: list, unless_empty: str = ""
+) -> dict[str, list[tuple]] | None:
+    """``_worst``'s choice from ``inner``: rows (k, cur, s_<counter>...) with
+    ``cur`` 1 for the chosen period and 0 for the one before. With
+    ``unless_empty`` (a table): None when that table has no rows, found in the
+    same statement."""
     side_by_side, chosen = [], []
     for m in d.METRICS:
         code = m.code
@@ -139,6 +187,11 @@ def _worst(rows, key: str, f: Filters) -> dict[str, list[tuple]]:
             f"{code}_a DESC, k LIMIT {SHOWN}) AS w_{code}"
         )
     totals = f"SELECT k, {', '.join(side_by_side)} FROM p WHERE k IS NOT NULL"  # noqa: S608
+    if unless_empty:
+        chosen.append(
+            "SELECT 'empty', NULL, 0, 0, 0, 0 "  # noqa: S608
+            f"WHERE NOT EXISTS (SELECT 1 FROM {unless_empty})"
+        )
     sql = f"WITH p AS ({inner}), t AS ({totals} GROUP BY k) " + " UNION ALL ".join(
         chosen
     )
@@ -146,6 +199,8 @@ def _worst(rows, key: str, f: Filters) -> dict[str, list[tuple]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for code, k, *sums in cursor.fetchall():
+            if code == "empty":
+                return None
             # PostgreSQL's SUM of an integer column is a numeric (a Decimal here).
             assessed, within, before, before_within = map(int, sums)
             previous = before_within / before if before >= MIN_ASSESSED else None

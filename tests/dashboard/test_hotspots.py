@@ -1,14 +1,22 @@
 """'Waar gaat het mis': the providers and percelen furthest over each norm, with
 the change since the period before, from the precomputed counts."""
 
+import itertools
+import random
 from datetime import date
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import pytest
 
+from dashboard import definitions as d
+from dashboard.models import ProviderRunningCounts, ReferralMonthlyCounts
 from dashboard.selectors import Filters, hotspots
-from dashboard.services import dashboard_refresh
+from dashboard.selectors.hotspots import _COUNTED
+from dashboard.services import dashboard_refresh, running_counts_rebuild
+from registry.models import Perceel
 from tests import factories
 from tests.dashboard.helpers import history
 
@@ -88,8 +96,6 @@ def _oracle(f: Filters, level: str, key: str) -> dict[str, list[tuple]]:
     """The worst keys per metric as a plain reading of every stored row would
     give them: sums per key and period in Python, sorted by share, then most
     assessed, then key."""
-    from dashboard import definitions as d
-    from dashboard.models import ReferralMonthlyCounts
     from dashboard.periods import add_months
     from dashboard.selectors.hotspots import MIN_ASSESSED, SHOWN
 
@@ -121,63 +127,81 @@ def _oracle(f: Filters, level: str, key: str) -> dict[str, list[tuple]]:
     return found
 
 
+def _store_monthly_rows(perceel):
+    """Monthly rows of nine providers over January-April 2026, two percelen and
+    two referrer types, as the refresh would have written them. Providers 0-3:
+    none within the norm, equally many assessed (a tie down to the key); 4-5:
+    none within either, twice as many assessed; the rest drawn."""
+    rng = random.Random(18)  # noqa: S311 (test data)
+    providers = [factories.HoofdaanbiederFactory(percelen=[perceel]) for _ in range(9)]
+    percelen = list(Perceel.objects.order_by("pk")[:2])
+    rows = []
+    for number, organisation in enumerate(providers):
+        for month, place, referrer in itertools.product(
+            [date(2026, month, 1) for month in (1, 2, 3, 4)], percelen, ("01", "02")
+        ):
+            counts = {}
+            for m in d.METRICS:
+                n = rng.randint(0, 6)
+                late, within = rng.randint(0, 2), rng.randint(0, n)
+                if number < 6:
+                    n, late, within = (4 if number < 4 else 8), 1, 0
+                counts.update(
+                    {
+                        f"{m.code}_n": n,
+                        f"{m.code}_late": late,
+                        f"{m.code}_within": within,
+                    }
+                )
+            for level, owner in ((d.PROVIDER, organisation), (d.CITY, None)):
+                rows.append(
+                    ReferralMonthlyCounts(
+                        level=level,
+                        organisation=owner,
+                        month=month,
+                        perceel=place,
+                        referrer_type=referrer,
+                        **counts,
+                    )
+                )
+    ReferralMonthlyCounts.objects.bulk_create(rows)
+    return providers, percelen
+
+
+@pytest.mark.parametrize("running", [True, False], ids=["running", "monthly"])
 @pytest.mark.parametrize(
     "period",
     [
         {"first": date(2026, 3, 1), "last": date(2026, 4, 1)},
         {"first": date(2026, 4, 1), "last": date(2026, 4, 1)},
+        # Past the last month with figures, and from before the first.
+        {"first": date(2026, 3, 1), "last": date(2026, 7, 1)},
+        {"first": date(2025, 12, 1), "last": date(2026, 2, 1)},
         {"first": date(2026, 1, 1), "last": date(2026, 4, 1), "referrer_type": "02"},
         {"first": date(2026, 2, 1), "last": date(2026, 4, 1), "perceel": "first"},
     ],
 )
-def test_the_database_chooses_what_a_reading_of_every_row_would(perceel, period):
+def test_the_database_chooses_what_a_reading_of_every_row_would(
+    perceel, period, running
+):
     """Ties included: equal shares go to the most assessed, then the lowest key;
-    fewer than five assessed never shows; the trend needs five before."""
-    import random
-
-    from dashboard import definitions as d
-    from dashboard.models import ReferralMonthlyCounts
-    from registry.models import Perceel
-
-    rng = random.Random(18)  # noqa: S311 (test data)
-    providers = [factories.HoofdaanbiederFactory(percelen=[perceel]) for _ in range(9)]
-    percelen = list(Perceel.objects.order_by("pk")[:2])
-    rows = []
-    months = [date(2026, month, 1) for month in (1, 2, 3, 4)]
-    for number, organisation in enumerate(providers):
-        for month in months:
-            for place in percelen:
-                for referrer in ("01", "02"):
-                    counts = {}
-                    for m in d.METRICS:
-                        # Providers 0-3: none within the norm, equally many
-                        # assessed (a tie down to the key); 4-5: none within
-                        # either, twice as many assessed; the rest drawn.
-                        n = rng.randint(0, 6)
-                        late, within = rng.randint(0, 2), rng.randint(0, n)
-                        if number < 6:
-                            n, late, within = (4 if number < 4 else 8), 1, 0
-                        counts[f"{m.code}_n"] = n
-                        counts[f"{m.code}_late"] = late
-                        counts[f"{m.code}_within"] = within
-                    for level, owner in ((d.PROVIDER, organisation), (d.CITY, None)):
-                        rows.append(
-                            ReferralMonthlyCounts(
-                                level=level,
-                                organisation=owner,
-                                month=month,
-                                perceel=place,
-                                referrer_type=referrer,
-                                **counts,
-                            )
-                        )
-    ReferralMonthlyCounts.objects.bulk_create(rows)
+    fewer than five assessed never shows; the trend needs five before. Over
+    every perceel and referrer type the running totals answer (when built),
+    else the monthly rows; both choose the same."""
+    providers, percelen = _store_monthly_rows(perceel)
+    if running:
+        running_counts_rebuild()
     if period.get("perceel") == "first":
         period = {**period, "perceel": percelen[0].pk}
     f = Filters(**period)
 
-    found = hotspots(f)
+    with CaptureQueriesContext(connection) as queries:
+        found = hotspots(f)
 
+    # The providers' sums from the monthly rows, or the running totals alone.
+    monthly = any('"organisation_id" AS "k"' in q["sql"] for q in queries)
+    every = "perceel" not in period and "referrer_type" not in period
+    assert monthly == (not (running and every))
     names = {o.pk: o.name for o in providers}
     expected = _oracle(f, d.PROVIDER, "organisation_id")
     expected_percelen = _oracle(f, d.CITY, "perceel_id")
@@ -190,9 +214,80 @@ def test_the_database_chooses_what_a_reading_of_every_row_would(perceel, period)
         assert [(s.name, s.assessed, s.share, s.previous) for s in item.percelen] == [
             (perceel_names[k], *rest) for k, *rest in expected_percelen[code]
         ]
-    # Provider 4 and 5 (most assessed) before 0 (the lowest key of four ties).
-    assert [s.name for s in found[0].providers] == [
-        providers[4].name,
-        providers[5].name,
-        providers[0].name,
-    ]
+
+
+@pytest.mark.parametrize("running", [True, False], ids=["running", "monthly"])
+def test_equal_shares_go_to_the_most_assessed_then_the_lowest_key(perceel, running):
+    providers, _percelen = _store_monthly_rows(perceel)
+    if running:
+        running_counts_rebuild()
+
+    found = hotspots(Filters(first=date(2026, 3, 1), last=date(2026, 4, 1)))
+
+    for item in found:
+        assert [s.name for s in item.providers] == [
+            providers[4].name,
+            providers[5].name,
+            providers[0].name,
+        ]
+        assert item.providers[0].assessed == 2 * 2 * 2 * 9  # months, percelen, types
+
+
+def _running_as_summed(months):
+    """{(organisation id, month): {counter: running total}} summed from the
+    level ``provider`` monthly rows, for every organisation and month given."""
+    monthly: dict = {}
+    for row in ReferralMonthlyCounts.objects.filter(level=d.PROVIDER):
+        sums = monthly.setdefault((row.organisation_id, row.month), {})
+        for column in _COUNTED:
+            sums[column] = sums.get(column, 0) + getattr(row, column)
+    organisations = {organisation for organisation, _month in monthly}
+    running = {}
+    for organisation in organisations:
+        so_far = dict.fromkeys(_COUNTED, 0)
+        for month in months:
+            for column, value in monthly.get((organisation, month), {}).items():
+                so_far[column] += value
+            running[(organisation, month)] = dict(so_far)
+    return running
+
+
+def _running_as_stored():
+    return {
+        (row.organisation_id, row.month): {c: getattr(row, c) for c in _COUNTED}
+        for row in ProviderRunningCounts.objects.all()
+    }
+
+
+def test_the_refresh_keeps_a_running_total_per_provider_and_month(city, perceel):
+    """Dense: B Snel has figures only in February and still gets a January row
+    (zeros). A refresh from a month on rebuilds the totals of later months."""
+    months = [date(2026, 1, 1), date(2026, 2, 1)]
+    stored = _running_as_stored()
+    assert stored == _running_as_summed(months)
+    assert len(stored) == 3 * len(months)
+    slow = ReferralMonthlyCounts.objects.filter(
+        level=d.PROVIDER, organisation__name="A Traag"
+    ).values_list("organisation_id", flat=True)[0]
+    assert stored[(slow, date(2026, 2, 1))]["intake_n"] == 10
+
+    service = factories.ServiceFactory(
+        organisation=ReferralMonthlyCounts.objects.filter(organisation_id=slow)[
+            0
+        ].organisation,
+        perceel=perceel,
+    )
+    history(
+        service, "2026-02-20", [("received", "2026-02-21"), ("intake", "2026-02-22")]
+    )
+    dashboard_refresh(since=date(2026, 2, 1))
+
+    stored = _running_as_stored()
+    assert stored == _running_as_summed(months)
+    assert stored[(slow, date(2026, 2, 1))]["intake_n"] == 11
+    assert stored[(slow, date(2026, 1, 1))]["intake_n"] == 5
+
+
+def test_no_figures_no_running_totals(db):
+    running_counts_rebuild()
+    assert not ProviderRunningCounts.objects.exists()
