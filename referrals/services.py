@@ -980,6 +980,18 @@ def _over_limit(limits: list[_Limit], since) -> bool:
     )
 
 
+# What the family's status page never shows: the service's long texts and its
+# search document, the organisations' descriptions (most of a full row).
+_FAMILY_STATUS_DEFERRED = (
+    "service__description",
+    "service__how_to_refer",
+    "service__search_text",
+    "service__search_vector",
+    "provider__description",
+    "referrer_organisation__description",
+)
+
+
 def family_status_check(
     *, family_code: str, birth_date: date | None, client_address: str
 ) -> Referral | None:
@@ -1005,6 +1017,7 @@ def family_status_check(
         raise TooManyAttempts
     referral = (
         Referral.objects.select_related("service", "provider", "referrer_organisation")
+        .defer(*_FAMILY_STATUS_DEFERRED)
         .filter(family_code=code, child_birth_date__isnull=False)
         .first()
     )

@@ -244,3 +244,18 @@ def test_a_right_answer_takes_six_statements(client, referral):
     ]
     assert len(statements) == 6, statements
     assert StatusLookupFailure.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_status_page_reads_what_it_shows_in_a_fixed_number_of_queries(
+    client, make_referral, django_assert_num_queries
+):
+    """The right code: the attempt stored and counted, the referral with its
+    service and organisations (without their long texts and search document,
+    which the page never shows: reading one would cost a query more), the
+    attempt removed, the read logged, the steps (the norms are cached)."""
+    referral = make_referral(steps=("received", "first_contact"))
+    client.get(URL)  # the session and the norms are in place
+    with django_assert_num_queries(6):
+        response = check(client, referral.family_code)
+    assert "heeft met u contact gehad." in response.text
