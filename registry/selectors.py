@@ -1039,6 +1039,19 @@ def _card_places_sql() -> str:
     )
 
 
+def search_page_ids(filters, offset: int, limit: int) -> tuple[str | None, list | None]:
+    """The cache key of the ids of a search's page (``offset``, ``limit``) and
+    the ids in search order when cached (else None); the key is None when the
+    cache is off. Shared by /zoeken and the API's list: the same search and
+    slice gives the same ids."""
+    key = _page_ids_key(filters, offset, limit)
+    return key, (cache_get(key) if key else None)
+
+
+def search_page_ids_store(key: str, ids: list[int]) -> None:
+    cache_set(key, ids, settings.SEARCH_COUNTS_CACHE_SECONDS)
+
+
 def _page_ids_key(filters, offset: int, limit: int, versions=None) -> str | None:
     """The cache key of a page's ids in order, under the catalogue version, or
     the capacity version when the matches or their order depend on capacity

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from registry.api import filters, scopes, selectors, self_service
 from registry.api import serializers as s
-from registry.api.pagination import ApiPagination, KnownCount, ReferencePagination
+from registry.api.pagination import ApiPagination, ReferencePagination
 from registry.api.scopes import KeyScope
 from registry.models import Organisation, Perceel, Service
 
@@ -309,11 +309,13 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Catalogu
         )
         if not organisations:
             # The search's total is among its cached facet counts: no COUNT(*)
-            # over every matching service per page.
+            # over every matching service per page; a page's ids are cached.
             total = selectors.service_list_count(
                 filters=search_filters, reference=reference
             )
-            services = KnownCount(services, total)
+            services = selectors.SearchLines(
+                services, filters=search_filters, total=total
+            )
         page = self.paginate_queryset(services)
         # The reference values let each line read its terms from the service's
         # stored bit sets (``ServiceSerializer._line_terms``): no prefetches.

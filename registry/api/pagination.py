@@ -23,26 +23,6 @@ def _whole_number(raw: str, low: int, high: int) -> int | None:
     return None
 
 
-class KnownCount:
-    """A QuerySet whose length is already known (e.g. from cached counts), so
-    the paginator slices it without a COUNT(*) of its own."""
-
-    ordered = True
-
-    def __init__(self, queryset, count: int):
-        self.queryset = queryset
-        self._count = count
-
-    def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, key):
-        return self.queryset[key]
-
-
 class ApiPagination(PageNumberPagination):
     page_size = 20
     max_page_size = 100

@@ -108,6 +108,39 @@ def service_lines(*, filters, organisations=()) -> QuerySet:
     return qs.values(*_LINE_VALUES)
 
 
+class SearchLines:
+    """``service_lines`` of a search (no organisations narrowing) for the
+    paginator: its length is the cached total of the search's counts (no
+    COUNT(*) per page), and a page's ids in search order come from the cache
+    /zoeken fills (``selectors.search_page_ids``), so only a page's first
+    request orders the matches (for a text search: ranks every match); later
+    ones read the page's rows by key alone."""
+
+    ordered = True
+
+    def __init__(self, lines: QuerySet, *, filters, total: int):
+        self.lines, self.filters, self.total = lines, filters, total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, key: slice) -> list[dict]:
+        offset = key.start or 0
+        limit = (self.total if key.stop is None else key.stop) - offset
+        cache_key, ids = selectors.search_page_ids(self.filters, offset, limit)
+        if ids is None:
+            rows = list(self.lines[key])
+            if cache_key:
+                selectors.search_page_ids_store(cache_key, [row["id"] for row in rows])
+            return rows
+        found = Service.objects.filter(pk__in=ids).values(*_LINE_VALUES)
+        by_pk = {row["id"]: row for row in found}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
+
+
 def line_row(row: dict) -> SimpleNamespace:
     """A ``service_lines`` row with the attributes ``ServiceSerializer`` reads
     of a service (its organisation, perceel and capacity alike)."""

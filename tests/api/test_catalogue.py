@@ -14,9 +14,11 @@ from registry import selectors
 from registry.api import filters as api_filters
 from registry.api.serializers import within_norms
 from registry.models import Capacity, Organisation, Perceel, Service
+from registry.services.capacity import capacity_update
+from registry.services.search_index import service_refresh_search
 from tests import factories
 from tests.api.helpers import assert_problem, logged_in, token_client
-from tests.registry.search_data import build_catalogue
+from tests.registry.search_data import build_catalogue, make_service
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -458,6 +460,66 @@ def test_a_repeated_service_list_takes_its_count_from_the_cache(
     with django_assert_num_queries(1):
         body = get("services", pageSize=100).json()
     assert (body["count"], len(body["results"])) == (100, 100)
+
+
+@pytest.fixture
+def fourteen(provider_org):
+    """Fourteen public services with "angst" in the name, waits 0-13 weeks."""
+    made = [
+        make_service(
+            provider_org,
+            "begeleiding",
+            f"Angst hulp {n:02d}",
+            capacity={"intake_wait_weeks": (n * 5) % 14, "treatment_wait_weeks": 0},
+        )
+        for n in range(14)
+    ]
+    service_refresh_search(services=made)
+    return made
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"pageSize": 100},
+        {"pageSize": 5, "page": 3},
+        {"q": "angst", "pageSize": 4, "page": 2},
+        {"ordering": "wait", "pageSize": 6, "page": 2},
+    ],
+)
+def test_a_repeated_page_reads_its_cached_ids_and_answers_the_same(
+    fourteen, params, django_assert_num_queries
+):
+    """A page's ids in search order are cached (shared with /zoeken); the next
+    request reads those rows by key alone (one query) and answers the same
+    body. A catalogue write is seen at once."""
+    first = get("services", **params).json()
+    with django_assert_num_queries(1):
+        again = get("services", **params).json()
+    assert again == first
+    assert first["results"]
+
+    renamed = Service.objects.get(pk=first["results"][-1]["id"])
+    renamed.name = f"{renamed.name} (nieuw)"
+    renamed.save()  # a catalogue write: a new version, the cached ids unread
+    after = get("services", **params).json()
+    names = {line["id"]: line["name"] for line in after["results"]}
+    assert names[renamed.pk] == renamed.name
+    assert after["count"] == first["count"]
+
+
+def test_a_capacity_write_reorders_a_cached_page_sorted_by_waiting_time(fourteen):
+    params = {"ordering": "wait", "pageSize": 100}
+    first = [line["id"] for line in get("services", **params).json()["results"]]
+    last = Service.objects.get(pk=first[-1])
+    capacity_update(
+        capacity=last.capacity,
+        actor=None,
+        data={"intake_wait_weeks": 0, "treatment_wait_weeks": 0},
+    )
+    again = [line["id"] for line in get("services", **params).json()["results"]]
+    # Now waiting 0 weeks, as the first one: second, by name.
+    assert again[:2] == [first[0], last.pk] != first[:2]
 
 
 def test_a_list_line_is_what_the_declared_fields_give(catalogue, rf):
