@@ -31,6 +31,15 @@ max_requests_jitter = 200
 # Only the balancer may set X-Forwarded-* (and thus the client address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+
+def post_worker_init(worker):
+    """Each new worker imports its views, reads the API document and compiles
+    the main templates before its first request (sociale_kaart/warm.py)."""
+    from sociale_kaart.warm import worker_warm
+
+    worker_warm()
+
+
 # Redacts password-reset links from access-log lines (sociale_kaart/logs.py).
 logger_class = "sociale_kaart.logs.GunicornLogger"
 accesslog = "-"
