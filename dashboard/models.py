@@ -111,9 +111,9 @@ class ProviderRunningCounts(_NormCounts):
     and referrer type.
 
     Dense: every organisation with referral figures has a row for every month
-    from the first to the last month with figures, so "the latest row at or
-    before a month" is that month's, or the last one after it. Rebuilt whole
-    by every refresh (``services.running_counts_rebuild``).
+    in which any organisation has figures, so "the latest row at or before a
+    month" holds its totals up to that month (a month without any figures adds
+    nothing). Rebuilt whole by every refresh (``services.running_counts_rebuild``).
     """
 
     organisation = _derived_fk("registry.Organisation", _("organisatie"))

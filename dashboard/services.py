@@ -5,7 +5,7 @@ It works set-based (``INSERT ... SELECT ... GROUP BY``) on PostgreSQL and
 SQLite alike: first the figures per organisation (level ``provider``), then
 the rollups to hoofdaanbieders (level ``group``, a join on ``RollupMember``)
 and to the whole city (level ``city``), and last each provider's running totals
-(``ProviderRunningCounts``, a window sum over a calendar of months).
+(``ProviderRunningCounts``, a window sum over the months with figures).
 """
 
 import time
@@ -435,19 +435,11 @@ def running_counts_rebuild() -> None:
 
 
 def _insert_running_counts(cursor) -> None:
-    """Every organisation with figures, every month from the first to the last
-    with figures (a calendar, so months without referrals get a row too), each
-    with the sum of its months so far: a window sum over a left join."""
+    """Every organisation with figures, every month in which any organisation
+    has figures (a month without any adds nothing, so "the latest row at or
+    before" it is right), each with the sum of its months so far: a window sum
+    over a left join."""
     ProviderRunningCounts.objects.all()._raw_delete(connection.alias)
-    provider_rows = ReferralMonthlyCounts.objects.filter(level=d.PROVIDER)
-    first = provider_rows.order_by("month").values_list("month", flat=True).first()
-    if first is None:
-        return
-    last = provider_rows.order_by("-month").values_list("month", flat=True).first()
-    months = months_between(first, last)
-    calendar = " UNION ALL ".join(
-        [f"SELECT {sql.typed('date')} AS month"] * len(months)
-    )
     counts = sql.table(ReferralMonthlyCounts)
     summed = ", ".join(f"SUM({v}) AS {v}" for v in _RUNNING_VALUES)
     running = ", ".join(f"SUM(COALESCE(t.{v}, 0)) OVER w" for v in _RUNNING_VALUES)
@@ -457,13 +449,13 @@ def _insert_running_counts(cursor) -> None:
         f"SELECT o.organisation_id, m.month, {running} "
         f"FROM (SELECT DISTINCT organisation_id FROM {counts} WHERE level = %s "
         "AND organisation_id IS NOT NULL) o "
-        f"CROSS JOIN ({calendar}) m "
+        f"CROSS JOIN (SELECT DISTINCT month FROM {counts} WHERE level = %s) m "
         f"LEFT JOIN (SELECT organisation_id, month, {summed} FROM {counts} "
         "WHERE level = %s GROUP BY organisation_id, month) t "
         "ON t.organisation_id = o.organisation_id AND t.month = m.month "
         "WINDOW w AS (PARTITION BY o.organisation_id ORDER BY m.month) "
         "ORDER BY m.month, o.organisation_id",
-        [d.PROVIDER, *(sql.param(month) for month in months), d.PROVIDER],
+        [d.PROVIDER, d.PROVIDER, d.PROVIDER],
     )
 
 

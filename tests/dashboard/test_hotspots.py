@@ -291,3 +291,29 @@ def test_the_refresh_keeps_a_running_total_per_provider_and_month(city, perceel)
 def test_no_figures_no_running_totals(db):
     running_counts_rebuild()
     assert not ProviderRunningCounts.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"first": date(2026, 2, 1), "last": date(2026, 2, 1)},
+        {"first": date(2026, 2, 1), "last": date(2026, 3, 1)},
+        {"first": date(2026, 3, 1), "last": date(2026, 4, 1)},
+    ],
+)
+def test_a_month_without_any_figures_adds_nothing(perceel, period):
+    """No provider had a referral in February: the running totals have no
+    February row, and a period from, to or across it still counts right."""
+    _store_monthly_rows(perceel)
+    ReferralMonthlyCounts.objects.filter(month=date(2026, 2, 1)).delete()
+    running_counts_rebuild()
+    assert not ProviderRunningCounts.objects.filter(month=date(2026, 2, 1)).exists()
+    f = Filters(**period)
+
+    found = hotspots(f)
+
+    expected = _oracle(f, d.PROVIDER, "organisation_id")
+    for item in found:
+        assert [(s.assessed, s.share, s.previous) for s in item.providers] == [
+            tuple(rest) for _k, *rest in expected[item.metric.code]
+        ]
