@@ -25,16 +25,31 @@ TEMPLATES = (
 
 def worker_warm() -> None:
     """Import every view, read the API document, compile the main templates.
-    A failure is logged, never raised: the worker then pays on first use."""
-    from django.template.loader import get_template
+    Each step on its own: a failure is logged, never raised (the worker then
+    pays for that step on first use)."""
+    for step in (_views, _api_document, *(_template(name) for name in TEMPLATES)):
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - warming is an optimisation only
+            logger.warning("worker warm-up failed", exc_info=True)
+
+
+def _views() -> None:
     from django.urls import get_resolver
 
+    get_resolver().url_patterns  # noqa: B018 (imports every URLconf and view)
+
+
+def _api_document() -> None:
     from sociale_kaart import query_params
 
-    try:
-        get_resolver().url_patterns  # noqa: B018 (imports every URLconf and view)
-        query_params.operations_load()
-        for name in TEMPLATES:
-            get_template(name)
-    except Exception:  # noqa: BLE001 - warming is an optimisation only
-        logger.warning("worker warm-up failed", exc_info=True)
+    query_params.operations_load()
+
+
+def _template(name: str):
+    def compile_template() -> None:
+        from django.template.loader import get_template
+
+        get_template(name)
+
+    return compile_template

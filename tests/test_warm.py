@@ -30,9 +30,13 @@ def test_a_failing_warm_up_is_logged_and_the_worker_starts_anyway(monkeypatch, c
         raise OSError("openapi.yaml unreadable")
 
     monkeypatch.setattr(query_params, "operations_load", broken)
+    loader = engines["django"].engine.template_loaders[0]
+    loader.reset()
     with caplog.at_level(logging.WARNING, logger="sociale_kaart.warm"):
         warm.worker_warm()  # does not raise
     assert "worker warm-up failed" in caplog.text
+    # The steps after the failed one still ran.
+    assert set(warm.TEMPLATES) <= set(loader.get_template_cache)
 
 
 def test_gunicorn_warms_each_new_worker(monkeypatch):
