@@ -422,6 +422,12 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "sociale_kaart_cache",
+            # Django's default of 300 entries is soon passed by the search's
+            # cached counts and pages; past it the table drops the keys that
+            # sort first, the versions and throttle counts among them.
+            "OPTIONS": {
+                "MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20000, minimum=300)
+            },
         }
     }
 # Log-in throttle (django-axes), shared by every process either way: with

@@ -29,6 +29,7 @@ names = [
 ]
 values = {name: getattr(settings, name, None) for name in names}
 values["CACHE_BACKEND"] = settings.CACHES["default"]["BACKEND"]
+values["CACHE_OPTIONS"] = settings.CACHES["default"].get("OPTIONS", {})
 values["CSP"] = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
 values["LOG_FORMATTER"] = settings.LOGGING["handlers"]["console"]["formatter"]
 values["SQL_LOG_LEVEL"] = settings.LOGGING["loggers"]["django.db.backends"]["level"]
@@ -167,6 +168,11 @@ def test_without_redis_the_login_throttle_stays_in_the_database(tmp_path):
         "axes.handlers.database.AxesDatabaseHandler",
     )
     assert values["CACHE_BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
+    # The database table keeps more than Django's 300 entries: past its limit it
+    # drops the keys that sort first (the versions, throttle counts among them).
+    assert values["CACHE_OPTIONS"]["MAX_ENTRIES"] == 20000
+    chosen = _production_settings(tmp_path, CACHE_MAX_ENTRIES="5000")
+    assert chosen["CACHE_OPTIONS"]["MAX_ENTRIES"] == 5000
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
