@@ -151,6 +151,10 @@ TOTAL = Metric(
     _("start hulp"),
 )
 METRICS = (CONTACT, INTAKE, TREATMENT, TOTAL)
+# The precomputed counters per metric: measured, within the norm, late and open.
+NORM_COUNT_FIELDS = tuple(
+    f"{m.code}_{part}" for m in METRICS for part in ("n", "within", "late")
+)
 METRIC_BY_CODE = {m.code: m for m in METRICS}
 
 

@@ -43,7 +43,7 @@ _COUNT_VALUES = (
     "started",
     "declined",
     "withdrawn",
-    *(f"{m.code}_{part}" for m in d.METRICS for part in ("n", "within", "late")),
+    *d.NORM_COUNT_FIELDS,
 )
 _CAPACITY_VALUES = (
     "services",
@@ -420,10 +420,6 @@ def _month_ends(months: list[date], now: datetime) -> tuple[str, list]:
 
 # --- Running totals per provider ---
 
-_RUNNING_VALUES = tuple(
-    f"{m.code}_{part}" for m in d.METRICS for part in ("n", "within", "late")
-)
-
 
 def running_counts_rebuild() -> None:
     """Rebuild ``ProviderRunningCounts`` whole from the level ``provider`` rows
@@ -441,9 +437,9 @@ def _insert_running_counts(cursor) -> None:
     over a left join."""
     ProviderRunningCounts.objects.all()._raw_delete(connection.alias)
     counts = sql.table(ReferralMonthlyCounts)
-    summed = ", ".join(f"SUM({v}) AS {v}" for v in _RUNNING_VALUES)
-    running = ", ".join(f"SUM(COALESCE(t.{v}, 0)) OVER w" for v in _RUNNING_VALUES)
-    target = ", ".join(("organisation_id", "month", *_RUNNING_VALUES))
+    summed = ", ".join(f"SUM({v}) AS {v}" for v in d.NORM_COUNT_FIELDS)
+    running = ", ".join(f"SUM(COALESCE(t.{v}, 0)) OVER w" for v in d.NORM_COUNT_FIELDS)
+    target = ", ".join(("organisation_id", "month", *d.NORM_COUNT_FIELDS))
     cursor.execute(
         f"INSERT INTO {sql.table(ProviderRunningCounts)} ({target}) "  # noqa: S608
         f"SELECT o.organisation_id, m.month, {running} "

@@ -916,8 +916,7 @@ def service_search_page(
     query reads the page's locations with coordinates (the overview map).
     ``districts`` (slot -> label) names where help is given.
     """
-    key = _page_ids_key(filters, offset, limit, versions)
-    cached_ids = cache_get(key) if key else None
+    key, cached_ids = search_page_ids(filters, offset, limit, versions)
     if cached_ids is not None:
         ids = cached_ids
     else:
@@ -935,8 +934,7 @@ def service_search_page(
             columns = (*columns, "nearest_squared_km")
         rows = list(page.values(*columns))
     if key and cached_ids is None:
-        seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
-        cache_set(key, [row["pk"] for row in rows], seconds)
+        search_page_ids_store(key, [row["pk"] for row in rows])
     places = _card_places([row["pk"] for row in rows])
     districts = districts or {}
     return [
@@ -1039,12 +1037,14 @@ def _card_places_sql() -> str:
     )
 
 
-def search_page_ids(filters, offset: int, limit: int) -> tuple[str | None, list | None]:
+def search_page_ids(
+    filters, offset: int, limit: int, versions: Versions | None = None
+) -> tuple[str | None, list | None]:
     """The cache key of the ids of a search's page (``offset``, ``limit``) and
     the ids in search order when cached (else None); the key is None when the
     cache is off. Shared by /zoeken and the API's list: the same search and
     slice gives the same ids."""
-    key = _page_ids_key(filters, offset, limit)
+    key = _page_ids_key(filters, offset, limit, versions)
     return key, (cache_get(key) if key else None)
 
 

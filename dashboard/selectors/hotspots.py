@@ -24,11 +24,6 @@ from registry.models import Organisation, Perceel
 MIN_ASSESSED = 5
 SHOWN = 3
 
-# The monthly counters the shares read, per metric.
-_COUNTED = tuple(
-    f"{m.code}_{part}" for m in d.METRICS for part in ("n", "late", "within")
-)
-
 
 @dataclass(frozen=True)
 class Hotspot:
@@ -123,7 +118,7 @@ def _worst(rows, key: str, f: Filters) -> dict[str, list[tuple]]:
     those groups only. Ties in the share order as Python's floats do (both
     divide in IEEE doubles).
     """
-    sums = {f"s_{column}": Sum(column) for column in _COUNTED}
+    sums = {f"s_{column}": Sum(column) for column in d.NORM_COUNT_FIELDS}
     grouped = (
         rows.order_by()
         .values(k=F(key), cur=Case(When(month__gte=f.first, then=1), default=0))
@@ -152,7 +147,7 @@ def _running_sums(f: Filters, before_first) -> tuple[str, list]:
     )
     selects, params = [], []
     for period, sign, month in points:
-        columns = ", ".join(f"{sign}{c} AS s_{c}" for c in _COUNTED)
+        columns = ", ".join(f"{sign}{c} AS s_{c}" for c in d.NORM_COUNT_FIELDS)
         selects.append(
             f"SELECT organisation_id AS k, {period} AS cur, {columns} "  # noqa: S608
             f"FROM {table} WHERE month = {at}"

@@ -14,7 +14,6 @@ import pytest
 from dashboard import definitions as d
 from dashboard.models import ProviderRunningCounts, ReferralMonthlyCounts
 from dashboard.selectors import Filters, hotspots
-from dashboard.selectors.hotspots import _COUNTED
 from dashboard.services import dashboard_refresh, running_counts_rebuild
 from registry.models import Perceel
 from tests import factories
@@ -239,12 +238,12 @@ def _running_as_summed(months):
     monthly: dict = {}
     for row in ReferralMonthlyCounts.objects.filter(level=d.PROVIDER):
         sums = monthly.setdefault((row.organisation_id, row.month), {})
-        for column in _COUNTED:
+        for column in d.NORM_COUNT_FIELDS:
             sums[column] = sums.get(column, 0) + getattr(row, column)
     organisations = {organisation for organisation, _month in monthly}
     running = {}
     for organisation in organisations:
-        so_far = dict.fromkeys(_COUNTED, 0)
+        so_far = dict.fromkeys(d.NORM_COUNT_FIELDS, 0)
         for month in months:
             for column, value in monthly.get((organisation, month), {}).items():
                 so_far[column] += value
@@ -254,7 +253,9 @@ def _running_as_summed(months):
 
 def _running_as_stored():
     return {
-        (row.organisation_id, row.month): {c: getattr(row, c) for c in _COUNTED}
+        (row.organisation_id, row.month): {
+            c: getattr(row, c) for c in d.NORM_COUNT_FIELDS
+        }
         for row in ProviderRunningCounts.objects.all()
     }
 
