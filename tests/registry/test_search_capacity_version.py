@@ -12,6 +12,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from registry import catalogue_version, selectors, services
+from registry.models import Service
 from tests import factories
 from tests.registry.search_data import build_catalogue
 from tests.registry.test_provider_pages import _capacity_post
@@ -43,6 +44,20 @@ def facet_pass(queries) -> bool:
 
 def open_recount(queries) -> bool:
     return any("COUNT(*)" in sql and not _is_facet_pass(sql) for sql in queries)
+
+
+def id_sets(queries) -> int:
+    """How many sets of service ids the search read (for its open count)."""
+    return sum(">> 6" in sql for sql in queries)
+
+
+def open_by_counting(query: str = "") -> int:
+    """The open count as a plain count of the matching services with room."""
+    reference = selectors.search_reference()
+    filters, _errors = selectors.search.parse_params(QueryDict(query), reference)
+    filters = selectors.search_prepare(filters, reference)
+    matching = selectors._filtered_services(filters)  # noqa: SLF001
+    return matching.filter(search_open=True).count()
 
 
 def ranked(queries) -> bool:
@@ -82,14 +97,87 @@ def test_after_a_capacity_write_only_the_open_count_is_counted_again(catalogue):
     assert first.open_count == 1
     make_room(catalogue["autisme"])
     again, queries = searched("stadsdeel=almere-haven")
-    assert not facet_pass(queries)
-    assert open_recount(queries)
+    assert not facet_pass(queries) and not open_recount(queries)
+    # The search's own ids (read once) and the ids of the services with room.
+    assert id_sets(queries) == 2
     assert again.open_count == 2
     assert again.facets == first.facets
     assert again.pagination.count == first.pagination.count == 2
     # And then the open count is cached too.
     _result, queries = searched("stadsdeel=almere-haven")
     assert not facet_pass(queries) and not open_recount(queries)
+    assert id_sets(queries) == 0
+
+
+def test_after_the_next_capacity_write_only_the_services_with_room_are_read(
+    catalogue,
+):
+    haven, begeleiding = "stadsdeel=almere-haven", "perceel=begeleiding"
+    searched(haven)
+    searched(begeleiding)
+    make_room(catalogue["autisme"])
+    searched(haven)  # its own ids and the services with room
+    services.capacity_update(
+        capacity=catalogue["autisme"].capacity,
+        actor=None,
+        data={"status": "closed", "free_places": 0},
+    )
+    result, queries = searched(haven)
+    assert id_sets(queries) == 1 and not open_recount(queries)
+    assert result.open_count == 1 == open_by_counting(haven)
+    # Another search after the same write reads only its own ids (the first
+    # time): the services with room are read once per write, for every search.
+    result, queries = searched(begeleiding)
+    assert id_sets(queries) == 1 and not open_recount(queries)
+    assert result.open_count == open_by_counting(begeleiding)
+    make_room(catalogue["autisme"])
+    for query, reads in ((begeleiding, 1), (haven, 0), (begeleiding, 0)):
+        result, queries = searched(query)
+        assert id_sets(queries) == reads, query
+        assert not facet_pass(queries) and not open_recount(queries), query
+        assert result.open_count == open_by_counting(query), query
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "q=angst", "perceel=begeleiding", "stadsdeel=almere-haven", "leeftijd=12"],
+)
+def test_the_open_count_from_id_sets_is_the_count_of_services_with_room(
+    catalogue, query
+):
+    """Against a plain count, through writes that open and close services,
+    a new service and a service made inactive (a catalogue write)."""
+    searched(query)
+    figures = [
+        ("autisme", {"status": "open", "free_places": 2}),
+        ("depressie", {"status": "open", "free_places": 1}),
+        ("autisme", {"status": "closed", "free_places": 0}),
+        ("depressie", {"status": "waitlist", "free_places": 0}),
+    ]
+    for name, data in figures:
+        services.capacity_update(
+            capacity=catalogue[name].capacity, actor=None, data=data
+        )
+        result, _queries = searched(query)
+        assert result.open_count == open_by_counting(query), (query, name, data)
+    catalogue["autisme"].active = False
+    catalogue["autisme"].save()
+    make_room(catalogue["depressie"])
+    result, _queries = searched(query)
+    assert result.open_count == open_by_counting(query)
+
+
+def test_ids_too_large_for_an_id_set_are_counted(catalogue, monkeypatch):
+    searched("stadsdeel=almere-haven")
+    monkeypatch.setattr(selectors, "_ID_BITS_MAX_WORDS", 0)
+    make_room(catalogue["autisme"])
+    result, queries = searched("stadsdeel=almere-haven")
+    assert open_recount(queries)
+    assert result.open_count == 2 == open_by_counting("stadsdeel=almere-haven")
+    make_room(catalogue["depressie"])
+    result, queries = searched("stadsdeel=almere-haven")
+    assert open_recount(queries) and id_sets(queries) <= 1
+    assert result.open_count == 2 == open_by_counting("stadsdeel=almere-haven")
 
 
 def test_a_warm_search_after_a_capacity_write_runs_one_more_query(
@@ -100,7 +188,12 @@ def test_a_warm_search_after_a_capacity_write_runs_one_more_query(
     with django_assert_num_queries(2):
         selectors.search_run(QueryDict("stadsdeel=almere-haven"))
     make_room(catalogue["autisme"])
-    # The same, and the open count (1).
+    # The same, and the open count: the search's ids (the first time) and the
+    # ids of the services with room (once per capacity write).
+    with django_assert_num_queries(4):
+        result = selectors.search_run(QueryDict("stadsdeel=almere-haven"))
+    assert result.open_count == 2
+    make_room(catalogue["depressie"])
     with django_assert_num_queries(3):
         result = selectors.search_run(QueryDict("stadsdeel=almere-haven"))
     assert result.open_count == 2
@@ -196,7 +289,7 @@ def test_a_lost_capacity_version_counts_open_again(catalogue):
     searched()
     cache.delete(catalogue_version.CAPACITY_CACHE_KEY)
     result, queries = searched()
-    assert open_recount(queries) and not facet_pass(queries)
+    assert id_sets(queries) == 2 and not facet_pass(queries)
     assert result.open_count == 1
 
 
@@ -228,7 +321,9 @@ def test_warming_after_a_capacity_write_counts_only_the_open_counts(catalogue):
     warmed()
     make_room(catalogue["autisme"])
     counted, queries = warmed()
-    assert counted > 0 and open_recount(queries)
+    # The services with room are read once; each search's own ids once.
+    assert counted > 0 and not open_recount(queries)
+    assert sum("SEARCH_OPEN" in sql and ">> 6" in sql for sql in queries) == 1
     # Searches filtering on room are counted whole; the others only their open count.
     facet_passes = sum(_is_facet_pass(sql) for sql in queries)
     assert 0 < facet_passes < counted
@@ -252,3 +347,20 @@ def test_warming_after_a_catalogue_write_counts_them_all_again(catalogue):
     service.name = "Autisme, nieuw"
     service.save()
     assert warmed()[0] == first
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[], [1000], [1023, 1024], [1087, 1088, 1151, 4095, 4096], [1001, 1063, 1500]],
+)
+def test_an_id_set_holds_exactly_its_ids(ids):
+    """Bit 63 of a word is the sign bit of the database's bigint: ids on
+    either side of a word's edge come back as themselves."""
+    organisation = factories.HoofdaanbiederFactory()
+    for pk in ids:
+        factories.ServiceFactory(pk=pk, organisation=organisation)
+    bits = selectors._id_bits(  # noqa: SLF001
+        Service.objects.filter(organisation=organisation)
+    )
+    as_int = int.from_bytes(bits, "little")
+    assert {n for n in range(8 * len(bits)) if as_int >> n & 1} == set(ids)
