@@ -131,3 +131,30 @@ def test_the_catalogue_has_what_the_mixes_count(catalogue):
     for group in ("perceel", *selectors._BIT_FIELDS):
         assert sum(1 for n in counts[group].values() if n) >= 2, (group, counts[group])
     assert _expected(*_filters("q=angst"))["total"] > 0
+
+
+# Searches that read capacity figures (room, waiting time): after a capacity
+# write they are counted from id sets.
+ON_CAPACITY = [m for m in MIXES if "plek=1" in m or "wachttijd" in m] + [
+    "plek=1&perceel=begeleiding&perceel=behandeling-psychiatrie&leeftijd=12",
+    "wachttijd=4&stadsdeel=almere-haven&vorm=ambulant",
+    "q=angst&plek=1&wachttijd=20",
+    "q=zzzzqqq&plek=1",
+]
+
+
+@pytest.mark.parametrize("query", ON_CAPACITY)
+def test_the_counts_from_id_sets_are_those_of_the_orm(catalogue, query):
+    from registry.catalogue_version import catalogue_versions
+
+    filters, reference = _filters(query)
+    versions = catalogue_versions()
+    # The first time under a catalogue version the option sets are not built:
+    # the search is counted by a pass.
+    assert selectors._facet_counts_from_sets(filters, reference, versions) is None
+    counts = selectors._facet_counts_from_sets(filters, reference, versions)
+    assert counts == _expected(filters, reference)
+    # Again from the sets kept in the process, and from the cache alone.
+    assert selectors._facet_counts_from_sets(filters, reference, versions) == counts
+    selectors._option_sets_memo.clear()
+    assert selectors._facet_counts_from_sets(filters, reference, versions) == counts

@@ -33,10 +33,14 @@ def run(query: str = "") -> search.SearchResult:
 
 
 def counted(query: str) -> tuple[search.SearchResult, bool]:
-    """The search and whether it ran the facet count (or read it from the cache)."""
+    """The search and whether it counted (a pass over the matches, or sets of
+    service ids) rather than read its counts from the cache."""
     with CaptureQueriesContext(connection) as ctx:
         result = run(query)
-    return result, any("count(*)" in q["sql"].lower() for q in ctx.captured_queries)
+    return result, any(
+        "count(*)" in q["sql"].lower() or ">> 6" in q["sql"]
+        for q in ctx.captured_queries
+    )
 
 
 def option_count(result, param: str, slug: str) -> int:
