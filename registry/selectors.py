@@ -617,13 +617,14 @@ def facet_counts(*, filters, reference, versions: Versions | None = None) -> dic
     catalogue write replaces; the ``open`` count, and every count of a search
     filtering on room or waiting time, under the capacity version, which
     capacity writes replace too. A cached answer is never older than the last
-    write. On a miss, one query: one pass over the matching services' stored
-    bit sets, an aggregate per option. That pass grows with the matching
-    services; the cache is what keeps a search at 200k services as cheap as at
-    5k. What a capacity write makes stale is counted again from cached sets of
-    service ids (``_open_count``, ``_facet_counts_from_sets``), without a pass
-    over the matches: capacity writes come often (one request in ten of the
-    load mix), and every search after one would otherwise count again.
+    write. On a miss the counts come from sets of service ids
+    (``_facet_counts_from_sets``: the search's own matches read once, per
+    option the services that have it, the services with room); until those
+    option sets are built, from one pass over the matching services' stored
+    bit sets, an aggregate per option. What a capacity write makes stale is
+    counted again from the sets alone (``_open_count``), without reading the
+    matches again: capacity writes come often (one request in ten of the load
+    mix), and every search after one would otherwise count again.
     """
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
     if not seconds:
@@ -633,13 +634,13 @@ def facet_counts(*, filters, reference, versions: Versions | None = None) -> dic
     if open_key is None:
         return cache_get_or_compute(
             key,
-            lambda: _facet_counts_on_capacity(filters, reference, versions),
+            lambda: _facet_counts_computed(filters, reference, versions),
             seconds,
         )
     found = cache_get_many([key, open_key])
     counts = found.get(key)
     if counts is None:
-        counts = _facet_counts_uncached(filters, reference)
+        counts = _facet_counts_computed(filters, reference, versions)
         _facet_counts_store(key, open_key, counts, seconds)
         return counts
     open_count = found.get(open_key)
@@ -687,22 +688,23 @@ def _with_room():
     return Service.objects.filter(active=True, search_open=True)
 
 
-def _facet_counts_on_capacity(filters, reference, versions: Versions) -> dict:
-    """The counts of a search that filters on room or waiting time (cached
-    under the capacity version): from id sets, else by counting."""
+def _facet_counts_computed(filters, reference, versions: Versions) -> dict:
+    """A search's counts, not from the cache: from id sets once the option
+    sets are built, else by a pass over the matching services."""
     counts = _facet_counts_from_sets(filters, reference, versions)
     return counts if counts is not None else _facet_counts_uncached(filters, reference)
 
 
 def _facet_counts_from_sets(filters, reference, versions: Versions) -> dict | None:
-    """Every count of a search filtering on room or waiting time, from id sets:
-    what it matches by words, age and place (cached under the catalogue
-    version), the services with room and those within the waiting time (one
-    set per capacity version, shared by every search), and per facet option
-    the services that have it (once per catalogue version). A capacity write
-    costs such a search no pass over its matches: two narrow reads shared by
-    every search, then intersections of bit sets. None when the option sets
-    are not built (``_option_sets``) or an id is too large for a set."""
+    """Every count of a search from id sets: what it matches by words, age and
+    place (read once, cached under the catalogue version), the services with
+    room and those within the waiting time (one set per capacity version,
+    shared by every search), and per facet option the services that have it
+    (once per catalogue version). A search seen for the first time reads only
+    its own matches' ids, folded into 64-bit words, instead of a pass that
+    aggregates every facet over them; a search filtering on room or waiting
+    time after a capacity write reads nothing of its own. None when the option
+    sets are not built (``_option_sets``) or an id is too large for a set."""
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS or None
     options = _option_sets(reference, versions, seconds)
     if options is None:
@@ -980,13 +982,11 @@ def facet_counts_warm(*, only_missing: bool = True) -> int:
                 continue
             open_count = _open_count(filters, key, versions)
             cache.set(open_key, open_count, seconds)
-        elif open_key is None:
-            counts = _facet_counts_on_capacity(filters, reference, versions)
-            cache.set(key, counts, seconds)
         else:
-            counts = _facet_counts_uncached(filters, reference)
+            counts = _facet_counts_computed(filters, reference, versions)
             cache.set(key, counts, seconds)
-            cache.set(open_key, counts["open"], seconds)
+            if open_key is not None:
+                cache.set(open_key, counts["open"], seconds)
         counted += 1
     return counted
 

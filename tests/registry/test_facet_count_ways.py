@@ -1,8 +1,9 @@
-"""The facet counts, both ways they are computed: one GROUPING SETS pass
+"""The facet counts, every way they are computed: one GROUPING SETS pass
 whose bit sets are added up in Python (PostgreSQL, a search without chosen
-groups), and a filtered aggregate per option (SQLite, and PostgreSQL with
-chosen groups). Each is checked against the plain ORM count of every option:
-the services matching every other chosen group, and that option."""
+groups), a filtered aggregate per option (SQLite, and PostgreSQL with chosen
+groups), and intersections of id sets (once the option sets are built). Each
+is checked against the plain ORM count of every option: the services matching
+every other chosen group, and that option."""
 
 from io import StringIO
 
@@ -133,9 +134,9 @@ def test_the_catalogue_has_what_the_mixes_count(catalogue):
     assert _expected(*_filters("q=angst"))["total"] > 0
 
 
-# Searches that read capacity figures (room, waiting time): after a capacity
-# write they are counted from id sets.
-ON_CAPACITY = [m for m in MIXES if "plek=1" in m or "wachttijd" in m] + [
+# Every mix, and more searches that read capacity figures (room, waiting
+# time), counted from id sets.
+FROM_SETS = MIXES + [
     "plek=1&perceel=begeleiding&perceel=behandeling-psychiatrie&leeftijd=12",
     "wachttijd=4&stadsdeel=almere-haven&vorm=ambulant",
     "q=angst&plek=1&wachttijd=20",
@@ -143,7 +144,7 @@ ON_CAPACITY = [m for m in MIXES if "plek=1" in m or "wachttijd" in m] + [
 ]
 
 
-@pytest.mark.parametrize("query", ON_CAPACITY)
+@pytest.mark.parametrize("query", FROM_SETS)
 def test_the_counts_from_id_sets_are_those_of_the_orm(catalogue, query):
     from registry.catalogue_version import catalogue_versions
 
