@@ -5,6 +5,7 @@ import json
 import math
 import operator
 import struct
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import timedelta
@@ -618,13 +619,13 @@ def facet_counts(*, filters, reference, versions: Versions | None = None) -> dic
     filtering on room or waiting time, under the capacity version, which
     capacity writes replace too. A cached answer is never older than the last
     write. On a miss the counts come from sets of service ids
-    (``_facet_counts_from_sets``: the search's own matches read once, per
-    option the services that have it, the services with room); until those
-    option sets are built, from one pass over the matching services' stored
-    bit sets, an aggregate per option. What a capacity write makes stale is
-    counted again from the sets alone (``_open_count``), without reading the
-    matches again: capacity writes come often (one request in ten of the load
-    mix), and every search after one would otherwise count again.
+    (``_facet_counts_from_sets``: what the search matches by words, age and
+    place, read once per catalogue version; per option the services that have
+    it; the services with room or within a waiting time, read once per
+    capacity write for every search); until the option sets are built, from
+    one pass over the matching services' stored bit sets, an aggregate per
+    option. So a capacity write, which comes often (one request in ten of the
+    load mix), does not make every following search count its matches again.
     """
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS
     if not seconds:
@@ -645,42 +646,30 @@ def facet_counts(*, filters, reference, versions: Versions | None = None) -> dic
         return counts
     open_count = found.get(open_key)
     if open_count is None:
-        open_count = _open_count(filters, key, versions)
+        open_count = _open_count(filters, reference, versions)
         cache_set(open_key, open_count, seconds)
     return {**counts, "open": open_count}
 
 
-# The open count after a capacity write, from two cached sets of service ids
-# (bit sets as bytes: bit n is the service with id n; bytes, because Django's
-# Redis cache stores an int as its decimal digits). A set larger than this (ids
-# above 64 million, 8 MB) is not built: the open count is counted instead.
-_ID_BITS_MAX_WORDS = 1 << 20
+# Sets of service ids, as bit sets: bit n is the service with id n. Cached as
+# zlib-compressed bytes (Django's Redis cache would store an int as its decimal
+# digits, and a set of a few services is mostly zeros). A set is built only for
+# ids below 64 x this (about 4 million, 512 KB a set); past that a process
+# stops using sets and counts as before.
+_ID_BITS_MAX_WORDS = 1 << 16
 OPEN_IDS_KEY = "registry:open-ids:{}"
+_ids_out_of_range = False  # set once an id was too large, for this process
 
 
-def _open_count(filters, counts_key: str, versions: Versions) -> int:
+def _open_count(filters, reference, versions: Versions) -> int:
     """How many of the services matching ``filters`` have room now: what a
-    capacity write changes, for a search that reads no capacity figure.
-
-    The size of the intersection of two cached id sets: the services the
-    search matches, under its counts' key (the catalogue version, which
-    capacity writes leave), and the services with room, one set per capacity
-    version shared by every search. After a capacity write the first search
-    reads the services with room once (one narrow pass), and every search
-    after it intersects two sets from the cache; none counts its matches
-    again. A search's own set is read the first time it needs one."""
-    seconds = settings.SEARCH_COUNTS_CACHE_SECONDS or None
-    matching_key = f"{counts_key}:ids"
-    open_key = OPEN_IDS_KEY.format(versions.capacity)
-    found = cache_get_many([matching_key, open_key])
-    matching = _id_set(
-        found, matching_key, lambda: _filtered_services(filters), seconds
-    )
-    if matching is not None:
-        with_room = _id_set(found, open_key, _with_room, seconds)
-        if with_room is not None:
-            return (matching & with_room).bit_count()
-    # An id too large for a set.
+    capacity write changes, for a search that reads no capacity figure. From
+    the id sets (``_facet_counts_from_sets``): the services with room are read
+    once per capacity write for every search, the search's own matches once
+    per catalogue version; else one narrow count."""
+    counts = _facet_counts_from_sets(filters, reference, versions)
+    if counts is not None:
+        return counts["open"]
     return _filtered_services(filters).filter(search_open=True).count()
 
 
@@ -700,11 +689,11 @@ def _facet_counts_from_sets(filters, reference, versions: Versions) -> dict | No
     place (read once, cached under the catalogue version), the services with
     room and those within the waiting time (one set per capacity version,
     shared by every search), and per facet option the services that have it
-    (once per catalogue version). A search seen for the first time reads only
-    its own matches' ids, folded into 64-bit words, instead of a pass that
-    aggregates every facet over them; a search filtering on room or waiting
-    time after a capacity write reads nothing of its own. None when the option
-    sets are not built (``_option_sets``) or an id is too large for a set."""
+    (once per catalogue version). A search seen for the first time reads at
+    most its own matches' ids, folded into 64-bit words, instead of a pass
+    that aggregates every facet over them; after a capacity write no search
+    reads anything of its own. None when the option sets are not built
+    (``_option_sets``) or an id is too large for a set."""
     seconds = settings.SEARCH_COUNTS_CACHE_SECONDS or None
     options = _option_sets(reference, versions, seconds)
     if options is None:
@@ -785,37 +774,44 @@ def _option_key(group: str, option) -> tuple[str, int]:
 
 
 OPTION_IDS_KEY = "registry:option-ids:{}"
-# Per process: the option sets of the latest catalogue version, or _SEEN when
-# they were asked for once under it and not built.
+# Per process: the option sets of the latest catalogue version and reference,
+# or _SEEN when they were asked for once under it and not built.
 _option_sets_memo: dict[str, object] = {}
 _SEEN = object()
 
 
 def _option_sets(reference, versions: Versions, seconds) -> dict | None:
     """Per facet option (``_option_key``), the active services that have it,
-    as id sets: kept in the process for the catalogue version, else read from
-    the cache, else one pass over every service (60 ms at 50k services, 0.3 s
-    at 200k). That pass is made the second time a process asks under one
-    catalogue version, not the first: when each search comes after another
-    catalogue write (an import, an editor at work), counting a search's own
-    matches is cheaper. None: not built (yet), or an id too large for a set."""
-    memo = _option_sets_memo.get(versions.catalogue)
+    as id sets: kept in the process, else read from the cache, else one pass
+    over every service (60 ms at 50k services, 0.3 s at 200k); under the
+    catalogue version and the reference's options (a reference read before a
+    write that added an option must not leave sets without it under the new
+    version). That pass is made the second time a process asks under one
+    version, not the first: when each search comes after another catalogue
+    write (an import, an editor at work), counting a search's own matches is
+    cheaper. None: not built (yet), or an id too large for a set."""
+    options = sorted(_option_key(g, o) for g in _REFERENCE_GROUPS for o in reference[g])
+    digest = hashlib.sha256(repr(options).encode()).hexdigest()[:16]
+    version = f"{versions.catalogue}:{digest}"
+    memo = _option_sets_memo.get(version)
     if isinstance(memo, dict):
         return memo
-    key = OPTION_IDS_KEY.format(versions.catalogue)
+    if _ids_out_of_range:
+        return None
+    key = OPTION_IDS_KEY.format(version)
     stored = cache_get(key)
     if stored is None:
         if memo is None:
             _option_sets_memo.clear()
-            _option_sets_memo[versions.catalogue] = _SEEN
+            _option_sets_memo[version] = _SEEN
             return None
         stored = _option_bits(reference)
         if stored is None:
             return None
         cache_set(key, stored, seconds)
-    sets = {option: int.from_bytes(bits, "little") for option, bits in stored.items()}
+    sets = {option: _unpacked(bits) for option, bits in stored.items()}
     _option_sets_memo.clear()
-    _option_sets_memo[versions.catalogue] = sets
+    _option_sets_memo[version] = sets
     return sets
 
 
@@ -863,7 +859,7 @@ def _id_set(found: dict, key: str, make_qs, seconds) -> int | None:
         if bits is None:
             return None
         cache_set(key, bits, seconds)
-    return int.from_bytes(bits, "little")
+    return _unpacked(bits)
 
 
 def _id_bits(qs: QuerySet[Service]) -> bytes | None:
@@ -887,15 +883,25 @@ def _id_bits(qs: QuerySet[Service]) -> bytes | None:
 
 
 def _in_range(rows) -> bool:
-    return all(0 <= row[0] < _ID_BITS_MAX_WORDS for row in rows)
+    """Whether every word number fits; if not, this process uses no id sets
+    any more (ids only grow)."""
+    global _ids_out_of_range  # noqa: PLW0603
+    if all(0 <= row[0] < _ID_BITS_MAX_WORDS for row in rows):
+        return True
+    _ids_out_of_range = True
+    return False
 
 
 def _packed(words) -> bytes:
-    """(word number, its 64 bits as a signed integer) -> the set as bytes."""
+    """(word number, its 64 bits as a signed integer) -> the set, compressed."""
     packed = bytearray(8 * (max((word for word, _bits in words), default=-1) + 1))
     for word, bits in words:
         struct.pack_into("<q", packed, 8 * word, bits)
-    return bytes(packed)
+    return zlib.compress(packed, 1)
+
+
+def _unpacked(bits: bytes) -> int:
+    return int.from_bytes(zlib.decompress(bits), "little")
 
 
 def _facet_counts_keys(filters, reference, versions) -> tuple[str, str | None]:
@@ -980,7 +986,7 @@ def facet_counts_warm(*, only_missing: bool = True) -> int:
         if key in present:
             if open_key is None or open_key in present:
                 continue
-            open_count = _open_count(filters, key, versions)
+            open_count = _open_count(filters, reference, versions)
             cache.set(open_key, open_count, seconds)
         else:
             counts = _facet_counts_computed(filters, reference, versions)

@@ -159,3 +159,32 @@ def test_the_counts_from_id_sets_are_those_of_the_orm(catalogue, query):
     assert selectors._facet_counts_from_sets(filters, reference, versions) == counts
     selectors._option_sets_memo.clear()
     assert selectors._facet_counts_from_sets(filters, reference, versions) == counts
+
+
+WITH_INACTIVE = [
+    "",
+    "plek=1",
+    "wachttijd=10&leeftijd=12",
+    "q=kind&plek=1",
+    "lat=52.37&lon=5.22&straal=10",
+    "lat=52.37&lon=5.22&straal=10&plek=1&perceel=begeleiding",
+]
+
+
+@pytest.mark.parametrize("query", WITH_INACTIVE)
+def test_the_counts_from_id_sets_leave_out_what_is_not_public(catalogue, query):
+    """Inactive services and the services of an inactive organisation are in
+    no count, whichever set they are in (with room, within a wait, an option)."""
+    from registry.catalogue_version import catalogue_versions
+    from registry.models import Organisation
+
+    for service in Service.objects.order_by("pk")[::7]:
+        Service.objects.filter(pk=service.pk).update(active=False)
+    organisation = Organisation.objects.filter(services__search_open=True).first()
+    Organisation.objects.filter(pk=organisation.pk).update(active=False)
+    filters, reference = _filters(query)
+    filters = selectors.search_locate(filters, [])
+    versions = catalogue_versions()
+    selectors._facet_counts_from_sets(filters, reference, versions)  # marks them
+    counts = selectors._facet_counts_from_sets(filters, reference, versions)
+    assert counts == _expected(filters, reference)

@@ -47,8 +47,14 @@ def open_recount(queries) -> bool:
 
 
 def id_sets(queries) -> int:
-    """How many sets of service ids the search read (for its open count)."""
-    return sum(">> 6" in sql for sql in queries)
+    """How many sets of service ids the search read (its own matches, the
+    services with room), not counting the option sets' pass."""
+    return sum(">> 6" in sql and not option_pass([sql]) for sql in queries)
+
+
+def option_pass(queries) -> bool:
+    """Whether the search built the option sets (one pass over every service)."""
+    return any(">> 6" in sql and "CASE WHEN" in sql for sql in queries)
 
 
 def open_by_counting(query: str = "") -> int:
@@ -98,8 +104,10 @@ def test_after_a_capacity_write_only_the_open_count_is_counted_again(catalogue):
     make_room(catalogue["autisme"])
     again, queries = searched("stadsdeel=almere-haven")
     assert not facet_pass(queries) and not open_recount(queries)
-    # The search's own ids (read once) and the ids of the services with room.
-    assert id_sets(queries) == 2
+    # The option sets (the second time this process asks under the catalogue
+    # version), the search's own matches by words, age and place (read once)
+    # and the services with room.
+    assert option_pass(queries) and id_sets(queries) == 2
     assert again.open_count == 2
     assert again.facets == first.facets
     assert again.pagination.count == first.pagination.count == 2
@@ -116,7 +124,7 @@ def test_after_the_next_capacity_write_only_the_services_with_room_are_read(
     searched(haven)
     searched(begeleiding)
     make_room(catalogue["autisme"])
-    searched(haven)  # its own ids and the services with room
+    searched(haven)  # the option sets, its matches, the services with room
     services.capacity_update(
         capacity=catalogue["autisme"].capacity,
         actor=None,
@@ -124,17 +132,50 @@ def test_after_the_next_capacity_write_only_the_services_with_room_are_read(
     )
     result, queries = searched(haven)
     assert id_sets(queries) == 1 and not open_recount(queries)
+    assert not option_pass(queries) and not facet_pass(queries)
     assert result.open_count == 1 == open_by_counting(haven)
-    # Another search after the same write reads only its own ids (the first
-    # time): the services with room are read once per write, for every search.
+    # Another search after the same write, matching the same words, age and
+    # place (none): nothing of its own to read.
     result, queries = searched(begeleiding)
-    assert id_sets(queries) == 1 and not open_recount(queries)
+    assert id_sets(queries) == 0 and not open_recount(queries)
     assert result.open_count == open_by_counting(begeleiding)
+    # One with words reads its own matches once, at its first visit (its
+    # counts are computed from the sets too).
+    _result, queries = searched("q=angst")
+    assert id_sets(queries) == 1 and not facet_pass(queries)
     make_room(catalogue["autisme"])
-    for query, reads in ((begeleiding, 1), (haven, 0), (begeleiding, 0)):
+    # The first search after the write reads the services with room.
+    for query, reads in (("q=angst", 1), (begeleiding, 0), (haven, 0), ("q=angst", 0)):
         result, queries = searched(query)
         assert id_sets(queries) == reads, query
         assert not facet_pass(queries) and not open_recount(queries), query
+        assert result.open_count == open_by_counting(query), query
+
+
+def test_searches_that_differ_in_words_age_or_wait_keep_their_own_sets(catalogue):
+    """Under one catalogue and capacity version, each search's counts from id
+    sets are its own: against the plain count, in any order."""
+    queries = [
+        "leeftijd=4",
+        "leeftijd=16",
+        "q=angst",
+        "q=autisme",
+        "wachttijd=1",
+        "wachttijd=30",
+        "leeftijd=16&wachttijd=30",
+        "plek=1&leeftijd=4",
+        "plek=1&leeftijd=16",
+    ]
+    for query in queries:
+        searched(query)
+    make_room(catalogue["autisme"])
+    for query in [*queries, *reversed(queries)]:
+        result, _queries = searched(query)
+        reference = selectors.search_reference()
+        filters, _errors = selectors.search.parse_params(QueryDict(query), reference)
+        filters = selectors.search_prepare(filters, reference)
+        matching = selectors._filtered_services(filters)  # noqa: SLF001
+        assert result.pagination.count == matching.count(), query
         assert result.open_count == open_by_counting(query), query
 
 
@@ -168,19 +209,22 @@ def test_the_open_count_from_id_sets_is_the_count_of_services_with_room(
 
 
 def test_ids_too_large_for_an_id_set_are_counted(catalogue, monkeypatch):
+    monkeypatch.setattr(selectors, "_ids_out_of_range", False)  # restored after
     searched("stadsdeel=almere-haven")
     monkeypatch.setattr(selectors, "_ID_BITS_MAX_WORDS", 0)
     make_room(catalogue["autisme"])
     result, queries = searched("stadsdeel=almere-haven")
-    assert open_recount(queries)
+    assert option_pass(queries) and open_recount(queries)
     assert result.open_count == 2 == open_by_counting("stadsdeel=almere-haven")
+    # From then on this process builds no sets: it counts, as before.
     make_room(catalogue["depressie"])
-    result, queries = searched("stadsdeel=almere-haven")
-    assert open_recount(queries) and id_sets(queries) <= 1
-    assert result.open_count == 2 == open_by_counting("stadsdeel=almere-haven")
+    for query in ("stadsdeel=almere-haven", "plek=1", "q=angst"):
+        result, queries = searched(query)
+        assert id_sets(queries) == 0 and not option_pass(queries), query
+        assert result.open_count == open_by_counting(query), query
 
 
-def test_a_warm_search_after_a_capacity_write_runs_one_more_query(
+def test_a_warm_search_reads_the_services_with_room_once_per_capacity_write(
     catalogue, django_assert_num_queries
 ):
     searched("stadsdeel=almere-haven")
@@ -188,9 +232,10 @@ def test_a_warm_search_after_a_capacity_write_runs_one_more_query(
     with django_assert_num_queries(2):
         selectors.search_run(QueryDict("stadsdeel=almere-haven"))
     make_room(catalogue["autisme"])
-    # The same, and the open count: the search's ids (the first time) and the
-    # ids of the services with room (once per capacity write).
-    with django_assert_num_queries(4):
+    # The same, and for the open count the id sets: the options' (once per
+    # catalogue version), the search's matches (once), the services with room
+    # (once per capacity write).
+    with django_assert_num_queries(5):
         result = selectors.search_run(QueryDict("stadsdeel=almere-haven"))
     assert result.open_count == 2
     make_room(catalogue["depressie"])
@@ -363,5 +408,30 @@ def test_an_id_set_holds_exactly_its_ids(ids):
     bits = selectors._id_bits(  # noqa: SLF001
         Service.objects.filter(organisation=organisation)
     )
-    as_int = int.from_bytes(bits, "little")
-    assert {n for n in range(8 * len(bits)) if as_int >> n & 1} == set(ids)
+    as_int = selectors._unpacked(bits)  # noqa: SLF001
+    assert {n for n in range(as_int.bit_length()) if as_int >> n & 1} == set(ids)
+
+
+def test_option_sets_built_from_an_older_reference_do_not_hide_a_new_option(
+    catalogue,
+):
+    """A request that read the reference before a write that added a perceel,
+    and the versions after it, builds option sets without that perceel: a
+    later search under the new reference must not use them (it would count
+    the new perceel 0)."""
+    from registry.models import Perceel
+
+    old_reference = selectors.search_reference()
+    new = Perceel.objects.create(code="nieuw", name="Nieuw perceel", position=9)
+    service = catalogue["autisme"]
+    service.perceel = new
+    service.save()
+    versions = catalogue_version.catalogue_versions()
+    filters, _errors = selectors.search.parse_params(QueryDict(""), old_reference)
+    for _ in range(2):  # the second time builds the option sets
+        selectors._facet_counts_from_sets(filters, old_reference, versions)  # noqa: SLF001
+    for _ in range(2):
+        result, _queries = searched("perceel=nieuw")
+    assert result.pagination.count == 1
+    facet = next(f for f in result.facets if f.param == "perceel")
+    assert next(o.count for o in facet.options if o.slug == "nieuw") == 1
