@@ -658,6 +658,7 @@ def facet_counts(*, filters, reference, versions: Versions | None = None) -> dic
 # stops using sets and counts as before.
 _ID_BITS_MAX_WORDS = 1 << 16
 OPEN_IDS_KEY = "registry:open-ids:{}"
+WAIT_IDS_KEY = "registry:wait-ids:{}:{}"
 _ids_out_of_range = False  # set once an id was too large, for this process
 
 
@@ -707,7 +708,7 @@ def _facet_counts_from_sets(filters, reference, versions: Versions) -> dict | No
     }
     wait = filters.max_wait_weeks
     if wait is not None:
-        keys["wait"] = f"registry:wait-ids:{versions.capacity}:{int(wait)}"
+        keys["wait"] = WAIT_IDS_KEY.format(versions.capacity, int(wait))
     found = cache_get_many(list(keys.values()))
     base = _id_set(found, keys["base"], lambda: _base_services(base_filters), seconds)
     with_room = _id_set(found, keys["room"], _with_room, seconds)
@@ -829,10 +830,9 @@ def _option_bits(reference) -> dict | None:
         for option in reference[group]:
             condition = f"({column} & {1 << int(option.slot)}) <> 0"
             conditions[_option_key(group, option)] = condition
-    fold = "bit_or" if connection.vendor == "postgresql" else "sum"
-    bit = f"CAST(1 AS bigint) << CAST({quote('id')} & 63 AS integer)"
+    bit = _bit_in_word(quote("id"))
     folds = ", ".join(
-        f"{fold}(CASE WHEN {condition} THEN {bit} ELSE 0 END)"
+        _folded(f"CASE WHEN {condition} THEN {bit} ELSE 0 END")
         for condition in conditions.values()
     )
     query = (
@@ -867,19 +867,30 @@ def _id_bits(qs: QuerySet[Service]) -> bytes | None:
     The database folds them into 64-bit words (id >> 6, its bit in the word),
     so a set of 50,000 ids arrives as about 800 rows."""
     ids = qs.order_by().values(sid=F("pk"))
-    fold = "bit_or"
     if connection.vendor != "postgresql":
-        # SQLite has no bit_or; over distinct ids a sum of their bits is the same.
-        ids, fold = ids.distinct(), "sum"
+        ids = ids.distinct()  # SQLite sums the bits (``_folded``)
     sql, params = ids.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT m.sid >> 6, {fold}(CAST(1 AS bigint) << CAST(m.sid & 63 AS integer)) "  # noqa: E501, S608
+            f"SELECT m.sid >> 6, {_folded(_bit_in_word('m.sid'))} "  # noqa: S608
             f"FROM ({sql}) AS m GROUP BY 1",
             params,
         )
         words = cursor.fetchall()
     return _packed(words) if _in_range(words) else None
+
+
+def _bit_in_word(id_sql: str) -> str:
+    """SQL: the bit of an id within its 64-bit word (``id_sql >> 6``)."""
+    return f"CAST(1 AS bigint) << CAST({id_sql} & 63 AS integer)"
+
+
+def _folded(bits_sql: str) -> str:
+    """SQL: the bits of a word's rows combined. SQLite has no bit_or; over
+    distinct ids a sum of their bits is the same (and cannot overflow: one
+    negative term, the sign bit, and positive ones below it)."""
+    fold = "bit_or" if connection.vendor == "postgresql" else "sum"
+    return f"{fold}({bits_sql})"
 
 
 def _in_range(rows) -> bool:
